@@ -1,0 +1,288 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/sharehouse/sharehouse/catalog"
+	"github.com/sharehouse/sharehouse/executor"
+	"github.com/sharehouse/sharehouse/pgwire"
+	"github.com/sharehouse/sharehouse/storage"
+)
+
+const (
+	// superuserName is the tenant created on the first start.
+	superuserName = "admin"
+	// envAdminPassword chooses the superuser's password on the first start.
+	// A secret comes from the environment, never from a flag (it would show
+	// in ps and shell history).
+	envAdminPassword = "SHAREHOUSE_ADMIN_PASSWORD"
+	// shutdownTimeout bounds a graceful shutdown; sessions still running
+	// after it are cut.
+	shutdownTimeout = 10 * time.Second
+)
+
+// serveOptions are the flags of `sharehouse serve`.
+type serveOptions struct {
+	dataDir  string
+	listen   string
+	httpAddr string
+	demo     bool
+	tlsCert  string
+	tlsKey   string
+	logLevel string
+}
+
+func defaultServeOptions() *serveOptions {
+	return &serveOptions{
+		dataDir:  "./sharehouse-data",
+		listen:   "127.0.0.1:5433",
+		httpAddr: "127.0.0.1:8433",
+		logLevel: "info",
+	}
+}
+
+// AddFlags registers the options on fs.
+func (o *serveOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.dataDir, "data", o.dataDir, "data directory (created if missing)")
+	fs.StringVar(&o.listen, "listen", o.listen, "address of the PostgreSQL protocol listener")
+	fs.StringVar(&o.httpAddr, "http", o.httpAddr, `address of the HTTP listener (/healthz); "" disables it`)
+	fs.BoolVar(&o.demo, "demo", o.demo, "on an empty data directory, load the demo databases gold and silver")
+	fs.StringVar(&o.tlsCert, "tls-cert", o.tlsCert, "PEM certificate file; enables TLS with --tls-key")
+	fs.StringVar(&o.tlsKey, "tls-key", o.tlsKey, "PEM private key file of --tls-cert")
+	fs.StringVar(&o.logLevel, "log-level", o.logLevel, "debug, info, warn or error")
+}
+
+// Validate checks the options that can be checked without touching the disk.
+func (o *serveOptions) Validate() error {
+	if o.dataDir == "" {
+		return errors.New("--data must not be empty")
+	}
+	if o.listen == "" {
+		return errors.New("--listen must not be empty")
+	}
+	if (o.tlsCert == "") != (o.tlsKey == "") {
+		return errors.New("--tls-cert and --tls-key go together")
+	}
+	if _, err := parseLevel(o.logLevel); err != nil {
+		return err
+	}
+	return nil
+}
+
+func newServeCmd(stdout, stderr io.Writer, getenv func(string) string) *cobra.Command {
+	o := defaultServeOptions()
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the server",
+		Long: `Run the server: PostgreSQL protocol on --listen, HTTP on --http.
+
+On the first start on an empty data directory the superuser "admin" is
+created with the password in $` + envAdminPassword + `; when that is unset a
+random password is generated and printed once, with a psql command line.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return runServe(cmd.Context(), o, stdout, stderr, getenv)
+		},
+	}
+	o.AddFlags(cmd.Flags())
+	return cmd
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, fmt.Errorf("--log-level %q: want debug, info, warn or error", s)
+	}
+	return l, nil
+}
+
+// runServe wires the packages and serves until ctx is cancelled (SIGINT or
+// SIGTERM), then shuts down gracefully.
+func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer, getenv func(string) string) (err error) {
+	level, err := parseLevel(o.logLevel)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	var tlsConfig *tls.Config
+	if o.tlsCert != "" {
+		cert, err := tls.LoadX509KeyPair(o.tlsCert, o.tlsKey)
+		if err != nil {
+			return fmt.Errorf("load TLS key pair: %w", err)
+		}
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+
+	if err := os.MkdirAll(o.dataDir, 0o700); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	store, err := storage.Open(o.dataDir, storage.DefaultOptions())
+	if err != nil {
+		return fmt.Errorf("open data directory %s: %w", o.dataDir, err)
+	}
+	defer func() {
+		if cerr := store.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("close data directory: %w", cerr)
+		}
+	}()
+	cat, err := catalog.Open(ctx, store, catalog.Config{Logger: log})
+	if err != nil {
+		return fmt.Errorf("open catalog: %w", err)
+	}
+
+	password, generated := getenv(envAdminPassword), false
+	if password == "" {
+		if password, err = randomPassword(); err != nil {
+			return err
+		}
+		generated = true
+	}
+	created, err := cat.EnsureSuperuser(ctx, superuserName, password)
+	if err != nil {
+		return fmt.Errorf("create superuser: %w", err)
+	}
+	if created {
+		log.Info("created superuser", "user", superuserName)
+	}
+
+	eng := executor.New(executor.Config{Catalog: cat, Logger: log})
+	if o.demo {
+		if created {
+			if err := loadDemo(ctx, eng, log); err != nil {
+				return fmt.Errorf("load demo: %w", err)
+			}
+		} else {
+			log.Info("demo not loaded: the data directory is not empty")
+		}
+	}
+
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	var httpLn net.Listener
+	if o.httpAddr != "" {
+		if httpLn, err = net.Listen("tcp", o.httpAddr); err != nil {
+			return err
+		}
+		defer httpLn.Close()
+	}
+
+	srv := pgwire.NewServer(pgwire.Config{TLS: tlsConfig, Logger: log}, eng)
+	httpSrv := &http.Server{Handler: httpHandler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+
+	// serveCtx is not ctx: a signal must lead to Shutdown, which lets
+	// sessions end cleanly, not to an abrupt cancellation of all of them.
+	serveCtx, cancelServe := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelServe()
+	var wg sync.WaitGroup
+	errc := make(chan error, 2)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := srv.Serve(serveCtx, ln); err != nil && !errors.Is(err, net.ErrClosed) {
+			errc <- fmt.Errorf("pgwire: %w", err)
+		}
+	}()
+	if httpLn != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := httpSrv.Serve(httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("http: %w", err)
+			}
+		}()
+	}
+
+	// The e2e tests and scripts read the bound addresses from this line
+	// (with --listen 127.0.0.1:0 the port is only known here).
+	attrs := []any{"addr", ln.Addr().String()}
+	if httpLn != nil {
+		attrs = append(attrs, "http", httpLn.Addr().String())
+	}
+	attrs = append(attrs, "data", o.dataDir, "tls", tlsConfig != nil, "version", version)
+	log.Info("listening", attrs...)
+	if created && generated {
+		printFirstStart(stdout, password, ln.Addr())
+	}
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down", "cause", context.Cause(ctx))
+	case serveErr = <-errc:
+		log.Error("server failed, shutting down", "err", serveErr)
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("pgwire shutdown", "err", err)
+	}
+	if err := httpSrv.Shutdown(sctx); err != nil {
+		log.Warn("http shutdown", "err", err)
+	}
+	cancelServe()
+	wg.Wait()
+	log.Info("stopped")
+	return serveErr
+}
+
+// httpHandler serves the HTTP port: /healthz now, activation links and
+// /metrics later.
+func httpHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, "ok\n")
+	})
+	return mux
+}
+
+// randomPassword returns 144 random bits in URL-safe base64, so that it can
+// be pasted into a connection URL as is.
+func randomPassword() (string, error) {
+	b := make([]byte, 18)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("generate password: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// printFirstStart shows a generated superuser password, once: it is stored
+// only as a SCRAM verifier, so it cannot be shown again.
+func printFirstStart(w io.Writer, password string, addr net.Addr) {
+	host, port := "127.0.0.1", "5433"
+	if ta, ok := addr.(*net.TCPAddr); ok {
+		port = fmt.Sprint(ta.Port)
+		if !ta.IP.IsUnspecified() {
+			host = ta.IP.String()
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nCreated the superuser %q with a generated password (shown only this once;\n", superuserName)
+	fmt.Fprintf(&b, "set %s before the first start to choose it):\n\n", envAdminPassword)
+	fmt.Fprintf(&b, "    password: %s\n", password)
+	fmt.Fprintf(&b, "    psql \"postgres://%s:%s@%s/postgres\"\n\n", superuserName, password, net.JoinHostPort(host, port))
+	io.WriteString(w, b.String())
+}
