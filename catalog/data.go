@@ -1,0 +1,96 @@
+package catalog
+
+import (
+	"context"
+
+	"github.com/apache/arrow/go/v17/arrow"
+
+	"github.com/sharehouse/sharehouse/storage"
+)
+
+// Snapshot is a table's data at one version, pinned until Release; the
+// executor reads it without knowing storage.
+type Snapshot = storage.Snapshot
+
+// RecordIterator streams a snapshot's record batches.
+type RecordIterator = storage.RecordIterator
+
+// Part is a data file written for a bulk load, not yet published.
+type Part = storage.Part
+
+// PartID identifies one part of a table's data.
+type PartID = storage.PartID
+
+// FileWriter writes data files for a bulk load.
+type FileWriter = storage.FileWriter
+
+// Snapshot returns table t's data as this transaction sees it (a write
+// transaction sees its own writes). The caller must Release it.
+func (tx *Tx) Snapshot(t Table) (*storage.Snapshot, error) {
+	return tx.st.Snapshot(storage.TableID(t.ID))
+}
+
+// Append adds rows to table t. Fields of rec are named by Column.Field.
+func (tx *Tx) Append(ctx context.Context, t Table, rec arrow.Record) error {
+	if err := tx.requireWritable(); err != nil {
+		return err
+	}
+	return tx.st.Append(ctx, storage.TableID(t.ID), rec)
+}
+
+// AddParts publishes data files written with NewFileWriter to table t.
+func (tx *Tx) AddParts(t Table, parts ...storage.Part) error {
+	if err := tx.requireWritable(); err != nil {
+		return err
+	}
+	return tx.st.AddParts(storage.TableID(t.ID), parts...)
+}
+
+// ReplacePart replaces one part of t's data by recs (UPDATE, DELETE).
+func (tx *Tx) ReplacePart(ctx context.Context, t Table, part storage.PartID, recs []arrow.Record) error {
+	if err := tx.requireWritable(); err != nil {
+		return err
+	}
+	return tx.st.ReplacePart(ctx, storage.TableID(t.ID), part, recs)
+}
+
+// Truncate removes all rows of t.
+func (tx *Tx) Truncate(t Table) error {
+	if err := tx.requireWritable(); err != nil {
+		return err
+	}
+	return tx.st.Truncate(storage.TableID(t.ID))
+}
+
+// NewFileWriter starts a data file for a bulk load that is published later
+// with Tx.AddParts; writing it does not hold the writer.
+func (c *Catalog) NewFileWriter(ctx context.Context, schema *arrow.Schema) (*storage.FileWriter, error) {
+	return c.store.NewFileWriter(ctx, schema)
+}
+
+// EnsureSuperuser creates the superuser tenant name with password when the
+// catalog has no tenant yet; created reports whether it did.
+func (c *Catalog) EnsureSuperuser(ctx context.Context, name, password string) (created bool, err error) {
+	err = c.Update(ctx, System, func(tx *Tx) error {
+		if k, _ := tx.bucket(bucketTenants).Cursor().First(); k != nil {
+			return nil
+		}
+		if _, err := tx.CreateTenant(name, password, "superuser", true); err != nil {
+			return err
+		}
+		created = true
+		return nil
+	})
+	return created, err
+}
+
+// NeedsBootstrap reports whether the catalog has no tenant yet.
+func (c *Catalog) NeedsBootstrap(ctx context.Context) (bool, error) {
+	empty := false
+	err := c.View(ctx, System, func(tx *Tx) error {
+		k, _ := tx.bucket(bucketTenants).Cursor().First()
+		empty = k == nil
+		return nil
+	})
+	return empty, err
+}

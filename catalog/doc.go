@@ -1,0 +1,21 @@
+// Package catalog is sharehouse's governance plane: tenants, databases,
+// schemas, tables and their columns (later shares, recipients, grants,
+// mounts and audit), kept in bbolt buckets in the same file as the table
+// data manifests of package storage.
+//
+// Every rule about who may see and do what lives here. A Tx is bound to a
+// Principal and only ever resolves names inside that principal's tenant, so
+// another tenant's objects are not hidden by a check that could be
+// forgotten: they are unreachable, and look exactly like absent ones
+// (NotFound), never like forbidden ones.
+//
+// Files: catalog.go (Open, Tx, keys), errors.go (Error and its kinds),
+// tenant.go and scram.go (tenants and their SCRAM-SHA-256 verifiers),
+// database.go, schema.go, table.go (objects), data.go (reads and writes of
+// table rows through storage).
+//
+// Invariants: one DDL statement is one write Tx; values returned from a Tx
+// are copies and outlive it; names are stored as given (the executor folds
+// case before calling); object IDs are unique across the server and double
+// as PostgreSQL OIDs.
+package catalog

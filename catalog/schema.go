@@ -1,0 +1,133 @@
+package catalog
+
+// SchemaID identifies a schema; it is also its pg_namespace OID.
+type SchemaID uint64
+
+// Schema is a namespace of tables inside a database.
+type Schema struct {
+	ID       SchemaID   `json:"id"`
+	Database DatabaseID `json:"database"`
+	Name     string     `json:"name"`
+	Comment  string     `json:"comment,omitempty"`
+}
+
+// Schema returns schema name of database db.
+func (tx *Tx) Schema(db, name string) (Schema, error) {
+	d, err := tx.Database(db)
+	if err != nil {
+		return Schema{}, err
+	}
+	return tx.schemaIn(d.ID, name)
+}
+
+func (tx *Tx) schemaIn(db DatabaseID, name string) (Schema, error) {
+	var s Schema
+	ok, err := get(tx.bucket(bucketSchemas), key(uint64(db), name), &s)
+	if err != nil {
+		return Schema{}, err
+	}
+	if !ok {
+		return Schema{}, notFound("schema", name)
+	}
+	return s, nil
+}
+
+// Schemas lists the schemas of database db by name.
+func (tx *Tx) Schemas(db string) ([]Schema, error) {
+	d, err := tx.Database(db)
+	if err != nil {
+		return nil, err
+	}
+	var out []Schema
+	err = each(tx.bucket(bucketSchemas), uint64(d.ID), func(s Schema) error {
+		out = append(out, s)
+		return nil
+	})
+	return out, err
+}
+
+// CreateSchema creates a schema in database db.
+func (tx *Tx) CreateSchema(db, name, comment string) (Schema, error) {
+	if err := tx.requireWritable(); err != nil {
+		return Schema{}, err
+	}
+	if err := validName("schema", name); err != nil {
+		return Schema{}, err
+	}
+	d, err := tx.Database(db)
+	if err != nil {
+		return Schema{}, err
+	}
+	if _, err := tx.schemaIn(d.ID, name); err == nil {
+		return Schema{}, exists("schema", name)
+	}
+	id, err := tx.nextID()
+	if err != nil {
+		return Schema{}, err
+	}
+	s := Schema{ID: SchemaID(id), Database: d.ID, Name: name, Comment: comment}
+	return s, put(tx.bucket(bucketSchemas), key(uint64(d.ID), name), s)
+}
+
+// DropSchema drops a schema. Unless cascade, a schema with tables is InUse.
+func (tx *Tx) DropSchema(db, name string, cascade bool) error {
+	if err := tx.requireWritable(); err != nil {
+		return err
+	}
+	s, err := tx.Schema(db, name)
+	if err != nil {
+		return err
+	}
+	if !cascade {
+		tables, err := tx.tablesIn(s.ID)
+		if err != nil {
+			return err
+		}
+		if len(tables) > 0 {
+			return &Error{Kind: InUse, Object: "schema", Name: name,
+				Detail: "cannot drop schema " + name + " because other objects depend on it"}
+		}
+	}
+	return tx.dropSchema(s)
+}
+
+func (tx *Tx) dropSchema(s Schema) error {
+	tables, err := tx.tablesIn(s.ID)
+	if err != nil {
+		return err
+	}
+	for _, t := range tables {
+		if err := tx.dropTable(t); err != nil {
+			return err
+		}
+	}
+	return tx.bucket(bucketSchemas).Delete(key(uint64(s.Database), s.Name))
+}
+
+// RenameSchema renames a schema.
+func (tx *Tx) RenameSchema(db, name, to string) error {
+	s, err := tx.Schema(db, name)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.schemaIn(s.Database, to); err == nil {
+		return exists("schema", to)
+	}
+	// Tables are keyed by schema ID, so they follow without change.
+	b := tx.bucket(bucketSchemas)
+	if err := b.Delete(key(uint64(s.Database), name)); err != nil {
+		return err
+	}
+	s.Name = to
+	return put(b, key(uint64(s.Database), to), s)
+}
+
+// SetSchemaComment sets COMMENT ON SCHEMA.
+func (tx *Tx) SetSchemaComment(db, name, comment string) error {
+	s, err := tx.Schema(db, name)
+	if err != nil {
+		return err
+	}
+	s.Comment = comment
+	return put(tx.bucket(bucketSchemas), key(uint64(s.Database), name), s)
+}

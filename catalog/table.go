@@ -1,0 +1,199 @@
+package catalog
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/sharehouse/sharehouse/storage"
+)
+
+// TableID identifies a table; it is also its pg_class OID and its storage ID.
+type TableID uint64
+
+// ColumnType is a column's SQL type as PostgreSQL names it: a type OID and
+// a type modifier. The catalog stores it; the executor gives it meaning.
+type ColumnType struct {
+	OID    uint32 `json:"oid"`
+	Typmod int32  `json:"typmod"`
+}
+
+// Column is one column of a table. ID is stable for the column's life: data
+// files name their fields by it, so renaming a column rewrites nothing and a
+// dropped column's data is simply never read again.
+type Column struct {
+	ID      uint32     `json:"id"`
+	Name    string     `json:"name"`
+	Type    ColumnType `json:"type"`
+	NotNull bool       `json:"not_null,omitempty"`
+	Default string     `json:"default,omitempty"` // SQL expression text, "" for none
+	// Missing is the value rows written before the column existed read as
+	// (a constant default at ADD COLUMN time), as SQL literal text; "" is NULL.
+	Missing string `json:"missing,omitempty"`
+	Comment string `json:"comment,omitempty"`
+}
+
+// Field returns the name data files use for the column.
+func (c Column) Field() string { return fmt.Sprintf("c%d", c.ID) }
+
+// Table is a table's definition at one point of time.
+type Table struct {
+	ID         TableID    `json:"id"`
+	Database   DatabaseID `json:"database"`
+	Schema     SchemaID   `json:"schema"`
+	Name       string     `json:"name"`
+	Columns    []Column   `json:"columns"`
+	NextColumn uint32     `json:"next_column"`
+	Comment    string     `json:"comment,omitempty"`
+	Created    time.Time  `json:"created"`
+}
+
+// Column returns the column called name.
+func (t Table) Column(name string) (Column, int, bool) {
+	for i, c := range t.Columns {
+		if c.Name == name {
+			return c, i, true
+		}
+	}
+	return Column{}, -1, false
+}
+
+// TableRef names a table by database, schema and name.
+type TableRef struct{ Database, Schema, Name string }
+
+func (r TableRef) String() string { return r.Schema + "." + r.Name }
+
+// Table resolves ref for the principal.
+func (tx *Tx) Table(ref TableRef) (Table, error) {
+	s, err := tx.Schema(ref.Database, ref.Schema)
+	if err != nil {
+		if IsNotFound(err) {
+			// An unknown database or schema in a qualified name reads, to
+			// PostgreSQL users, as a missing relation only when the schema
+			// part was implied; keep the precise kind for the caller.
+			return Table{}, err
+		}
+		return Table{}, err
+	}
+	return tx.tableIn(s.ID, ref.Name)
+}
+
+func (tx *Tx) tableIn(schema SchemaID, name string) (Table, error) {
+	var t Table
+	ok, err := get(tx.bucket(bucketTables), key(uint64(schema), name), &t)
+	if err != nil {
+		return Table{}, err
+	}
+	if !ok {
+		return Table{}, notFound("table", name)
+	}
+	return t, nil
+}
+
+// Tables lists the tables of schema db.schema by name.
+func (tx *Tx) Tables(db, schema string) ([]Table, error) {
+	s, err := tx.Schema(db, schema)
+	if err != nil {
+		return nil, err
+	}
+	return tx.tablesIn(s.ID)
+}
+
+func (tx *Tx) tablesIn(schema SchemaID) ([]Table, error) {
+	var out []Table
+	err := each(tx.bucket(bucketTables), uint64(schema), func(t Table) error {
+		out = append(out, t)
+		return nil
+	})
+	return out, err
+}
+
+// CreateTable creates an empty table; column IDs are assigned here.
+func (tx *Tx) CreateTable(ref TableRef, cols []Column, comment string) (Table, error) {
+	if err := tx.requireWritable(); err != nil {
+		return Table{}, err
+	}
+	if err := validName("table", ref.Name); err != nil {
+		return Table{}, err
+	}
+	s, err := tx.Schema(ref.Database, ref.Schema)
+	if err != nil {
+		return Table{}, err
+	}
+	if _, err := tx.tableIn(s.ID, ref.Name); err == nil {
+		return Table{}, exists("table", ref.Name)
+	}
+	seen := map[string]bool{}
+	t := Table{Database: s.Database, Schema: s.ID, Name: ref.Name, Comment: comment, Created: tx.Now().UTC()}
+	for _, c := range cols {
+		if seen[c.Name] {
+			return Table{}, &Error{Kind: Exists, Object: "column", Name: c.Name,
+				Detail: fmt.Sprintf("column %q specified more than once", c.Name)}
+		}
+		seen[c.Name] = true
+		t.NextColumn++
+		c.ID = t.NextColumn
+		t.Columns = append(t.Columns, c)
+	}
+	id, err := tx.nextID()
+	if err != nil {
+		return Table{}, err
+	}
+	t.ID = TableID(id)
+	if err := tx.st.CreateTable(storage.TableID(t.ID)); err != nil {
+		return Table{}, err
+	}
+	return t, put(tx.bucket(bucketTables), key(uint64(s.ID), t.Name), t)
+}
+
+// DropTable drops a table; its data files go once no reader pins them.
+func (tx *Tx) DropTable(ref TableRef) error {
+	if err := tx.requireWritable(); err != nil {
+		return err
+	}
+	t, err := tx.Table(ref)
+	if err != nil {
+		return err
+	}
+	return tx.dropTable(t)
+}
+
+func (tx *Tx) dropTable(t Table) error {
+	if err := tx.st.DropTable(storage.TableID(t.ID)); err != nil {
+		return err
+	}
+	return tx.bucket(bucketTables).Delete(key(uint64(t.Schema), t.Name))
+}
+
+// AlterTable replaces the definition of table ref with fn's result; fn may
+// rename, add, drop or change columns. Renaming to an existing name is Exists.
+func (tx *Tx) AlterTable(ref TableRef, fn func(*Table) error) (Table, error) {
+	if err := tx.requireWritable(); err != nil {
+		return Table{}, err
+	}
+	t, err := tx.Table(ref)
+	if err != nil {
+		return Table{}, err
+	}
+	oldName := t.Name
+	if err := fn(&t); err != nil {
+		return Table{}, err
+	}
+	seen := map[string]bool{}
+	for _, c := range t.Columns {
+		if seen[c.Name] {
+			return Table{}, &Error{Kind: Exists, Object: "column", Name: c.Name,
+				Detail: fmt.Sprintf("column %q of relation %q already exists", c.Name, t.Name)}
+		}
+		seen[c.Name] = true
+	}
+	b := tx.bucket(bucketTables)
+	if t.Name != oldName {
+		if _, err := tx.tableIn(t.Schema, t.Name); err == nil {
+			return Table{}, exists("table", t.Name)
+		}
+		if err := b.Delete(key(uint64(t.Schema), oldName)); err != nil {
+			return Table{}, err
+		}
+	}
+	return t, put(b, key(uint64(t.Schema), t.Name), t)
+}
