@@ -26,6 +26,7 @@ bench:
 # go test -fuzz takes one package and one target at a time: a line per
 # target (internal/layout checks that none is missing).
 fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzReadPart$$' -fuzztime $(FUZZTIME) ./storage
 
 lint:
 	test -z "$$(gofmt -l .)" && $(GO) vet ./...

@@ -46,6 +46,12 @@ func TestMain(m *testing.M) {
 }
 
 func runMain(m *testing.M) int {
+	// SHAREHOUSE_E2E_BIN runs the tests against a binary built elsewhere
+	// (a release build, or one built with other flags).
+	if bin := os.Getenv("SHAREHOUSE_E2E_BIN"); bin != "" {
+		binPath = bin
+		return m.Run()
+	}
 	dir, err := os.MkdirTemp("", "sharehouse-e2e-bin")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -369,6 +375,13 @@ func queryStrings(t testing.TB, conn *pgx.Conn, sql string) []string {
 		t.Fatalf("query %q: %v", sql, err)
 	}
 	return out
+}
+
+// asPgError returns err as a *pgconn.PgError.
+func asPgError(err error) (*pgconn.PgError, bool) {
+	var pe *pgconn.PgError
+	ok := errors.As(err, &pe)
+	return pe, ok
 }
 
 // pgErr returns err as a *pgconn.PgError or fails the test.
