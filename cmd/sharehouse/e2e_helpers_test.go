@@ -25,6 +25,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
 )
 
 // binPath is the sharehouse binary built by TestMain.
@@ -454,6 +455,32 @@ func dirFiles(t testing.TB, dir string) map[string]int64 {
 		t.Fatal(err)
 	}
 	return files
+}
+
+// hijack opens a connection, authenticates with pgconn and hands over the
+// raw protocol: a Frontend and its net.Conn, closed when the test ends.
+func hijack(t *testing.T, s *server) (*pgproto3.Frontend, net.Conn) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), queryTimeout)
+	defer cancel()
+	pc, err := pgconn.Connect(ctx, s.url("admin", adminPassword, "postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc, err := pc.Hijack()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { hc.Conn.Close() })
+	hc.Conn.SetDeadline(time.Now().Add(queryTimeout))
+	return hc.Frontend, hc.Conn
+}
+
+func mustFlush(t *testing.T, fe *pgproto3.Frontend) {
+	t.Helper()
+	if err := fe.Flush(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // lockedBuffer is a bytes.Buffer safe for one writer and concurrent readers.

@@ -3,14 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgproto3"
 )
 
@@ -139,32 +137,6 @@ func TestExtendedProtocol(t *testing.T) {
 		expectMsgs(t, fe, "ErrorResponse:42601", "ReadyForQuery:I",
 			"ParseComplete", "BindComplete", "RowDescription", "DataRow:7", "CommandComplete:SELECT 1", "CloseComplete", "ReadyForQuery:I")
 	})
-}
-
-// hijack opens a connection, authenticates with pgconn and hands over the
-// raw protocol: a Frontend and its net.Conn, closed when the test ends.
-func hijack(t *testing.T, s *server) (*pgproto3.Frontend, net.Conn) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), queryTimeout)
-	defer cancel()
-	pc, err := pgconn.Connect(ctx, s.url("admin", adminPassword, "postgres"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	hc, err := pc.Hijack()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { hc.Conn.Close() })
-	hc.Conn.SetDeadline(time.Now().Add(queryTimeout))
-	return hc.Frontend, hc.Conn
-}
-
-func mustFlush(t *testing.T, fe *pgproto3.Frontend) {
-	t.Helper()
-	if err := fe.Flush(); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // expectMsgs receives messages and compares them with want, written as

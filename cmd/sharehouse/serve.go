@@ -136,7 +136,9 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer, ge
 	if err := os.MkdirAll(o.dataDir, 0o700); err != nil {
 		return fmt.Errorf("create data directory: %w", err)
 	}
-	store, err := storage.Open(o.dataDir, storage.DefaultOptions())
+	storeOpts := storage.DefaultOptions()
+	storeOpts.Logger = log
+	store, err := storage.Open(o.dataDir, storeOpts)
 	if err != nil {
 		return fmt.Errorf("open data directory %s: %w", o.dataDir, err)
 	}
@@ -189,7 +191,7 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer, ge
 		defer httpLn.Close()
 	}
 
-	srv := pgwire.NewServer(pgwire.Config{TLS: tlsConfig, Logger: log}, eng)
+	srv := pgwire.NewServer(pgwire.Config{TLS: tlsConfig, Logger: log}, pgwire.ForExecutor(eng))
 	httpSrv := &http.Server{Handler: httpHandler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 
 	// serveCtx is not ctx: a signal must lead to Shutdown, which lets
