@@ -1,0 +1,181 @@
+package parser
+
+import (
+	"errors"
+	"fmt"
+	"unicode/utf8"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+	pgparser "github.com/pganalyze/pg_query_go/v6/parser"
+)
+
+// Statement is one statement of a possibly multi-statement string.
+type Statement struct {
+	// SQL is the statement's text without surrounding whitespace, comments
+	// and the terminating semicolon.
+	SQL string
+	// Offset is the byte offset of SQL within the string given to Parse.
+	Offset int
+	// PG is set for ordinary SQL. Locations inside it are byte offsets into
+	// SQL; Position turns them into positions for error messages.
+	PG *pg_query.RawStmt
+	// Own is set for a statement of the own grammar.
+	Own Own
+
+	input string // the whole string given to Parse
+}
+
+// Position returns the 1-based character position in the whole string given
+// to Parse of the byte offset loc within SQL, as PostgreSQL reports error
+// positions; 0 for a negative (unknown) loc.
+func (s *Statement) Position(loc int32) int {
+	if loc < 0 || s.Offset+int(loc) > len(s.input) {
+		return 0
+	}
+	return charPos(s.input, s.Offset+int(loc))
+}
+
+// SyntaxError is a statement PostgreSQL (or the own grammar) cannot parse.
+// The executor sends it as SQLSTATE 42601.
+type SyntaxError struct {
+	// Pos is the 1-based character position in the whole string given to
+	// Parse, 0 if unknown.
+	Pos int
+	// Msg is in PostgreSQL's words, e.g. `syntax error at or near "x"`,
+	// `syntax error at end of input`, `unterminated quoted string at or near "'x"`.
+	Msg string
+}
+
+func (e *SyntaxError) Error() string { return e.Msg }
+
+// charPos returns the 1-based character position of byte offset off in s.
+func charPos(s string, off int) int {
+	return utf8.RuneCountInString(s[:off]) + 1
+}
+
+// Parse splits sql into statements and parses each: the sharing and tenant
+// statements with the own grammar, everything else with PostgreSQL's. A
+// string of only whitespace and comments gives no statements and no error.
+//
+// The split uses PostgreSQL's scanner (the same one pg_query's
+// SplitWithScanner uses, but its tokens keep their offsets), so a ';' inside
+// a string, a dollar quote, a quoted identifier, a comment or parentheses
+// does not end a statement.
+func Parse(sql string) ([]Statement, error) {
+	if err := checkEncoding(sql); err != nil {
+		return nil, err
+	}
+	scan, err := pg_query.Scan(sql)
+	if err != nil {
+		return nil, pgError(err, sql, 0)
+	}
+	var out []Statement
+	var toks []token
+	depth := 0
+	for i := 0; i <= len(scan.Tokens); i++ {
+		end := token{kind: tokEOF, pos: len(sql)}
+		if i < len(scan.Tokens) {
+			st := scan.Tokens[i]
+			if isComment(st) {
+				continue
+			}
+			t := makeToken(sql, st)
+			switch {
+			case t.kind == tokPunct && t.text == "(":
+				depth++
+			case t.kind == tokPunct && t.text == ")":
+				depth--
+			}
+			if !(t.kind == tokPunct && t.text == ";" && depth <= 0) {
+				toks = append(toks, t)
+				continue
+			}
+			end = t
+		}
+		depth = 0
+		if len(toks) == 0 {
+			continue
+		}
+		st, err := parseOne(sql, toks, end)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, st)
+		toks = toks[:0]
+	}
+	return out, nil
+}
+
+// parseOne parses the statement made of toks, ended by end (';' or EOF).
+func parseOne(sql string, toks []token, end token) (Statement, error) {
+	first, last := toks[0], toks[len(toks)-1]
+	st := Statement{
+		SQL:    sql[first.pos : last.pos+len(last.raw)],
+		Offset: first.pos,
+		input:  sql,
+	}
+	if isOwn(toks) {
+		p := &ownParser{input: sql, toks: toks, end: end}
+		own, err := p.statement()
+		if err != nil {
+			return Statement{}, err
+		}
+		st.Own = own
+		return st, nil
+	}
+	// PostgreSQL sees the terminator (or the trailing whitespace up to the
+	// end of input) too, so that an error there reads and points as it would
+	// in PostgreSQL: at or near ";", or at end of input.
+	text := sql[first.pos:]
+	if end.kind != tokEOF {
+		text = sql[first.pos : end.pos+1]
+	}
+	tree, err := pg_query.Parse(text)
+	if err != nil {
+		return Statement{}, pgError(err, sql, first.pos)
+	}
+	if len(tree.Stmts) != 1 {
+		// The scanner split at every top-level ';', so this cannot happen.
+		return Statement{}, fmt.Errorf("parser: %d statements in one piece %q", len(tree.Stmts), st.SQL)
+	}
+	st.PG = tree.Stmts[0]
+	return st, nil
+}
+
+// pgError turns an error of pg_query on text starting at byte base of sql
+// into a SyntaxError positioned in sql. pg_query's cursor position is, like
+// PostgreSQL's, a 1-based character position.
+func pgError(err error, sql string, base int) error {
+	var pe *pgparser.Error
+	if !errors.As(err, &pe) {
+		return err
+	}
+	pos := 0
+	if pe.Cursorpos > 0 {
+		pos = charPos(sql, base) - 1 + pe.Cursorpos
+	}
+	return &SyntaxError{Pos: pos, Msg: pe.Message}
+}
+
+// pgVersion is the PostgreSQL version of pg_query's grammar; a parse tree
+// handed back to pg_query must carry it (TestPGVersion keeps it true).
+const pgVersion = 170007
+
+// Deparse prints a PostgreSQL statement as SQL, as pg_query deparses it.
+func Deparse(stmt *pg_query.RawStmt) (string, error) {
+	return pg_query.Deparse(&pg_query.ParseResult{Version: pgVersion, Stmts: []*pg_query.RawStmt{stmt}})
+}
+
+// checkEncoding rejects what PostgreSQL rejects before parsing a query:
+// invalid UTF-8, and NUL, which would silently end the C string that
+// PostgreSQL's scanner reads.
+func checkEncoding(sql string) error {
+	for i := 0; i < len(sql); {
+		r, n := utf8.DecodeRuneInString(sql[i:])
+		if r == 0 || r == utf8.RuneError && n == 1 {
+			return &SyntaxError{Pos: charPos(sql, i), Msg: fmt.Sprintf(`invalid byte sequence for encoding "UTF8": 0x%02x`, sql[i])}
+		}
+		i += n
+	}
+	return nil
+}
