@@ -1,0 +1,38 @@
+// Package pgwire serves the PostgreSQL frontend/backend protocol, version
+// 3.0, on top of github.com/jackc/pgx/v5/pgproto3. It knows nothing of SQL
+// text, shares or storage: it hands statement text and raw parameters to an
+// Engine's Session and encodes the Arrow record batches it gets back.
+//
+// # Layers and files
+//
+//   - server.go: Server, Config, accept loop, connection registry, graceful
+//     shutdown, max connections, panic recovery.
+//   - startup.go: the startup packet (SSLRequest, GSSENCRequest,
+//     CancelRequest, StartupMessage), TLS, protocol negotiation, session
+//     creation and the messages that end the startup phase.
+//   - auth_scram.go: server side of SCRAM-SHA-256 (RFC 5802/7677).
+//   - simple.go: the simple query protocol and the message loop.
+//   - extended.go: Parse/Bind/Describe/Execute/Close/Sync/Flush, prepared
+//     statements and portals, row limits (PortalSuspended).
+//   - copy.go: COPY FROM STDIN and COPY TO STDOUT sub-protocols.
+//   - cancel.go: BackendKeyData keys and CancelRequest.
+//   - encode.go: RowDescription and DataRow encoding of Arrow batches.
+//   - engine.go: the interfaces pgwire needs from the executor, and the
+//     adapter for *executor.Engine.
+//
+// # Invariants
+//
+//   - One goroutine per connection owns the connection, its Session and all
+//     extended-protocol state; only cancellation (a statement's cancel func)
+//     and shutdown (deadlines on the net.Conn) reach in from outside.
+//   - Output is buffered in one per-connection buffer and written at
+//     ReadyForQuery, Flush, before waiting for COPY data, when the buffer
+//     grows past flushThreshold, and before closing. DataRows are encoded
+//     straight into that buffer.
+//   - A received message is valid until the next Receive: whatever is kept
+//     (Bind parameters, statement names) is copied.
+//   - Rows are always closed: by the statement that drained them, when their
+//     portal is closed or replaced, or when the connection ends.
+//   - Every error sent carries a SQLSTATE. Errors without one go to the
+//     client as XX000 "internal error"; their cause goes only to the log.
+package pgwire
