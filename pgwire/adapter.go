@@ -63,10 +63,10 @@ func (x execSession) Execute(ctx context.Context, st Statement, params []executo
 	return x.s.Execute(ctx, st.(*executor.Statement), params)
 }
 
-func (x execSession) TxStatus() byte                            { return x.s.TxStatus() }
-func (x execSession) TextFormat() sqltype.Format                { return x.s.TextFormat() }
-func (x execSession) Parameters() []executor.Parameter          { return x.s.Parameters() }
-func (x execSession) ChangedParameters() []executor.Parameter   { return x.s.ChangedParameters() }
-func (x execSession) BeginBatch(n int)                          { x.s.BeginBatch(n) }
-func (x execSession) EndBatch(err error)                        { x.s.EndBatch(err) }
-func (x execSession) Close()                                    { x.s.Close() }
+func (x execSession) TxStatus() byte                          { return x.s.TxStatus() }
+func (x execSession) TextFormat() sqltype.Format              { return x.s.TextFormat() }
+func (x execSession) Parameters() []executor.Parameter        { return x.s.Parameters() }
+func (x execSession) ChangedParameters() []executor.Parameter { return x.s.ChangedParameters() }
+func (x execSession) BeginBatch(n int)                        { x.s.BeginBatch(n) }
+func (x execSession) EndBatch(err error)                      { x.s.EndBatch(err) }
+func (x execSession) Close()                                  { x.s.Close() }

@@ -192,7 +192,7 @@ func (s *fakeSession) Close() {
 var (
 	colN   = executor.Column{Name: "n", Type: sqltype.Int8T, TableOID: 16384, AttNum: 1}
 	colS   = executor.Column{Name: "s", Type: sqltype.TextT, TableOID: 16384, AttNum: 2}
-	copyRE = regexp.MustCompile(`(?i)^copy (\w+).*from stdin`)
+	copyRE = regexp.MustCompile(`(?i)^copy\s.*from stdin`)
 )
 
 // plan interprets a statement. Its columns are returned for Describe; the
@@ -310,6 +310,9 @@ func countBinaryCopyTuples(data []byte) (int, error) {
 	p = p[4+ext:]
 	n := 0
 	for {
+		if len(p) == 0 {
+			return n, nil // the trailer is optional (pgx omits it)
+		}
 		if len(p) < 2 {
 			return 0, bad
 		}

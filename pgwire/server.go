@@ -2,6 +2,7 @@ package pgwire
 
 import (
 	"context"
+	"encoding/binary"
 	"crypto/rand"
 	"crypto/tls"
 	"errors"
@@ -292,8 +293,9 @@ func (c *conn) serve(ctx context.Context) {
 	defer func() {
 		if r := recover(); r != nil {
 			c.log.Error("panic in connection", "panic", r, "stack", string(debug.Stack()))
-			c.wbuf = c.wbuf[:0]
-			c.werr = nil
+			// Messages already complete still go out; a DataRow cut
+			// short by the panic does not.
+			c.wbuf = completeMessages(c.wbuf)
 			c.sendFatal(sqlstate.Errorf(sqlstate.InternalError, "internal error"))
 		}
 		c.close(cancel)
@@ -310,6 +312,21 @@ func (c *conn) serve(ctx context.Context) {
 	default:
 		c.log.Info("connection ended", logErr, err)
 	}
+}
+
+// completeMessages returns the prefix of buf that holds whole messages.
+// Every message in the output buffer has its type and length; a DataRow
+// being encoded still has a zero length placeholder.
+func completeMessages(buf []byte) []byte {
+	i := 0
+	for len(buf)-i >= 5 {
+		n := int(binary.BigEndian.Uint32(buf[i+1:]))
+		if n < 4 || len(buf)-i-1 < n {
+			break
+		}
+		i += 1 + n
+	}
+	return buf[:i]
 }
 
 // close releases everything the connection holds. The session is closed
@@ -344,6 +361,9 @@ func (c *conn) force() {
 	c.mu.Lock()
 	cancel := c.cancelConn
 	c.mu.Unlock()
+	// ended first: the statement that fails because of the cancellation
+	// must already see it, so that only the FATAL reaches the client.
+	c.ended.Store(true)
 	if cancel != nil {
 		cancel(errAdminShutdown) // serve's AfterFunc releases blocked I/O
 	}

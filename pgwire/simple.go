@@ -16,11 +16,14 @@ import (
 // batch (an implicit transaction unless they hold BEGIN), up to the first
 // error; ReadyForQuery ends the answer whatever happened.
 func (c *conn) simpleQuery(ctx context.Context, sql string) {
-	defer func() {
-		c.sendChangedParameters()
-		c.sendReady()
-		c.flush()
-	}()
+	// Not deferred: after a panic only the FATAL may follow.
+	c.runQuery(ctx, sql)
+	c.sendChangedParameters()
+	c.sendReady()
+	c.flush()
+}
+
+func (c *conn) runQuery(ctx context.Context, sql string) {
 	// Like PostgreSQL: a simple query destroys the unnamed statement and portal.
 	delete(c.stmts, "")
 	c.closePortal("", errPortalClosed)
