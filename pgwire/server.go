@@ -2,9 +2,9 @@ package pgwire
 
 import (
 	"context"
-	"encoding/binary"
 	"crypto/rand"
 	"crypto/tls"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -185,6 +185,15 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			continue // shutting down
 		}
 		go c.serve(cctx)
+	}
+}
+
+// serveConn serves one connection that did not come from Serve's listener
+// (the fuzz tests use net.Pipe) and returns when it has ended.
+func (s *Server) serveConn(ctx context.Context, nc net.Conn) {
+	c, cctx := s.newConn(ctx, nc)
+	if c != nil {
+		c.serve(cctx)
 	}
 }
 
