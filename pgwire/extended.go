@@ -160,8 +160,8 @@ func (c *conn) describe(ctx context.Context, m *pgproto3.Describe) error {
 		if !ok {
 			return portalNotFound(m.Name)
 		}
-		if p.out != nil {
-			c.send(rowDescription(p.out.enc.cols, p.out.enc.formats))
+		if p.cols != nil {
+			c.send(rowDescription(p.cols, p.colFmts))
 			return nil
 		}
 		if p.started {

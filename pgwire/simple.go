@@ -70,10 +70,12 @@ type portal struct {
 	params  []executor.Param
 	formats []int16 // Bind's result format codes, as sent
 
-	started bool            // Execute ran the statement
-	done    bool            // nothing more to send
-	res     executor.Result // what Execute returned
-	out     *rowStream      // rows still to send; nil when none
+	started bool              // Execute ran the statement
+	cols    []executor.Column // the result's columns once started, nil without rows
+	colFmts []int16           // their formats
+	done    bool              // nothing more to send
+	res     executor.Result   // what Execute returned
+	out     *rowStream        // rows still to send; nil when none
 }
 
 // rowStream is a result's rows between Executes of a suspended portal.
@@ -119,6 +121,7 @@ func (c *conn) execPortal(ctx context.Context, p *portal, maxRows int64, describ
 				res.Rows.Close(err)
 				return err
 			}
+			p.cols, p.colFmts = cols, formats
 			p.out = &rowStream{rows: res.Rows, enc: newRowEncoder(cols, formats, c.sess.TextFormat())}
 			if describe {
 				c.send(rowDescription(cols, formats))
