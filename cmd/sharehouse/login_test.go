@@ -69,10 +69,13 @@ func TestFirstStartGeneratesPassword(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, withEnv())
 	re := regexp.MustCompile(`psql "postgres://admin:([A-Za-z0-9_-]+)@([0-9.:]+)/postgres"`)
-	m := re.FindStringSubmatch(s.stdout.String())
-	if m == nil {
-		t.Fatalf("stdout has no psql command line:\n%s", s.stdout.String())
-	}
+	// The banner is written before the listening line, but it reaches us
+	// through another pipe.
+	var m []string
+	waitFor(t, "the psql command line on stdout", 10*time.Second, func() bool {
+		m = re.FindStringSubmatch(s.stdout.String())
+		return m != nil
+	})
 	if m[2] != s.addr {
 		t.Errorf("psql line names %s, server listens on %s", m[2], s.addr)
 	}

@@ -285,7 +285,10 @@ func TestTransactions(t *testing.T) {
 	other := s.admin(t, "postgres")
 	pc := conn.PgConn()
 	mustExec(t, conn, "CREATE TABLE acct (id int, balance bigint)")
-	count := func(c *pgx.Conn) int64 { t.Helper(); return queryInt64(t, c, "SELECT count(*) FROM acct") }
+	count := func(t *testing.T, c *pgx.Conn) int64 {
+		t.Helper()
+		return queryInt64(t, c, "SELECT count(*) FROM acct")
+	}
 
 	t.Run("rollback leaves nothing", func(t *testing.T) {
 		mustExec(t, conn, "BEGIN")
@@ -293,16 +296,16 @@ func TestTransactions(t *testing.T) {
 			t.Errorf("TxStatus after BEGIN = %c", pc.TxStatus())
 		}
 		mustExec(t, conn, "INSERT INTO acct VALUES (1, 100), (2, 200)")
-		if n := count(conn); n != 2 {
+		if n := count(t, conn); n != 2 {
 			t.Errorf("the transaction sees %d of its own rows, want 2", n)
 		}
-		if n := count(other); n != 0 {
+		if n := count(t, other); n != 0 {
 			t.Errorf("another session sees %d uncommitted rows", n)
 		}
 		if tag := mustExec(t, conn, "ROLLBACK"); tag.String() != "ROLLBACK" {
 			t.Errorf("tag %q", tag)
 		}
-		if n := count(conn); n != 0 {
+		if n := count(t, conn); n != 0 {
 			t.Fatalf("%d rows after ROLLBACK", n)
 		}
 	})
@@ -311,7 +314,7 @@ func TestTransactions(t *testing.T) {
 		mustExec(t, conn, "INSERT INTO acct VALUES (1, 100)")
 		mustExec(t, conn, "INSERT INTO acct VALUES (2, 200)")
 		mustExec(t, conn, "UPDATE acct SET balance = balance - 50 WHERE id = 1")
-		if n := count(other); n != 0 {
+		if n := count(t, other); n != 0 {
 			t.Errorf("another session sees %d uncommitted rows", n)
 		}
 		mustExec(t, conn, "COMMIT")
@@ -338,7 +341,7 @@ func TestTransactions(t *testing.T) {
 		if pc.TxStatus() != 'I' {
 			t.Errorf("TxStatus after ROLLBACK = %c", pc.TxStatus())
 		}
-		if n := count(conn); n != 2 {
+		if n := count(t, conn); n != 2 {
 			t.Fatalf("%d rows, want the 2 committed before", n)
 		}
 		mustExec(t, conn, "BEGIN")
@@ -368,7 +371,7 @@ func TestTransactions(t *testing.T) {
 	t.Run("COPY rolled back", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), queryTimeout)
 		defer cancel()
-		before := count(conn)
+		before := count(t, conn)
 		tx, err := conn.Begin(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -380,7 +383,7 @@ func TestTransactions(t *testing.T) {
 		if err := tx.Rollback(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if after := count(conn); after != before {
+		if after := count(t, conn); after != before {
 			t.Fatalf("%d rows after a rolled-back COPY, want %d", after, before)
 		}
 	})

@@ -224,10 +224,10 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer, ge
 		attrs = append(attrs, "http", httpLn.Addr().String())
 	}
 	attrs = append(attrs, "data", o.dataDir, "tls", tlsConfig != nil, "version", version)
-	log.Info("listening", attrs...)
 	if created && generated {
 		printFirstStart(stdout, password, ln.Addr())
 	}
+	log.Info("listening", attrs...)
 
 	var serveErr error
 	select {
