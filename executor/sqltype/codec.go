@@ -203,9 +203,9 @@ func BinaryDecoder(t T, dt arrow.DataType) (Decoder, error) {
 	case Date:
 		return decodeDateBinary, nil
 	case Time:
-		return decodeTimeBinary, nil
+		return timeBinaryDecoder(t.Typmod), nil
 	case Timestamp, Timestamptz:
-		return decodeTimestampBinary, nil
+		return timestampBinaryDecoder(t.Typmod), nil
 	case Interval:
 		return decodeIntervalBinary, nil
 	case JSON:

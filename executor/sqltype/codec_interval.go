@@ -3,6 +3,7 @@ package sqltype
 import (
 	"encoding/binary"
 	"math"
+	"math/bits"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
@@ -123,12 +124,30 @@ var intervalUnits = map[string]struct {
 // [@] a sequence of "number unit" and [+-]HH:MM[:SS[.frac]] fields,
 // optionally followed by "ago"; a bare number is seconds. Fractions of
 // years, months, weeks and days spill into the smaller fields as in
-// PostgreSQL (a month is 30 days, a day 24 hours).
+// PostgreSQL (a month is 30 days, a day 24 hours). Whole values add up
+// exactly; only fractions go through floating point.
 func decodeIntervalText(b array.Builder, data []byte) error {
 	s := trimSpace(data)
 	p := dtParser{s: s, anyHours: true}
-	var months, days int64
-	var us float64
+	var months, days, us int64
+	var usFrac float64
+	overflow := false
+	add := func(acc *int64, v, mul int64) {
+		hi, lo := bits.Mul64(uint64(absInt64(v)), uint64(mul))
+		if hi != 0 || lo > math.MaxInt64 {
+			overflow = true
+			return
+		}
+		d := int64(lo)
+		if v < 0 {
+			d = -d
+		}
+		sum := *acc + d
+		if (d > 0 && sum < *acc) || (d < 0 && sum > *acc) {
+			overflow = true
+		}
+		*acc = sum
+	}
 	if p.peek() == '@' {
 		p.i++
 	}
@@ -168,66 +187,70 @@ func decodeIntervalText(b array.Builder, data []byte) error {
 			if neg {
 				t = -t
 			}
-			us += float64(t)
+			add(&us, t, 1)
 			fields++
 			continue
 		}
 		p.i = start
-		num, ok := p.number()
+		whole, frac, ok := p.number()
 		if !ok {
 			return invalidDatetime("interval", data)
 		}
 		if neg {
-			num = -num
+			whole, frac = -whole, -frac
 		}
 		p.skipSpace()
 		unit := p.word()
-		if unit == "" {
-			us += num * 1e6 // a bare number is seconds
-			fields++
-			continue
+		u := intervalUnits["second"] // a bare number is seconds
+		if unit != "" {
+			if u, ok = intervalUnits[unit]; !ok {
+				return invalidDatetime("interval", data)
+			}
 		}
-		u, ok := intervalUnits[unit]
-		if !ok {
-			return invalidDatetime("interval", data)
-		}
-		// Whole parts go to their field, fractions spill down.
-		if u.months != 0 {
-			total := num * float64(u.months)
-			whole := math.Trunc(total)
-			months += int64(whole)
-			dfrac := (total - whole) * 30
-			wd := math.Trunc(dfrac)
-			days += int64(wd)
-			us += (dfrac - wd) * float64(usPerDay)
-		} else if u.days != 0 {
-			total := num * float64(u.days)
-			whole := math.Trunc(total)
-			days += int64(whole)
-			us += (total - whole) * float64(usPerDay)
-		} else {
-			us += num * u.us
-		}
-		if math.Abs(float64(months)) > math.MaxInt32 || math.Abs(float64(days)) > math.MaxInt32 {
-			return sqlstate.Errorf(sqlstate.DatetimeFieldOverflow, "interval field value out of range: \"%s\"", data)
+		switch {
+		case u.months != 0:
+			add(&months, whole, u.months)
+			fm := frac * float64(u.months)
+			wm := math.Trunc(fm)
+			add(&months, int64(wm), 1)
+			fd := (fm - wm) * 30
+			wd := math.Trunc(fd)
+			add(&days, int64(wd), 1)
+			usFrac += (fd - wd) * usPerDay
+		case u.days != 0:
+			add(&days, whole, u.days)
+			fd := frac * float64(u.days)
+			wd := math.Trunc(fd)
+			add(&days, int64(wd), 1)
+			usFrac += (fd - wd) * usPerDay
+		default:
+			add(&us, whole, int64(u.us))
+			usFrac += frac * u.us
 		}
 		fields++
 	}
 	if fields == 0 {
 		return invalidDatetime("interval", data)
 	}
+	add(&us, int64(math.Round(usFrac)), 1)
 	if ago {
 		months, days, us = -months, -days, -us
 	}
-	micros := math.Round(us)
-	if math.Abs(micros) > maxIntervalMicros || months > math.MaxInt32 || months < math.MinInt32 ||
+	if overflow || us > maxIntervalMicros || us < -maxIntervalMicros || months > math.MaxInt32 || months < math.MinInt32 ||
 		days > math.MaxInt32 || days < math.MinInt32 {
 		return sqlstate.Errorf(sqlstate.DatetimeFieldOverflow, "interval field value out of range: \"%s\"", data)
 	}
 	b.(*array.MonthDayNanoIntervalBuilder).Append(arrow.MonthDayNanoInterval{
-		Months: int32(months), Days: int32(days), Nanoseconds: int64(micros) * 1000,
+		Months: int32(months), Days: int32(days), Nanoseconds: us * 1000,
 	})
 	return nil
+}
+
+func absInt64(v int64) int64 {
+	if v < 0 {
+		return -v
+	}
+	return v
 }
 
 // word reads a run of letters, folded to lower case; "" if none.
@@ -253,29 +276,28 @@ func (p *dtParser) word() string {
 	return string(w)
 }
 
-// number reads digits with an optional fraction: 12, 1.5, .5.
-func (p *dtParser) number() (float64, bool) {
+// number reads digits with an optional fraction (12, 1.5, .5): the whole
+// part exactly, the fraction as a float.
+func (p *dtParser) number() (whole int64, frac float64, ok bool) {
 	start := p.i
 	for p.i < len(p.s) && (p.s[p.i] >= '0' && p.s[p.i] <= '9' || p.s[p.i] == '.') {
 		p.i++
 	}
 	text := p.s[start:p.i]
 	if len(text) == 0 || countByte(text, '.') > 1 || len(text) == 1 && text[0] == '.' {
-		return 0, false
+		return 0, 0, false
 	}
-	var v, scale float64 = 0, 0
-	for _, c := range text {
-		if c == '.' {
-			scale = 1
-			continue
+	k := 0
+	for ; k < len(text) && text[k] != '.'; k++ {
+		if whole > (math.MaxInt64-9)/10 {
+			return 0, 0, false
 		}
-		v = v*10 + float64(c-'0')
-		if scale > 0 {
-			scale *= 10
-		}
+		whole = whole*10 + int64(text[k]-'0')
 	}
-	if scale > 0 {
-		v /= scale
+	scale := 1.0
+	for k++; k < len(text); k++ {
+		scale /= 10
+		frac += float64(text[k]-'0') * scale
 	}
-	return v, !math.IsInf(v, 0)
+	return whole, frac, true
 }

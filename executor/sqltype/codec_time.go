@@ -232,16 +232,19 @@ func encodeTimeBinary(buf []byte, arr arrow.Array, i int) []byte {
 	return binary.BigEndian.AppendUint64(buf, uint64(arr.(*array.Time64).Value(i)))
 }
 
-func decodeTimeBinary(b array.Builder, data []byte) error {
-	if err := fixedBinary(8, "time", data); err != nil {
-		return err
+// timeBinaryDecoder is time_recv, rounded to the typmod's precision.
+func timeBinaryDecoder(typmod int32) Decoder {
+	return func(b array.Builder, data []byte) error {
+		if err := fixedBinary(8, "time", data); err != nil {
+			return err
+		}
+		us := int64(binary.BigEndian.Uint64(data))
+		if us < 0 || us > usPerDay {
+			return sqlstate.Errorf(sqlstate.DatetimeFieldOverflow, "time out of range")
+		}
+		b.(*array.Time64Builder).Append(arrow.Time64(roundPrecision(us, typmod)))
+		return nil
 	}
-	us := int64(binary.BigEndian.Uint64(data))
-	if us < 0 || us > usPerDay {
-		return sqlstate.Errorf(sqlstate.DatetimeFieldOverflow, "time out of range")
-	}
-	b.(*array.Time64Builder).Append(arrow.Time64(us))
-	return nil
 }
 
 func timeTextDecoder(typmod int32) Decoder {
@@ -358,19 +361,26 @@ func encodeTimestampBinary(buf []byte, arr arrow.Array, i int) []byte {
 	return binary.BigEndian.AppendUint64(buf, uint64(us))
 }
 
-func decodeTimestampBinary(b array.Builder, data []byte) error {
-	if err := fixedBinary(8, "timestamp", data); err != nil {
-		return err
-	}
-	us := int64(binary.BigEndian.Uint64(data))
-	if us != tsInfinity && us != tsNegInfinity {
-		if !tsInRange(us, unixToPGMicros) {
-			return sqlstate.Errorf(sqlstate.DatetimeFieldOverflow, "timestamp out of range")
+// timestampBinaryDecoder is timestamp_recv: microseconds since 2000,
+// rounded to the typmod's precision.
+func timestampBinaryDecoder(typmod int32) Decoder {
+	return func(b array.Builder, data []byte) error {
+		if err := fixedBinary(8, "timestamp", data); err != nil {
+			return err
 		}
-		us += unixToPGMicros
+		us := int64(binary.BigEndian.Uint64(data))
+		if us != tsInfinity && us != tsNegInfinity {
+			if !tsInRange(us, unixToPGMicros) {
+				return sqlstate.Errorf(sqlstate.DatetimeFieldOverflow, "timestamp out of range")
+			}
+			us = roundPrecision(us+unixToPGMicros, typmod)
+			if !tsInRange(us, 0) {
+				return sqlstate.Errorf(sqlstate.DatetimeFieldOverflow, "timestamp out of range")
+			}
+		}
+		b.(*array.TimestampBuilder).Append(arrow.Timestamp(us))
+		return nil
 	}
-	b.(*array.TimestampBuilder).Append(arrow.Timestamp(us))
-	return nil
 }
 
 // tsInRange reports whether us+shift is a timestamp PostgreSQL accepts,
@@ -460,9 +470,10 @@ type dtParser struct {
 	i        int
 	rangeErr bool // a field out of its range: 22008, not 22007
 	anyHours bool // clock accepts more than two hour digits (intervals)
+	bad      bool // a syntax error was seen: done reports false
 }
 
-func (p *dtParser) done() bool { return p.i == len(p.s) }
+func (p *dtParser) done() bool { return !p.bad && p.i == len(p.s) }
 
 func (p *dtParser) peek() byte {
 	if p.i < len(p.s) {
@@ -560,13 +571,13 @@ func (p *dtParser) zone() (int, bool) {
 		if p.peek() == ':' {
 			p.i++
 			if m, n = p.digits(); n != 2 {
-				p.i = len(p.s) + 1 // force a syntax error
+				p.bad = true
 				return 0, false
 			}
 			if p.peek() == ':' {
 				p.i++
 				if s, n = p.digits(); n != 2 {
-					p.i = len(p.s) + 1
+					p.bad = true
 					return 0, false
 				}
 			}
@@ -576,7 +587,7 @@ func (p *dtParser) zone() (int, bool) {
 	case 6:
 		h, m, s = v/10000, v/100%100, v%100
 	default:
-		p.i = len(p.s) + 1
+		p.bad = true
 		return 0, false
 	}
 	if h > 15 || m > 59 || s > 59 {
