@@ -106,6 +106,7 @@ const (
 	ObjectNotInPrerequisiteState Code = "55000"
 	CantChangeRuntimeParam       Code = "55P02"
 	LockNotAvailable             Code = "55P03"
+	ObjectInUse                  Code = "55006"
 
 	QueryCanceled    Code = "57014"
 	AdminShutdown    Code = "57P01"

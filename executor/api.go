@@ -1,0 +1,100 @@
+package executor
+
+import (
+	"context"
+	"io"
+
+	"github.com/apache/arrow/go/v17/arrow"
+
+	"github.com/sharehouse/sharehouse/executor/sqlstate"
+	"github.com/sharehouse/sharehouse/executor/sqltype"
+)
+
+// This file is the contract between pgwire and the executor: pgwire hands
+// over statement text and parameters with a session, and receives results as
+// command tags or streams of Arrow record batches. pgwire never inspects SQL.
+
+// Column describes one result column as RowDescription sends it.
+type Column struct {
+	Name     string
+	Type     sqltype.T
+	TableOID uint32 // 0 unless the column is a plain table column
+	AttNum   int16  // 0 unless the column is a plain table column
+}
+
+// Rows streams a result's Arrow record batches. The caller must Close it.
+type Rows interface {
+	Columns() []Column
+	// Next returns the next batch, or io.EOF after the last. The batch is
+	// valid until the next call; Retain it to keep it longer.
+	Next(ctx context.Context) (arrow.Record, error)
+	// Close releases the snapshot and records the audit event; cause says
+	// why reading stopped (nil when all rows were read). Safe to call twice.
+	Close(cause error) error
+}
+
+// Result is what running one statement produced.
+type Result struct {
+	// Tag is the CommandComplete tag. When Rows is non-nil, pgwire appends
+	// " <rows sent>" unless NoCount is set ("SELECT" becomes "SELECT 3",
+	// "INSERT 0" becomes "INSERT 0 3"; "SHOW" stays "SHOW").
+	Tag     string
+	NoCount bool
+	Rows    Rows
+	// CopyIn is set for COPY … FROM STDIN: pgwire sends CopyInResponse,
+	// then calls Run with the CopyData payloads; its Result is the real one.
+	CopyIn *CopyIn
+	// CopyOut is set for COPY … TO STDOUT: pgwire sends CopyOutResponse,
+	// one CopyData per Next, CopyDone, then CommandComplete with Tag.
+	CopyOut *CopyOut
+	// Notices are sent before CommandComplete (severity NOTICE or WARNING).
+	Notices []*sqlstate.Error
+}
+
+// CopyIn is the executor's side of COPY FROM STDIN.
+type CopyIn struct {
+	Binary  bool // format of the data: binary, else text/CSV (sent as textual)
+	Columns int
+	// Run reads the concatenated CopyData payloads from r until io.EOF (the
+	// client's CopyDone). If the client sends CopyFail, r returns an error
+	// and Run must fail with it, committing nothing.
+	Run func(ctx context.Context, r io.Reader) (Result, error)
+}
+
+// CopyOut is the executor's side of COPY TO STDOUT.
+type CopyOut struct {
+	Binary  bool
+	Columns int
+	// Next returns the next CopyData payload, or io.EOF. After io.EOF, Tag
+	// holds the final "COPY n".
+	Next  func(ctx context.Context) ([]byte, error)
+	Close func(cause error) error
+}
+
+// Param is one Bind parameter as it came off the wire.
+type Param struct {
+	Null   bool
+	Binary bool   // format code 1
+	Data   []byte // owned by the executor after Execute returns
+}
+
+// Parameter is a ParameterStatus name and value.
+type Parameter struct{ Name, Value string }
+
+// SessionOptions are what the startup packet and connection tell.
+type SessionOptions struct {
+	User       string
+	Database   string
+	ClientAddr string
+	// Params are the startup packet's other options (application_name,
+	// client_encoding, DateStyle, TimeZone, options …).
+	Params map[string]string
+}
+
+// SCRAMCredential is a stored SCRAM-SHA-256 verifier (RFC 5802/7677).
+type SCRAMCredential struct {
+	Salt       []byte
+	Iterations int
+	StoredKey  []byte
+	ServerKey  []byte
+}

@@ -1,0 +1,211 @@
+package executor
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow/go/v17/arrow/memory"
+
+	"github.com/sharehouse/sharehouse/catalog"
+	"github.com/sharehouse/sharehouse/executor/sqlstate"
+	"github.com/sharehouse/sharehouse/executor/sqltype"
+	"github.com/sharehouse/sharehouse/storage"
+)
+
+// testEngine opens a real store, catalog and engine in a temp dir with a
+// superuser "admin", and returns a session as admin in postgres.
+func testEngine(t *testing.T) (*Engine, *Session) {
+	t.Helper()
+	ctx := context.Background()
+	opts := storage.DefaultOptions()
+	opts.NoSync = true
+	st, err := storage.Open(t.TempDir(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := catalog.Open(ctx, st, catalog.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cat.EnsureSuperuser(ctx, "admin", "pw"); err != nil {
+		t.Fatal(err)
+	}
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	eng := New(Config{Catalog: cat, Allocator: mem})
+	s, err := eng.NewSession(ctx, SessionOptions{User: "admin", Database: "postgres"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		s.Close()
+		if err := st.Close(); err != nil {
+			t.Error(err)
+		}
+		mem.AssertSize(t, 0)
+	})
+	return eng, s
+}
+
+// run executes every statement of sql and returns the last result's rows
+// as text ("NULL" for null) and its tag.
+func run(t *testing.T, s *Session, sql string) ([][]string, string, error) {
+	t.Helper()
+	ctx := context.Background()
+	stmts, err := s.Parse(ctx, sql)
+	if err != nil {
+		return nil, "", err
+	}
+	var rows [][]string
+	var tag string
+	s.BeginBatch(len(stmts))
+	for _, st := range stmts {
+		rows = nil
+		res, err := s.Execute(ctx, st, nil)
+		if err != nil {
+			s.EndBatch(err)
+			return nil, "", err
+		}
+		tag = res.Tag
+		if res.Rows == nil {
+			continue
+		}
+		cols := res.Rows.Columns()
+		for {
+			rec, err := res.Rows.Next(ctx)
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				res.Rows.Close(err)
+				s.EndBatch(err)
+				return nil, "", err
+			}
+			encs := make([]sqltype.Encoder, len(cols))
+			for i, c := range cols {
+				if encs[i], err = sqltype.TextEncoder(c.Type, rec.Column(i).DataType(), s.TextFormat()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for r := 0; r < int(rec.NumRows()); r++ {
+				row := make([]string, len(cols))
+				for i := range cols {
+					if rec.Column(i).IsNull(r) {
+						row[i] = "NULL"
+					} else {
+						row[i] = string(encs[i](nil, rec.Column(i), r))
+					}
+				}
+				rows = append(rows, row)
+			}
+		}
+		res.Rows.Close(nil)
+	}
+	s.EndBatch(nil)
+	return rows, tag, nil
+}
+
+func mustRun(t *testing.T, s *Session, sql string) [][]string {
+	t.Helper()
+	rows, _, err := run(t, s, sql)
+	if err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return rows
+}
+
+func flat(rows [][]string) string {
+	var parts []string
+	for _, r := range rows {
+		parts = append(parts, strings.Join(r, ","))
+	}
+	return strings.Join(parts, "|")
+}
+
+func TestQueries(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE TABLE t (id int NOT NULL, name text, amount numeric(10,2), d date DEFAULT '2024-01-01')`)
+	mustRun(t, s, `INSERT INTO t VALUES (1, 'a', 1.50, '2024-02-01'), (2, 'b', 2.25, NULL), (3, NULL, NULL, DEFAULT)`)
+	mustRun(t, s, `INSERT INTO t (id, name) VALUES (4, 'a')`)
+	cases := []struct{ sql, want string }{
+		{`SELECT 1 + 2, 'x' || 'y', 7 / 2, NULL IS NULL`, "3,xy,3,t"},
+		{`SELECT id, name FROM t ORDER BY id`, "1,a|2,b|3,NULL|4,a"},
+		{`SELECT id FROM t WHERE name = 'a' ORDER BY id DESC`, "4|1"},
+		{`SELECT name, count(*), sum(amount) FROM t GROUP BY name ORDER BY name NULLS FIRST`, "NULL,1,NULL|a,2,1.50|b,1,2.25"},
+		{`SELECT count(*) FROM t`, "4"},
+		{`SELECT d FROM t WHERE id >= 3 ORDER BY id`, "2024-01-01|2024-01-01"},
+		{`SELECT DISTINCT name FROM t ORDER BY 1`, "a|b|NULL"},
+		{`SELECT id FROM t ORDER BY id LIMIT 2 OFFSET 1`, "2|3"},
+		{`SELECT a.id, b.id FROM t a JOIN t b ON a.id = b.id + 1 ORDER BY 1`, "2,1|3,2|4,3"},
+		{`SELECT count(*), sum(x) FROM generate_series(1, 100000) AS g(x)`, "100000,5000050000"},
+		{`SELECT CASE WHEN id = 1 THEN 'one' ELSE 'other' END FROM t ORDER BY id LIMIT 2`, "one|other"},
+	}
+	for _, c := range cases {
+		t.Run(c.sql, func(t *testing.T) {
+			if got := flat(mustRun(t, s, c.sql)); got != c.want {
+				t.Errorf("got %q, want %q", got, c.want)
+			}
+		})
+	}
+}
+
+func TestErrors(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE TABLE t (id int NOT NULL, v varchar(3))`)
+	cases := []struct {
+		sql  string
+		code sqlstate.Code
+	}{
+		{`SELECT * FROM missing`, sqlstate.UndefinedTable},
+		{`SELEC 1`, sqlstate.SyntaxError},
+		{`SELECT nope FROM t`, sqlstate.UndefinedColumn},
+		{`SELECT 1/0`, sqlstate.DivisionByZero},
+		{`INSERT INTO t VALUES (NULL, 'a')`, sqlstate.NotNullViolation},
+		{`INSERT INTO t VALUES (1, 'abcd')`, sqlstate.StringDataRightTruncation},
+		{`CREATE TABLE t (a int)`, sqlstate.DuplicateTable},
+		{`SELECT id, count(*) FROM t`, sqlstate.GroupingError},
+	}
+	for _, c := range cases {
+		t.Run(c.sql, func(t *testing.T) {
+			_, _, err := run(t, s, c.sql)
+			if got := sqlstate.CodeOf(err); got != c.code {
+				t.Errorf("got %s (%v), want %s", got, err, c.code)
+			}
+		})
+	}
+}
+
+func TestTransactions(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE TABLE t (id int)`)
+	mustRun(t, s, `BEGIN; INSERT INTO t VALUES (1); ROLLBACK`)
+	if got := flat(mustRun(t, s, `SELECT count(*) FROM t`)); got != "0" {
+		t.Fatalf("after rollback: %s rows", got)
+	}
+	mustRun(t, s, `BEGIN`)
+	mustRun(t, s, `INSERT INTO t VALUES (1)`)
+	if _, _, err := run(t, s, `SELECT * FROM missing`); err == nil {
+		t.Fatal("expected an error")
+	}
+	if _, _, err := run(t, s, `SELECT 1`); sqlstate.CodeOf(err) != sqlstate.InFailedSQLTransaction {
+		t.Fatalf("want 25P02, got %v", err)
+	}
+	if _, tag, _ := run(t, s, `COMMIT`); tag != "ROLLBACK" {
+		t.Fatalf("COMMIT of a failed transaction: tag %q", tag)
+	}
+	mustRun(t, s, `INSERT INTO t VALUES (1), (2), (3)`)
+	mustRun(t, s, `UPDATE t SET id = id * 10 WHERE id > 1`)
+	mustRun(t, s, `DELETE FROM t WHERE id = 1`)
+	if got := flat(mustRun(t, s, `SELECT id FROM t ORDER BY id`)); got != "20|30" {
+		t.Fatalf("after update/delete: %s", got)
+	}
+	// A multi-statement query is one implicit transaction.
+	if _, _, err := run(t, s, `INSERT INTO t VALUES (99); SELECT 1/0`); err == nil {
+		t.Fatal("expected division by zero")
+	}
+	if got := flat(mustRun(t, s, `SELECT count(*) FROM t WHERE id = 99`)); got != "0" {
+		t.Fatalf("implicit transaction not rolled back: %s", got)
+	}
+}

@@ -1,0 +1,214 @@
+package executor
+
+import (
+	"context"
+	"errors"
+	"io"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+	"github.com/apache/arrow/go/v17/arrow/memory"
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/sharehouse/sharehouse/catalog"
+	"github.com/sharehouse/sharehouse/executor/sqltype"
+)
+
+// execution is one statement being bound and run.
+type execution struct {
+	s            *Session
+	ctx          context.Context
+	params       []Param
+	paramTypes   []sqltype.T
+	describeOnly bool
+	ec           *evalContext
+}
+
+func (x *execution) mem() memory.Allocator { return x.s.eng.mem }
+
+func (x *execution) evalContext() *evalContext {
+	if x.ec == nil {
+		x.ec = newEvalContext(x.ctx, x.mem(), x.s.eng.now(), x.s.settings.format())
+	}
+	return x.ec
+}
+
+func (x *execution) newEnv() *env {
+	return &env{mem: x.mem(), start: *x.evalContext()}
+}
+
+// run executes one statement.
+func (x *execution) run(st *Statement) (Result, error) {
+	if st.p.Own != nil {
+		return x.runOwn(st.p.Own)
+	}
+	n := st.p.PG.Stmt
+	switch {
+	case n.GetSelectStmt() != nil:
+		return x.runQuery(n.GetSelectStmt())
+	case n.GetTransactionStmt() != nil:
+		return x.runTransaction(n.GetTransactionStmt())
+	case n.GetVariableSetStmt() != nil:
+		return x.runSet(n.GetVariableSetStmt())
+	case n.GetVariableShowStmt() != nil:
+		return x.runShow(n.GetVariableShowStmt())
+	case n.GetInsertStmt() != nil:
+		return x.runInsert(n.GetInsertStmt())
+	case n.GetUpdateStmt() != nil:
+		return x.runUpdate(n.GetUpdateStmt())
+	case n.GetDeleteStmt() != nil:
+		return x.runDelete(n.GetDeleteStmt())
+	case n.GetTruncateStmt() != nil:
+		return x.runTruncate(n.GetTruncateStmt())
+	case n.GetCopyStmt() != nil:
+		return x.runCopy(n.GetCopyStmt())
+	case n.GetDiscardStmt() != nil:
+		return Result{Tag: "DISCARD ALL"}, nil
+	case n.GetDeallocateStmt() != nil:
+		return Result{Tag: "DEALLOCATE"}, nil
+	}
+	return x.runDDL(n)
+}
+
+// describe returns the columns st returns without running it.
+func (x *execution) describe(st *Statement) ([]Column, error) {
+	if st.p.Own != nil {
+		return x.describeOwn(st.p.Own)
+	}
+	n := st.p.PG.Stmt
+	switch {
+	case n.GetSelectStmt() != nil:
+		p, err := x.planQuery(n.GetSelectStmt())
+		if err != nil {
+			return nil, err
+		}
+		defer p.release()
+		return toColumns(p.cols), nil
+	case n.GetVariableShowStmt() != nil:
+		return []Column{{Name: n.GetVariableShowStmt().Name, Type: sqltype.TextT}}, nil
+	case n.GetInsertStmt() != nil:
+		return nil, x.bindOnlyInsert(n.GetInsertStmt())
+	case n.GetUpdateStmt() != nil, n.GetDeleteStmt() != nil:
+		return nil, x.bindOnlyModify(n)
+	}
+	return nil, nil
+}
+
+func toColumns(cols []opColumn) []Column {
+	out := make([]Column, len(cols))
+	for i, c := range cols {
+		out[i] = Column{Name: c.name, Type: c.t, TableOID: c.tableOID, AttNum: c.attnum}
+	}
+	return out
+}
+
+// planQuery binds a SELECT in a short read transaction (or the session's
+// write transaction) and returns its plan; the caller must release it.
+func (x *execution) planQuery(sel *pg.SelectStmt) (*plan, error) {
+	tx, done, err := x.s.readTx(x.ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	p := &plan{}
+	q := &queryBinder{binder: binder{x: x}, tx: tx, env: x.newEnv(), plan: p}
+	root, cols, err := q.bindSelect(sel)
+	if err != nil {
+		p.release()
+		return nil, err
+	}
+	p.root, p.cols = root, cols
+	return p, nil
+}
+
+func (x *execution) runQuery(sel *pg.SelectStmt) (Result, error) {
+	p, err := x.planQuery(sel)
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{Tag: "SELECT", Rows: &planRows{p: p, cols: toColumns(p.cols)}}, nil
+}
+
+// planRows streams a plan's output to pgwire.
+type planRows struct {
+	p      *plan
+	cols   []Column
+	closed bool
+}
+
+func (r *planRows) Columns() []Column { return r.cols }
+
+func (r *planRows) Next(ctx context.Context) (arrow.Record, error) {
+	if r.closed {
+		return nil, io.EOF
+	}
+	rec, err := r.p.root.next(ctx)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, translate(err)
+	}
+	return rec, err
+}
+
+func (r *planRows) Close(cause error) error {
+	if !r.closed {
+		r.closed = true
+		r.p.release()
+	}
+	return nil
+}
+
+// tableRef resolves a RangeVar to database, schema and table as the
+// session sees them: db.schema.t; schema.t in the current database, or
+// db.public.t when no such schema exists but database db does; t in
+// the current database's public schema.
+func (x *execution) tableRef(tx *catalog.Tx, rv *pg.RangeVar) (catalog.TableRef, error) {
+	ref := catalog.TableRef{Database: x.s.db, Schema: catalog.DefaultSchema, Name: rv.Relname}
+	switch {
+	case rv.Catalogname != "":
+		ref.Database, ref.Schema = rv.Catalogname, rv.Schemaname
+	case rv.Schemaname != "":
+		ref.Schema = rv.Schemaname
+		if _, err := tx.Schema(x.s.db, rv.Schemaname); catalog.IsNotFound(err) {
+			if _, err := tx.Database(rv.Schemaname); err == nil {
+				ref.Database, ref.Schema = rv.Schemaname, catalog.DefaultSchema
+			}
+		}
+	}
+	return ref, nil
+}
+
+func constInt64(c *constExpr) int64 {
+	switch a := c.value.(type) {
+	case *array.Int64:
+		return a.Value(0)
+	case *array.Int32:
+		return int64(a.Value(0))
+	case *array.Int16:
+		return int64(a.Value(0))
+	}
+	return 0
+}
+
+func constString(c *constExpr) string {
+	if a, ok := c.value.(*array.String); ok {
+		return a.Value(0)
+	}
+	return c.text
+}
+
+// isTxEnd reports whether st ends a transaction block (allowed in a failed one).
+func isTxEnd(st *Statement) bool {
+	if st.p.PG == nil {
+		return false
+	}
+	ts := st.p.PG.Stmt.GetTransactionStmt()
+	if ts == nil {
+		return false
+	}
+	switch ts.Kind {
+	case pg.TransactionStmtKind_TRANS_STMT_COMMIT, pg.TransactionStmtKind_TRANS_STMT_ROLLBACK,
+		pg.TransactionStmtKind_TRANS_STMT_ROLLBACK_TO:
+		return true
+	}
+	return false
+}

@@ -1,0 +1,138 @@
+package executor
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+	"github.com/apache/arrow/go/v17/arrow/memory"
+
+	"github.com/sharehouse/sharehouse/executor/sqltype"
+)
+
+// Expr is a bound, typed scalar expression, evaluated a batch at a time.
+type Expr interface {
+	// Type is the SQL type of the result.
+	Type() sqltype.T
+	// DataType is the Arrow type of the arrays Eval returns.
+	DataType() arrow.DataType
+	// Eval computes the expression for every row of rec. The result has
+	// rec.NumRows() rows and belongs to the caller, who must Release it.
+	Eval(ec *evalContext, rec arrow.Record) (arrow.Array, error)
+	String() string
+}
+
+// evalContext is what evaluation may need besides the input batch.
+type evalContext struct {
+	ctx context.Context
+	mem memory.Allocator
+	// stmtTime is the statement's start (now(), current_timestamp).
+	stmtTime time.Time
+	// format is the session's text format (TimeZone …) for casts to text.
+	format sqltype.Format
+}
+
+func newEvalContext(ctx context.Context, mem memory.Allocator, now time.Time, f sqltype.Format) *evalContext {
+	return &evalContext{ctx: ctx, mem: mem, stmtTime: now, format: f}
+}
+
+// colRef is column idx of the input batch.
+type colRef struct {
+	idx  int
+	name string
+	t    sqltype.T
+	dt   arrow.DataType
+}
+
+func (c *colRef) Type() sqltype.T          { return c.t }
+func (c *colRef) DataType() arrow.DataType { return c.dt }
+func (c *colRef) String() string           { return c.name }
+func (c *colRef) Eval(ec *evalContext, rec arrow.Record) (arrow.Array, error) {
+	col := rec.Column(c.idx)
+	col.Retain()
+	return col, nil
+}
+
+// constExpr is a constant: a one-row array broadcast to every row.
+// A NULL constant is a one-row array with a null.
+type constExpr struct {
+	t     sqltype.T
+	value arrow.Array // length 1
+	text  string      // for String()
+}
+
+func (c *constExpr) Type() sqltype.T          { return c.t }
+func (c *constExpr) DataType() arrow.DataType { return c.value.DataType() }
+func (c *constExpr) String() string           { return c.text }
+func (c *constExpr) Eval(ec *evalContext, rec arrow.Record) (arrow.Array, error) {
+	return broadcast(ec.mem, c.value, int(rec.NumRows()))
+}
+
+// isNull reports whether the constant is NULL.
+func (c *constExpr) isNull() bool { return c.value.IsNull(0) }
+
+// broadcast returns an array of n copies of one[0].
+func broadcast(mem memory.Allocator, one arrow.Array, n int) (arrow.Array, error) {
+	if n == 1 {
+		one.Retain()
+		return one, nil
+	}
+	b := array.NewBuilder(mem, one.DataType())
+	defer b.Release()
+	b.Reserve(n)
+	if one.IsNull(0) {
+		b.AppendNulls(n)
+		return b.NewArray(), nil
+	}
+	for i := 0; i < n; i++ {
+		if err := appendValue(b, one, 0); err != nil {
+			return nil, err
+		}
+	}
+	return b.NewArray(), nil
+}
+
+// appendValue appends row i of arr (possibly null) to b of the same type.
+func appendValue(b array.Builder, arr arrow.Array, i int) error {
+	if arr.IsNull(i) {
+		b.AppendNull()
+		return nil
+	}
+	switch a := arr.(type) {
+	case *array.Boolean:
+		b.(*array.BooleanBuilder).Append(a.Value(i))
+	case *array.Int16:
+		b.(*array.Int16Builder).Append(a.Value(i))
+	case *array.Int32:
+		b.(*array.Int32Builder).Append(a.Value(i))
+	case *array.Int64:
+		b.(*array.Int64Builder).Append(a.Value(i))
+	case *array.Uint32:
+		b.(*array.Uint32Builder).Append(a.Value(i))
+	case *array.Float32:
+		b.(*array.Float32Builder).Append(a.Value(i))
+	case *array.Float64:
+		b.(*array.Float64Builder).Append(a.Value(i))
+	case *array.Decimal128:
+		b.(*array.Decimal128Builder).Append(a.Value(i))
+	case *array.String:
+		b.(*array.StringBuilder).Append(a.Value(i))
+	case *array.Binary:
+		b.(*array.BinaryBuilder).Append(a.Value(i))
+	case *array.FixedSizeBinary:
+		b.(*array.FixedSizeBinaryBuilder).Append(a.Value(i))
+	case *array.Date32:
+		b.(*array.Date32Builder).Append(a.Value(i))
+	case *array.Time64:
+		b.(*array.Time64Builder).Append(a.Value(i))
+	case *array.Timestamp:
+		b.(*array.TimestampBuilder).Append(a.Value(i))
+	case *array.MonthDayNanoInterval:
+		b.(*array.MonthDayNanoIntervalBuilder).Append(a.Value(i))
+	default:
+		return fmt.Errorf("appendValue: unsupported array %T", arr)
+	}
+	return nil
+}

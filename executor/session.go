@@ -1,0 +1,285 @@
+package executor
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+
+	"github.com/sharehouse/sharehouse/catalog"
+	"github.com/sharehouse/sharehouse/executor/sqlstate"
+	"github.com/sharehouse/sharehouse/executor/sqltype"
+	"github.com/sharehouse/sharehouse/parser"
+)
+
+// Session is one connection's state: identity, current database, settings
+// and transaction. Not safe for concurrent use; pgwire calls it from the
+// connection's goroutine.
+type Session struct {
+	eng        *Engine
+	who        catalog.Principal
+	db         string
+	clientAddr string
+	pid        uint32
+	settings   *sessionSettings
+	log        *slog.Logger
+
+	// Transaction state. inBlock: an explicit BEGIN is open. failed: an
+	// error happened inside it (25P02 until ROLLBACK). tx: the write
+	// transaction the block holds from its first write until it ends.
+	inBlock bool
+	failed  bool
+	tx      *catalog.Tx
+	// implicit: the statements of one multi-statement Query message run as
+	// one transaction (BeginBatch/EndBatch), unless they hold BEGIN.
+	implicit bool
+}
+
+// Statement is one parsed statement, opaque to pgwire.
+type Statement struct {
+	p          parser.Statement
+	empty      bool
+	paramTypes []sqltype.T
+}
+
+// ParamTypes returns the types of $1..$n, inferred where the client sent 0.
+func (st *Statement) ParamTypes() []sqltype.T { return st.paramTypes }
+
+// Empty reports whether the statement text held no statement.
+func (st *Statement) Empty() bool { return st.empty }
+
+func newSession(e *Engine, who catalog.Principal, db string, opts SessionOptions) *Session {
+	params := map[string]string{}
+	for k, v := range opts.Params {
+		switch strings.ToLower(k) {
+		case "user", "database", "replication", "options":
+			continue
+		}
+		params[k] = v
+	}
+	s := &Session{eng: e, who: who, db: db, clientAddr: opts.ClientAddr, settings: newSessionSettings(params)}
+	s.settings.values["server_version"] = e.version
+	s.settings.values["session_authorization"] = who.Name
+	if who.Super {
+		s.settings.values["is_superuser"] = "on"
+	}
+	s.pid = e.nextPID.Add(1)
+	s.log = e.log.With("user", who.Name, "db", db)
+	return s
+}
+
+// Parse splits and parses a simple-query string into statements.
+func (s *Session) Parse(ctx context.Context, sql string) ([]*Statement, error) {
+	ps, err := parser.Parse(sql)
+	if err != nil {
+		return nil, translate(err)
+	}
+	out := make([]*Statement, len(ps))
+	for i, p := range ps {
+		out[i] = &Statement{p: p}
+	}
+	return out, nil
+}
+
+// Prepare parses one statement for the extended protocol; paramTypes are the
+// OIDs from Parse (0 = infer). More than one statement is 42601.
+func (s *Session) Prepare(ctx context.Context, sql string, paramTypes []sqltype.OID) (*Statement, error) {
+	ps, err := parser.Parse(sql)
+	if err != nil {
+		return nil, translate(err)
+	}
+	switch len(ps) {
+	case 0:
+		return &Statement{empty: true}, nil
+	case 1:
+	default:
+		return nil, sqlstate.Errorf(sqlstate.SyntaxError, "cannot insert multiple commands into a prepared statement")
+	}
+	st := &Statement{p: ps[0]}
+	for _, oid := range paramTypes {
+		if oid == 0 {
+			st.paramTypes = append(st.paramTypes, sqltype.UnknownT)
+		} else {
+			st.paramTypes = append(st.paramTypes, sqltype.T{OID: oid, Typmod: -1})
+		}
+	}
+	if err := s.inferParams(ctx, st); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// TxStatus returns 'I' (idle), 'T' (in a transaction) or 'E' (failed transaction).
+func (s *Session) TxStatus() byte {
+	switch {
+	case s.inBlock && s.failed:
+		return 'E'
+	case s.inBlock:
+		return 'T'
+	}
+	return 'I'
+}
+
+// TextFormat returns the session's settings that shape values as text.
+func (s *Session) TextFormat() sqltype.Format { return s.settings.format() }
+
+// Parameters returns the ParameterStatus values to send after startup.
+func (s *Session) Parameters() []Parameter {
+	var out []Parameter
+	for _, name := range s.settings.names() {
+		if settings[name].reported {
+			out = append(out, Parameter{Name: displayName(name), Value: s.settings.values[name]})
+		}
+	}
+	return out
+}
+
+// ChangedParameters returns the reported settings changed since the last call.
+func (s *Session) ChangedParameters() []Parameter {
+	var out []Parameter
+	for name := range s.settings.changed {
+		out = append(out, Parameter{Name: displayName(name), Value: s.settings.values[name]})
+		delete(s.settings.changed, name)
+	}
+	return out
+}
+
+// BeginBatch and EndBatch bracket the statements of one simple Query
+// message: PostgreSQL runs them as one implicit transaction unless they
+// contain transaction control, so an error in the third undoes the first two.
+func (s *Session) BeginBatch(n int) {
+	if n > 1 && !s.inBlock {
+		s.implicit = true
+	}
+}
+
+// EndBatch ends the implicit transaction begun by BeginBatch; err is the
+// error that stopped the batch, or nil.
+func (s *Session) EndBatch(err error) {
+	if !s.implicit {
+		return
+	}
+	s.implicit = false
+	if s.inBlock {
+		return // the batch opened an explicit block; it stays open
+	}
+	if err != nil {
+		s.endTx(false)
+		return
+	}
+	if cerr := s.endTx(true); cerr != nil {
+		s.log.Error("commit of implicit transaction failed", "err", cerr)
+	}
+}
+
+// Close ends the session, rolling back an open transaction.
+func (s *Session) Close() {
+	s.endTx(false)
+	s.inBlock, s.failed = false, false
+}
+
+// Execute runs the statement. For a statement from Parse, params is empty.
+func (s *Session) Execute(ctx context.Context, st *Statement, params []Param) (res Result, err error) {
+	if st.empty {
+		return Result{}, nil
+	}
+	if s.inBlock && s.failed && !isTxEnd(st) {
+		return Result{}, sqlstate.Errorf(sqlstate.InFailedSQLTransaction,
+			"current transaction is aborted, commands ignored until end of transaction block")
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("panic in statement", "panic", r, "stmt", st.p.SQL)
+			err = sqlstate.Errorf(sqlstate.InternalError, "internal error")
+			res = Result{}
+		}
+		if err != nil {
+			err = translate(err)
+			s.statementFailed()
+		}
+	}()
+	if err := ctx.Err(); err != nil {
+		return Result{}, err
+	}
+	x := &execution{s: s, ctx: ctx, params: params, paramTypes: st.paramTypes}
+	return x.run(st)
+}
+
+// Describe returns the columns the statement will return (nil for none).
+func (s *Session) Describe(ctx context.Context, st *Statement, params []Param) ([]Column, error) {
+	if st.empty {
+		return nil, nil
+	}
+	x := &execution{s: s, ctx: ctx, params: params, paramTypes: st.paramTypes, describeOnly: true}
+	cols, err := x.describe(st)
+	return cols, translate(err)
+}
+
+// statementFailed records an error: inside a block the block fails; an
+// autocommit statement's own transaction was already rolled back.
+func (s *Session) statementFailed() {
+	if s.inBlock {
+		s.failed = true
+		return
+	}
+	if s.implicit {
+		s.endTx(false)
+		return
+	}
+}
+
+// writeTx returns the write transaction a writing statement runs in and a
+// finish func to call with the statement's outcome. In a block (explicit or
+// implicit) the transaction is taken at the first write and held to its end.
+func (s *Session) writeTx(ctx context.Context) (*catalog.Tx, func(error) error, error) {
+	if s.inBlock || s.implicit {
+		if s.tx == nil {
+			tx, err := s.eng.cat.Begin(ctx, s.who, true)
+			if err != nil {
+				return nil, nil, err
+			}
+			s.tx = tx
+		}
+		return s.tx, func(error) error { return nil }, nil
+	}
+	tx, err := s.eng.cat.Begin(ctx, s.who, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	return tx, func(err error) error {
+		if err != nil {
+			tx.Rollback()
+			return err
+		}
+		return tx.Commit()
+	}, nil
+}
+
+// readTx returns a transaction to resolve names in: the held write
+// transaction (to see the block's own writes), or a fresh short read one.
+func (s *Session) readTx(ctx context.Context) (*catalog.Tx, func(), error) {
+	if s.tx != nil {
+		return s.tx, func() {}, nil
+	}
+	tx, err := s.eng.cat.Begin(ctx, s.who, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	return tx, func() { tx.Rollback() }, nil
+}
+
+// endTx commits or rolls back the held transaction, if any.
+func (s *Session) endTx(commit bool) error {
+	tx := s.tx
+	s.tx = nil
+	if tx == nil {
+		return nil
+	}
+	if commit {
+		return tx.Commit()
+	}
+	return tx.Rollback()
+}
+
+func notSupported(format string, args ...any) error {
+	return sqlstate.Errorf(sqlstate.FeatureNotSupported, format, args...)
+}

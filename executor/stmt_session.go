@@ -1,0 +1,181 @@
+package executor
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+	"github.com/apache/arrow/go/v17/arrow/memory"
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/sharehouse/sharehouse/executor/sqlstate"
+	"github.com/sharehouse/sharehouse/executor/sqltype"
+)
+
+// runTransaction handles BEGIN, COMMIT, ROLLBACK and their spellings.
+func (x *execution) runTransaction(ts *pg.TransactionStmt) (Result, error) {
+	s := x.s
+	switch ts.Kind {
+	case pg.TransactionStmtKind_TRANS_STMT_BEGIN, pg.TransactionStmtKind_TRANS_STMT_START:
+		if s.inBlock {
+			return Result{Tag: "BEGIN", Notices: []*sqlstate.Error{warning(sqlstate.ActiveSQLTransaction, "there is already a transaction in progress")}}, nil
+		}
+		s.inBlock, s.failed = true, false
+		return Result{Tag: "BEGIN"}, nil
+	case pg.TransactionStmtKind_TRANS_STMT_COMMIT:
+		if !s.inBlock {
+			return Result{Tag: "COMMIT", Notices: []*sqlstate.Error{warning(sqlstate.NoActiveSQLTransaction, "there is no transaction in progress")}}, nil
+		}
+		failed := s.failed
+		s.inBlock, s.failed = false, false
+		if failed {
+			s.endTx(false)
+			return Result{Tag: "ROLLBACK"}, nil
+		}
+		if err := s.endTx(true); err != nil {
+			return Result{}, err
+		}
+		return Result{Tag: "COMMIT"}, nil
+	case pg.TransactionStmtKind_TRANS_STMT_ROLLBACK:
+		if !s.inBlock {
+			return Result{Tag: "ROLLBACK", Notices: []*sqlstate.Error{warning(sqlstate.NoActiveSQLTransaction, "there is no transaction in progress")}}, nil
+		}
+		s.inBlock, s.failed = false, false
+		s.endTx(false)
+		return Result{Tag: "ROLLBACK"}, nil
+	}
+	return Result{}, notSupported("savepoints and two-phase commit are not supported yet")
+}
+
+func warning(code sqlstate.Code, msg string) *sqlstate.Error {
+	e := sqlstate.Errorf(code, "%s", msg)
+	e.Severity = "WARNING"
+	return e
+}
+
+// runSet handles SET, SET LOCAL, SET TIME ZONE and RESET.
+func (x *execution) runSet(vs *pg.VariableSetStmt) (Result, error) {
+	ss := x.s.settings
+	name := strings.ToLower(vs.Name)
+	if name == "timezone" || name == "time zone" {
+		name = "timezone"
+	}
+	switch vs.Kind {
+	case pg.VariableSetKind_VAR_SET_VALUE:
+		value, err := setValue(vs.Args)
+		if err != nil {
+			return Result{}, err
+		}
+		if name == "transaction_isolation" || name == "default_transaction_isolation" {
+			value = strings.ToLower(value)
+		}
+		if err := ss.set(name, value); err != nil {
+			return Result{}, err
+		}
+	case pg.VariableSetKind_VAR_SET_DEFAULT, pg.VariableSetKind_VAR_RESET:
+		if err := ss.reset(name); err != nil {
+			return Result{}, err
+		}
+	case pg.VariableSetKind_VAR_RESET_ALL:
+		for n := range settings {
+			_ = ss.reset(n)
+		}
+		return Result{Tag: "RESET"}, nil
+	case pg.VariableSetKind_VAR_SET_MULTI:
+		// SET TRANSACTION … / SET SESSION CHARACTERISTICS: accepted;
+		// every transaction here is serializable already.
+	case pg.VariableSetKind_VAR_SET_CURRENT:
+	}
+	if vs.Kind == pg.VariableSetKind_VAR_RESET {
+		return Result{Tag: "RESET"}, nil
+	}
+	return Result{Tag: "SET"}, nil
+}
+
+// setValue renders SET's arguments as the setting's text value.
+func setValue(args []*pg.Node) (string, error) {
+	var parts []string
+	for _, a := range args {
+		c := a.GetAConst()
+		switch {
+		case c == nil:
+			if tc := a.GetTypeCast(); tc != nil && tc.Arg.GetAConst() != nil {
+				c = tc.Arg.GetAConst()
+			} else {
+				return "", sqlstate.Errorf(sqlstate.SyntaxError, "SET value must be a constant")
+			}
+		}
+		switch v := c.Val.(type) {
+		case *pg.A_Const_Sval:
+			parts = append(parts, v.Sval.Sval)
+		case *pg.A_Const_Ival:
+			parts = append(parts, itoa(int64(v.Ival.Ival)))
+		case *pg.A_Const_Fval:
+			parts = append(parts, v.Fval.Fval)
+		case *pg.A_Const_Boolval:
+			if v.Boolval.Boolval {
+				parts = append(parts, "on")
+			} else {
+				parts = append(parts, "off")
+			}
+		}
+	}
+	return strings.Join(parts, ", "), nil
+}
+
+func itoa(v int64) string { return strconv.FormatInt(v, 10) }
+
+// runShow handles SHOW name and SHOW ALL.
+func (x *execution) runShow(vs *pg.VariableShowStmt) (Result, error) {
+	name := strings.ToLower(vs.Name)
+	if name == "all" {
+		names := x.s.settings.names()
+		rows := make([][3]string, 0, len(names))
+		for _, n := range names {
+			rows = append(rows, [3]string{displayName(n), x.s.settings.values[n], ""})
+		}
+		return Result{Tag: "SHOW", NoCount: true, Rows: textRows(x.mem(), []string{"name", "setting", "description"}, rows3(rows))}, nil
+	}
+	if name == "time zone" {
+		name = "timezone"
+	}
+	if name == "transaction isolation level" {
+		name = "transaction_isolation"
+	}
+	v, ok := x.s.settings.get(name)
+	if !ok {
+		return Result{}, sqlstate.Errorf(sqlstate.UndefinedObject, "unrecognized configuration parameter %q", vs.Name)
+	}
+	return Result{Tag: "SHOW", NoCount: true, Rows: textRows(x.mem(), []string{vs.Name}, [][]string{{v}})}, nil
+}
+
+func rows3(in [][3]string) [][]string {
+	out := make([][]string, len(in))
+	for i, r := range in {
+		out[i] = r[:]
+	}
+	return out
+}
+
+// textRows is a small all-text result (SHOW, listings).
+func textRows(mem memory.Allocator, names []string, rows [][]string) Rows {
+	cols := make([]opColumn, len(names))
+	for i, n := range names {
+		cols[i] = opColumn{name: n, t: sqltype.TextT, dt: arrow.BinaryTypes.String}
+	}
+	schema := schemaOf(cols)
+	arrs := make([]arrow.Array, len(names))
+	for c := range names {
+		b := array.NewStringBuilder(mem)
+		for _, r := range rows {
+			b.Append(r[c])
+		}
+		arrs[c] = b.NewArray()
+		b.Release()
+	}
+	rec := array.NewRecord(schema, arrs, int64(len(rows)))
+	releaseArrays(arrs)
+	p := &plan{root: &valuesOp{cols: cols, rec: rec}, cols: cols}
+	return &planRows{p: p, cols: toColumns(cols)}
+}
