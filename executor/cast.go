@@ -413,7 +413,6 @@ func castNumericInt(to sqltype.OID) kernel {
 	lo, hi := intBounds(to)
 	return func(ec *evalContext, args []arrow.Array, n int) (arrow.Array, error) {
 		r := newNumReader(args[0])
-		valid, nulls := andValidity(ec.mem, args, n)
 		v := validityOf(args[0])
 		out := make([]int64, n)
 		var d apd.Decimal
@@ -424,30 +423,22 @@ func castNumericInt(to sqltype.OID) kernel {
 			if err := r.get(i, &d); err != nil {
 				return nil, err
 			}
-			if d.Form == apd.NaN {
-				if valid != nil {
-					valid.Release()
-				}
+			switch {
+			case d.Form == apd.NaN:
 				return nil, errUnsupported("cannot convert NaN to %s", sqltype.T{OID: to, Typmod: -1})
-			}
-			if d.Form == apd.Infinite {
-				if valid != nil {
-					valid.Release()
-				}
+			case d.Form == apd.Infinite:
 				return nil, errUnsupported("cannot convert infinity to %s", sqltype.T{OID: to, Typmod: -1})
 			}
 			if err := roundTo(&d, 0); err != nil {
-				return nil, err
+				return nil, errIntRange(to)
 			}
 			x, err := d.Int64()
 			if err != nil || float64(x) < lo || float64(x) > hi {
-				if valid != nil {
-					valid.Release()
-				}
 				return nil, errIntRange(to)
 			}
 			out[i] = x
 		}
+		valid, nulls := andValidity(ec.mem, args, n)
 		switch to {
 		case sqltype.Int2:
 			buf, o := newFixed[int16](ec.mem, n)

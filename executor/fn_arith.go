@@ -283,6 +283,9 @@ func decArithEval(op byte, dt arrow.DataType) func(*evalContext, []arrow.Array, 
 				decToApd(x[i], sx, &p)
 				decToApd(y[i], sy, &q)
 				if err := apdOp(op, &r, &p, &q); err != nil {
+					if valid != nil {
+						valid.Release()
+					}
 					return nil, err
 				}
 				num, fits := apdToDec(&r, maxDecimal128Precision, rs)
