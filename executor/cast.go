@@ -65,10 +65,15 @@ func castKernel(from argInfo, to sqltype.T, explicit bool) (kernel, error) {
 		}, nil
 	}
 	switch {
-	case fo == sqltype.Unknown || (isString(fo) && !isString(tooid) && tooid != sqltype.JSON && tooid != sqltype.JSONB):
+	case fo == sqltype.Unknown && isString(tooid):
+		// 'abc'::varchar(2) truncates like any explicit string cast.
+		return castStringToString(from.T, to, explicit), nil
+	case (fo == sqltype.Unknown || isString(fo)) && !isString(tooid) && tooid != sqltype.JSON && tooid != sqltype.JSONB:
 		return castFromText(from, to)
 	case isString(tooid) || tooid == sqltype.JSON || tooid == sqltype.JSONB:
-		if isString(fo) || fo == sqltype.JSON || fo == sqltype.JSONB {
+		// An unknown literal becomes text, then takes the modifier like a cast
+		// from text: 'abcdef'::varchar(3) truncates.
+		if isString(fo) || fo == sqltype.Unknown || fo == sqltype.JSON || fo == sqltype.JSONB {
 			return castStringToString(from.T, to, explicit), nil
 		}
 		return castToText(from, to, explicit)

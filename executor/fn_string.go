@@ -48,11 +48,13 @@ type stringer struct {
 	buf []byte
 }
 
-func newStringer(ec *evalContext, a arrow.Array, info argInfo) (*stringer, error) {
+// boolWords picks bool's cast to text ("true", as ||) over its output
+// function ("t", as concat()).
+func newStringer(ec *evalContext, a arrow.Array, info argInfo, boolWords bool) (*stringer, error) {
 	if s, ok := a.(*array.String); ok && (isString(info.T.OID) || info.T.OID == sqltype.Unknown || info.T.OID == sqltype.JSON || info.T.OID == sqltype.JSONB) {
 		return &stringer{str: s}, nil
 	}
-	if b, ok := a.(*array.Boolean); ok {
+	if b, ok := a.(*array.Boolean); ok && boolWords {
 		return &stringer{bl: b}, nil
 	}
 	enc, err := sqltype.TextEncoder(info.T, a.DataType(), ec.format)
@@ -102,11 +104,11 @@ func resolveConcatOp(l, r argInfo) (funcImpl, error) {
 	}
 	l, r = fix(l), fix(r)
 	return funcImpl{Name: "||", Args: []argInfo{l, r}, Result: textInfo, Eval: func(ec *evalContext, args []arrow.Array, n int) (arrow.Array, error) {
-		x, err := newStringer(ec, args[0], l)
+		x, err := newStringer(ec, args[0], l, true)
 		if err != nil {
 			return nil, err
 		}
-		y, err := newStringer(ec, args[1], r)
+		y, err := newStringer(ec, args[1], r, true)
 		if err != nil {
 			return nil, err
 		}
@@ -402,7 +404,7 @@ func concatKernel(infos []argInfo, ws bool) kernel {
 	return func(ec *evalContext, args []arrow.Array, n int) (arrow.Array, error) {
 		ss := make([]*stringer, len(args))
 		for i, a := range args {
-			s, err := newStringer(ec, a, infos[i])
+			s, err := newStringer(ec, a, infos[i], false)
 			if err != nil {
 				return nil, err
 			}
@@ -817,8 +819,8 @@ func stringFunctions(name string) []overload {
 	case "strpos":
 		return []overload{ov(params(T, T), sqltype.Int4T, strToInt(func(s []string) int32 { return strpos(s[0], s[1]) }))}
 	case "position":
-		// position(sub IN s) arrives as position(sub, s).
-		return []overload{ov(params(T, T), sqltype.Int4T, strToInt(func(s []string) int32 { return strpos(s[1], s[0]) }))}
+		// position(sub IN s) arrives as position(s, sub), as PostgreSQL's grammar builds it.
+		return []overload{ov(params(T, T), sqltype.Int4T, strToInt(func(s []string) int32 { return strpos(s[0], s[1]) }))}
 	case "replace":
 		return []overload{ov(params(T, T, T), text, strFn(func(s []string) (string, error) {
 			if s[1] == "" {
