@@ -2,6 +2,7 @@ package pgwire
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -128,7 +129,7 @@ func (c *conn) copyOut(ctx context.Context, res executor.Result) (err error) {
 			closeOut(err)
 			return err
 		}
-		c.send(&pgproto3.CopyData{Data: data})
+		c.wbuf = appendCopyData(c.wbuf, data)
 		n++
 		if err := c.maybeFlush(); err != nil {
 			closeOut(err)
@@ -145,4 +146,12 @@ func (c *conn) copyOut(ctx context.Context, res executor.Result) (err error) {
 	}
 	c.complete(res, -1)
 	return nil
+}
+
+// appendCopyData appends a CopyData message without the allocation of
+// sending a *pgproto3.CopyData through an interface.
+func appendCopyData(buf, data []byte) []byte {
+	buf = append(buf, 'd')
+	buf = binary.BigEndian.AppendUint32(buf, uint32(len(data)+4))
+	return append(buf, data...)
 }
