@@ -7,6 +7,8 @@
 //
 //   - server.go: Server, Config, accept loop, connection registry, graceful
 //     shutdown, max connections, panic recovery.
+//   - conn.go: one connection's state, the message loop, output buffering,
+//     error and notice responses, statement contexts.
 //   - startup.go: the startup packet (SSLRequest, GSSENCRequest,
 //     CancelRequest, StartupMessage), TLS, protocol negotiation, session
 //     creation and the messages that end the startup phase.
@@ -17,14 +19,24 @@
 //   - copy.go: COPY FROM STDIN and COPY TO STDOUT sub-protocols.
 //   - cancel.go: BackendKeyData keys and CancelRequest.
 //   - encode.go: RowDescription and DataRow encoding of Arrow batches.
-//   - engine.go: the interfaces pgwire needs from the executor, and the
-//     adapter for *executor.Engine.
+//   - engine.go: the interfaces pgwire needs from the executor (Engine,
+//     Session, Statement); adapter.go: ForExecutor, which wraps
+//     *executor.Engine in them.
+//
+// Tests drive a Server on 127.0.0.1:0 over a fake Engine (engine_test.go)
+// with pgx, psql and raw pgproto3 messages; testdata/pgtest holds wire
+// scripts in CockroachDB's pgtest format and testdata/fuzz the seed corpus
+// of FuzzStartup and FuzzMessages.
 //
 // # Invariants
 //
 //   - One goroutine per connection owns the connection, its Session and all
 //     extended-protocol state; only cancellation (a statement's cancel func)
 //     and shutdown (deadlines on the net.Conn) reach in from outside.
+//   - Shutdown ends idle connections (waiting after ReadyForQuery) at once
+//     and busy ones when they next become idle; when its context ends, the
+//     connections' contexts are cancelled and their I/O released. Every
+//     ended session gets FATAL 57P01 and is closed (rolled back).
 //   - Output is buffered in one per-connection buffer and written at
 //     ReadyForQuery, Flush, before waiting for COPY data, when the buffer
 //     grows past flushThreshold, and before closing. DataRows are encoded
