@@ -404,6 +404,13 @@ func numPow(d, x, y *apd.Decimal) error {
 		d.SetFinite(0, -max(numericMinSigDigits, dscale(x), dscale(y)))
 		return nil
 	}
+	if integral {
+		// power_var_int: at least 16 digits after the point, more if the base has them.
+		if _, err := precisionCtx(int64(numericWorkingPrecision)).Pow(d, x, y); err != nil {
+			return errNumericOverflow()
+		}
+		return roundTo(d, min(max(numericMinSigDigits, dscale(x)), numericMaxDisplayScale))
+	}
 	xf, _ := x.Float64()
 	yf, _ := y.Float64()
 	est := math.Abs(yf * math.Log10(math.Abs(xf)))

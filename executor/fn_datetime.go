@@ -62,6 +62,10 @@ func resolveDatetimeOp(op string, l, r argInfo) (funcImpl, bool, error) {
 			return mk(timeInfo, dateInfo, tsInfo, dateAddTime(true))
 		case lo == sqltype.Time && ro == sqltype.Interval:
 			return mk(timeInfo, ivInfo, timeInfo, timeAddInterval(false))
+		case lo == sqltype.Interval && ro == sqltype.Time:
+			return mk(ivInfo, timeInfo, timeInfo, func(ec *evalContext, args []arrow.Array, n int) (arrow.Array, error) {
+				return timeAddInterval(false)(ec, []arrow.Array{args[1], args[0]}, n)
+			})
 		}
 	case "-":
 		switch {
@@ -632,6 +636,9 @@ func datePartKernel(t sqltype.T, numeric bool) kernel {
 					}
 				}
 				v, scale, ok = fieldOf(unit, int64(day)*usPerDay, false, loc)
+				if unit == "julian" {
+					v, scale, ok = int64(day)+2440588, 0, true
+				}
 				if ok && unit == "epoch" && numeric {
 					v, scale = int64(day)*86400, 0
 				}
@@ -781,7 +788,18 @@ func toChar(t time.Time, us int64, f string, tz bool) string {
 	}
 	for i := 0; i < len(f); {
 		rest := f[i:]
-		has := func(p string) bool { return strings.HasPrefix(rest, p) }
+		upper := strings.ToUpper(rest[:min(len(rest), 4)])
+		has := func(p string) bool {
+			if strings.HasPrefix(rest, p) {
+				return true
+			}
+			// Numeric fields match in any case; names keep their case.
+			switch p {
+			case "YYYY", "YY", "MM", "MI", "MS", "US", "DDD", "DD", "HH24", "HH12", "HH", "SS", "Q":
+				return strings.HasPrefix(upper, p)
+			}
+			return false
+		}
 		switch {
 		case has("FM"):
 			fm = true

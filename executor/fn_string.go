@@ -887,6 +887,49 @@ func stringFunctions(name string) []overload {
 	case "concat_ws":
 		return []overload{{params: params(T, pAny), variadic: true, nonStrict: true, result: fixedResult(text),
 			kernel: func(args []argInfo) kernel { return concatKernel(args, true) }}}
+	case "overlay":
+		ovl := func(s string, r string, from, count int64) (string, error) {
+			if from < 1 {
+				return "", sqlstate.Errorf(sqlstate.Code("22011"), "negative substring length not allowed")
+			}
+			head, err := substr(s, 1, from-1, true)
+			if err != nil {
+				return "", err
+			}
+			tail, err := substr(s, from+count, 0, false)
+			return head + r + tail, err
+		}
+		return []overload{
+			ov(params(T, T, I), text, func(ec *evalContext, args []arrow.Array, n int) (arrow.Array, error) {
+				s, r := args[0].(*array.String), args[1].(*array.String)
+				f := values[int32](args[2])
+				return rowwise(ec.mem, arrow.BinaryTypes.String, args, n, func(b array.Builder, _ []arrow.Array, i int) error {
+					out, err := ovl(s.Value(i), r.Value(i), int64(f[i]), int64(utf8.RuneCountInString(r.Value(i))))
+					if err != nil {
+						return err
+					}
+					b.(*array.StringBuilder).Append(out)
+					return nil
+				})
+			}),
+			ov(params(T, T, I, I), text, func(ec *evalContext, args []arrow.Array, n int) (arrow.Array, error) {
+				s, r := args[0].(*array.String), args[1].(*array.String)
+				f, c := values[int32](args[2]), values[int32](args[3])
+				return rowwise(ec.mem, arrow.BinaryTypes.String, args, n, func(b array.Builder, _ []arrow.Array, i int) error {
+					out, err := ovl(s.Value(i), r.Value(i), int64(f[i]), int64(c[i]))
+					if err != nil {
+						return err
+					}
+					b.(*array.StringBuilder).Append(out)
+					return nil
+				})
+			}),
+		}
+	case "similar_to_escape", "similar_escape":
+		return []overload{
+			ov(params(T), text, strFn(func(s []string) (string, error) { return similarToRegex(s[0], "\\") })),
+			ov(params(T, T), text, strFn(func(s []string) (string, error) { return similarToRegex(s[0], s[1]) })),
+		}
 	case "quote_ident":
 		return []overload{ov(params(T), text, one(quoteIdent))}
 	case "quote_literal":
@@ -929,4 +972,54 @@ func quoteIdent(s string) string {
 		return s
 	}
 	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// similarToRegex is similar_to_escape: a SQL regular expression (SIMILAR
+// TO) rewritten as an anchored POSIX one, so x SIMILAR TO p is x ~ result.
+func similarToRegex(p, esc string) (string, error) {
+	if utf8.RuneCountInString(esc) > 1 {
+		return "", sqlstate.Errorf(sqlstate.InvalidEscapeSequence, "invalid escape string").
+			WithHint("Escape string must be empty or one character.")
+	}
+	var e rune = -1
+	if esc != "" {
+		e, _ = utf8.DecodeRuneInString(esc)
+	}
+	var b strings.Builder
+	b.WriteString("^(?:")
+	inClass := false
+	rs := []rune(p)
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		switch {
+		case r == e:
+			if i+1 >= len(rs) {
+				return "", sqlstate.Errorf(sqlstate.InvalidEscapeSequence, "invalid escape string")
+			}
+			i++
+			b.WriteString(regexp.QuoteMeta(string(rs[i])))
+		case inClass:
+			if r == ']' {
+				inClass = false
+			}
+			if r == '\\' {
+				b.WriteString(`\\`)
+				continue
+			}
+			b.WriteRune(r)
+		case r == '[':
+			inClass = true
+			b.WriteRune(r)
+		case r == '%':
+			b.WriteString(".*")
+		case r == '_':
+			b.WriteString(".")
+		case r == '.', r == '^', r == '$', r == '\\':
+			b.WriteString(regexp.QuoteMeta(string(r)))
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteString(")$")
+	return b.String(), nil
 }

@@ -396,6 +396,9 @@ func TestStrings(t *testing.T) {
 		{name: "starts_with", op: "fn:starts_with", args: []testArg{col(txt, "hello", "hello"), col(txt, "he", "lo")}, want: "t,f"},
 		{name: "like_escape", op: "fn:like_escape", args: []testArg{col(txt, "a#%b%"), col(txt, "#")}, want: "a\\%b%"},
 		{name: "regexp_replace", op: "fn:regexp_replace", args: []testArg{col(txt, "foobarbaz"), col(txt, "b(..)"), col(txt, "X\\1Y"), col(txt, "g")}, want: "fooXarYXazY"},
+		{name: "overlay", op: "fn:overlay", args: []testArg{col(txt, "hello"), col(txt, "XX"), col(i4, 2)}, want: "hXXlo"},
+		{name: "overlay for", op: "fn:overlay", args: []testArg{col(txt, "hello"), col(txt, "XX"), col(i4, 2), col(i4, 0)}, want: "hXXello"},
+		{name: "similar_to_escape", op: "fn:similar_to_escape", args: []testArg{col(txt, "a%|b_.c")}, want: "^(?:a.*|b.\\.c)$"},
 		{name: "no such function", op: "fn:lower", args: []testArg{col(i4, 1)}, want: "ERR 42883 function lower(integer) does not exist"},
 	})
 }
@@ -426,6 +429,8 @@ func TestMath(t *testing.T) {
 		{name: "log10 float", op: "fn:log10", args: []testArg{col(f8, 1000.0)}, want: "3"},
 		{name: "power numeric", op: "fn:power", args: []testArg{dec(0, "2"), dec(1, "0.5")}, want: "1.4142135623730950"},
 		{name: "power zero negative", op: "fn:pow", args: []testArg{col(f8, 0.0), col(f8, -1.0)}, want: "ERR 2201F zero raised to a negative power is undefined"},
+		{name: "power numeric integral", op: "fn:power", args: []testArg{dec(0, "10"), dec(0, "-2")}, want: "0.0100000000000000"},
+		{name: "power numeric big", op: "^", args: []testArg{dec(0, "2"), dec(0, "100")}, want: "1267650600228229401496703205376.0000000000000000"},
 		{name: "cbrt", op: "fn:cbrt", args: []testArg{col(f8, 27.0)}, want: "3"},
 		{name: "pi", op: "fn:pi", want: "3.141592653589793,3.141592653589793"},
 	})
@@ -508,6 +513,9 @@ func TestDatetime(t *testing.T) {
 		{name: "make_date bad", op: "fn:make_date", args: []testArg{col(i4, 2023), col(i4, 2), col(i4, 29)}, want: "ERR 22008 date field value out of range: 2023-02-29"},
 		{name: "age", op: "fn:age", args: []testArg{col(ts, "2024-03-15 00:00:00"), col(ts, "2023-01-31 12:00:00")}, want: "13mon 14d 43200000000us"},
 		{name: "to_char", op: "fn:to_char", args: []testArg{col(ts, "2024-03-05 14:07:09"), col(txt, "YYYY-MM-DD HH24:MI:SS \"at\" FMMonth Dy")}, want: "2024-03-05 14:07:09 at March Tue"},
+		{name: "to_char lower case", op: "fn:to_char", args: []testArg{col(ts, "2024-12-25 00:00:00"), col(txt, "day MONTH yy")}, want: "wednesday DECEMBER  24"},
+		{name: "julian", op: "fn:extract", args: []testArg{col(txt, "julian"), col(dte, "2024-01-01")}, want: "2460311"},
+		{name: "interval + time", op: "+", args: []testArg{col(ivl, arrow.MonthDayNanoInterval{Nanoseconds: 3600e9}), col(sqltype.TimeT, 36000000000)}, want: "11:00:00.000000"},
 		{name: "now", op: "fn:now", want: "2024-03-15 12:30:45.123456,2024-03-15 12:30:45.123456"},
 		{name: "current_date", op: "fn:current_date", want: "2024-03-15,2024-03-15"},
 	})
