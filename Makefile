@@ -6,7 +6,7 @@ FUZZTIME ?= 30s
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
 
-.PHONY: run build test bench fuzz lint clean
+.PHONY: run build test bench bench-pg fuzz lint clean
 
 # A server on 127.0.0.1:5433 (PostgreSQL protocol) and 127.0.0.1:8433 (HTTP)
 # with the data in ./sharehouse-data. The first start prints the superuser's
@@ -23,10 +23,29 @@ test:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
+# The wire benchmarks side by side with a real PostgreSQL on this machine
+# (Debian's postgresql package; installed when missing), default settings,
+# fsync on for both. Prints ns/op and rows/s per case for each server.
+PGBENCH_DIR  ?= /tmp/sharehouse-bench-pg
+PGBENCH_PORT ?= 5544
+bench-pg:
+	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || (apt-get update && apt-get install -y postgresql)
+	@PGBIN=$$(dirname $$(ls /usr/lib/postgresql/*/bin/initdb | tail -1)); \
+	rm -rf $(PGBENCH_DIR) && mkdir -p $(PGBENCH_DIR) && chown postgres $(PGBENCH_DIR) && \
+	su postgres -c "$$PGBIN/initdb -D $(PGBENCH_DIR)/data -A trust >/dev/null && $$PGBIN/pg_ctl -D $(PGBENCH_DIR)/data -l $(PGBENCH_DIR)/log -o '-p $(PGBENCH_PORT) -k /tmp' -w start >/dev/null"; \
+	SHAREHOUSE_BENCH_PG=postgres://postgres@127.0.0.1:$(PGBENCH_PORT)/postgres $(GO) test -run '^$$' -bench 'Wire' -benchtime $${BENCHTIME:-1s} -count 1 ./cmd/sharehouse; \
+	status=$$?; su postgres -c "$$PGBIN/pg_ctl -D $(PGBENCH_DIR)/data -m fast stop >/dev/null"; exit $$status
+
 # go test -fuzz takes one package and one target at a time: a line per
 # target (internal/layout checks that none is missing).
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzReadPart$$' -fuzztime $(FUZZTIME) ./storage
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./parser
+	$(GO) test -run '^$$' -fuzz '^FuzzStartup$$' -fuzztime $(FUZZTIME) ./pgwire
+	$(GO) test -run '^$$' -fuzz '^FuzzMessages$$' -fuzztime $(FUZZTIME) ./pgwire
+	$(GO) test -run '^$$' -fuzz '^FuzzTextDecode$$' -fuzztime $(FUZZTIME) ./executor/sqltype
+	$(GO) test -run '^$$' -fuzz '^FuzzBinaryDecode$$' -fuzztime $(FUZZTIME) ./executor/sqltype
+	$(GO) test -run '^$$' -fuzz '^FuzzTextCast$$' -fuzztime $(FUZZTIME) ./executor
 
 lint:
 	test -z "$$(gofmt -l .)" && $(GO) vet ./...

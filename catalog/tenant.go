@@ -123,6 +123,11 @@ func (tx *Tx) SetTenantPassword(name, password string) error {
 	if err := tx.requireWritable(); err != nil {
 		return err
 	}
+	// Another tenant's password is never a non-superuser's business, and
+	// the answer must not tell whether that tenant exists.
+	if !tx.who.Super && name != tx.who.Name {
+		return &Error{Kind: Denied, Object: "tenant", Detail: "permission denied to alter tenant"}
+	}
 	t, err := tx.Tenant(name)
 	if err != nil {
 		return err

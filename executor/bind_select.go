@@ -399,6 +399,9 @@ func (q *queryBinder) bindLimit(sel *pg.SelectStmt) (limit, offset int64, err er
 		}
 		c, ok := e.(*constExpr)
 		if !ok {
+			if _, isParam := e.(*funcExpr); isParam || q.x.describeOnly {
+				return 0, true, nil // a parameter: its value comes with Execute
+			}
 			return 0, false, notSupported("%s must be a constant", what)
 		}
 		if c.isNull() {
@@ -478,6 +481,10 @@ func (q *queryBinder) valuesRelation(rows [][]Expr, colTypes []sqltype.T) (opera
 		}
 		cols[c] = opColumn{name: fmt.Sprintf("column%d", c+1), t: col[0].Type(), dt: col[0].DataType()}
 	}
+	if q.x.describeOnly {
+		// Describing needs only the types; parameters have no values yet.
+		return &valuesOp{cols: cols}, cols, nil
+	}
 	schema := schemaOf(cols)
 	one := oneRowRecord()
 	defer one.Release()
@@ -544,6 +551,9 @@ func (q *queryBinder) bindTable(rv *pg.RangeVar) (*relation, error) {
 	ref, err := q.x.tableRef(q.tx, rv)
 	if err != nil {
 		return nil, err
+	}
+	if r, ok, err := q.bindSystemTable(rv); ok || err != nil {
+		return r, err
 	}
 	t, err := q.tx.Table(ref)
 	if err != nil {

@@ -1,8 +1,8 @@
 package executor
 
 import (
-	"fmt"
-
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
 	pg "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/sharehouse/sharehouse/catalog"
@@ -306,7 +306,8 @@ func (x *execution) alterTable(tx *catalog.Tx, at *pg.AlterTableStmt) error {
 		hasRows = snap.NumRows() > 0
 		snap.Release()
 	}
-	_, err = tx.AlterTable(ref, func(tbl *catalog.Table) error {
+	var filled []uint32 // new columns existing rows must get the default of
+	altered, err := tx.AlterTable(ref, func(tbl *catalog.Table) error {
 		for _, cn := range at.Cmds {
 			cmd := cn.GetAlterTableCmd()
 			switch cmd.Subtype {
@@ -321,15 +322,15 @@ func (x *execution) alterTable(tx *catalog.Tx, at *pg.AlterTableStmt) error {
 					}
 					return sqlstate.Errorf(sqlstate.DuplicateColumn, "column %q of relation %q already exists", col.Name, tbl.Name)
 				}
-				if hasRows && (col.Default != "" || col.NotNull) {
-					if col.NotNull && col.Default == "" {
-						return sqlstate.Errorf(sqlstate.NotNullViolation, "column %q of relation %q contains null values", col.Name, tbl.Name)
-					}
-					return notSupported("ADD COLUMN with a DEFAULT on a table with rows is not supported yet")
+				if hasRows && col.NotNull && col.Default == "" {
+					return sqlstate.Errorf(sqlstate.NotNullViolation, "column %q of relation %q contains null values", col.Name, tbl.Name)
 				}
 				tbl.NextColumn++
 				col.ID = tbl.NextColumn
 				tbl.Columns = append(tbl.Columns, col)
+				if hasRows && col.Default != "" {
+					filled = append(filled, col.ID)
+				}
 			case pg.AlterTableType_AT_DropColumn:
 				_, i, ok := tbl.Column(cmd.Name)
 				if !ok {
@@ -376,7 +377,78 @@ func (x *execution) alterTable(tx *catalog.Tx, at *pg.AlterTableStmt) error {
 		}
 		return nil
 	})
-	return err
+	if err != nil || len(filled) == 0 {
+		return err
+	}
+	return x.fillDefaults(tx, altered, filled)
+}
+
+// fillDefaults gives the rows a table already has the defaults of columns
+// just added, as PostgreSQL does for ADD COLUMN … DEFAULT: every part of
+// the table is rewritten in this transaction.
+func (x *execution) fillDefaults(tx *catalog.Tx, t catalog.Table, added []uint32) error {
+	sets := make([]Expr, len(t.Columns))
+	for i, c := range t.Columns {
+		for _, id := range added {
+			if c.ID == id {
+				e, err := x.defaultExpr(c)
+				if err != nil {
+					return err
+				}
+				sets[i] = e
+			}
+		}
+	}
+	snap, err := tx.Snapshot(t)
+	if err != nil {
+		return err
+	}
+	defer snap.Release()
+	schema := storedSchema(t)
+	ec := x.evalContext()
+	for i, part := range snap.Parts() {
+		it, err := snap.ScanPart(x.ctx, i, schema.Fields())
+		if err != nil {
+			return err
+		}
+		var out []arrow.Record
+		for {
+			rec, err := it.Next(x.ctx)
+			if errEOF(err) {
+				break
+			}
+			if err != nil {
+				it.Close()
+				releaseAll(out)
+				return err
+			}
+			cols := make([]arrow.Array, len(sets))
+			for c := range sets {
+				if sets[c] == nil {
+					cols[c] = rec.Column(c)
+					cols[c].Retain()
+					continue
+				}
+				v, err := sets[c].Eval(ec, rec)
+				if err != nil {
+					releaseArrays(cols)
+					it.Close()
+					releaseAll(out)
+					return err
+				}
+				cols[c] = v
+			}
+			out = append(out, array.NewRecord(schema, cols, rec.NumRows()))
+			releaseArrays(cols)
+		}
+		it.Close()
+		err = tx.ReplacePart(x.ctx, t, part.ID, out)
+		releaseAll(out)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (x *execution) renameTag(r *pg.RenameStmt) string {
@@ -479,5 +551,3 @@ func (x *execution) comment(tx *catalog.Tx, c *pg.CommentStmt) error {
 	}
 	return notSupported("COMMENT ON %s is not supported yet", c.Objtype)
 }
-
-var _ = fmt.Sprintf

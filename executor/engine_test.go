@@ -209,3 +209,24 @@ func TestTransactions(t *testing.T) {
 		t.Fatalf("implicit transaction not rolled back: %s", got)
 	}
 }
+
+func TestAlterTable(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE TABLE t (id int, name text)`)
+	mustRun(t, s, `INSERT INTO t VALUES (1, 'a'), (2, 'b')`)
+	mustRun(t, s, `ALTER TABLE t ADD COLUMN score int DEFAULT 7`)
+	mustRun(t, s, `ALTER TABLE t ADD COLUMN note text`)
+	mustRun(t, s, `ALTER TABLE t RENAME COLUMN name TO label`)
+	mustRun(t, s, `INSERT INTO t (id, label) VALUES (3, 'c')`)
+	if got := flat(mustRun(t, s, `SELECT id, label, score, note FROM t ORDER BY id`)); got != "1,a,7,NULL|2,b,7,NULL|3,c,7,NULL" {
+		t.Fatalf("after ADD COLUMN: %s", got)
+	}
+	mustRun(t, s, `ALTER TABLE t DROP COLUMN label`)
+	mustRun(t, s, `ALTER TABLE t RENAME TO u`)
+	if got := flat(mustRun(t, s, `SELECT * FROM u ORDER BY id`)); got != "1,7,NULL|2,7,NULL|3,7,NULL" {
+		t.Fatalf("after DROP COLUMN and RENAME: %s", got)
+	}
+	if _, _, err := run(t, s, `SELECT * FROM t`); sqlstate.CodeOf(err) != sqlstate.UndefinedTable {
+		t.Fatalf("old name still resolves: %v", err)
+	}
+}

@@ -56,7 +56,7 @@ func TestExtendedProtocol(t *testing.T) {
 			t.Errorf("fields %v %v, want [k v at] [25 20 1082]", names, oids)
 		}
 		// A named statement runs many times.
-		for _, min := range []int64{0, 100, 300} {
+		for _, min := range []int64{0, 100, 200} {
 			rows, err := conn.Query(ctx, "byv", min, int64(3))
 			if err != nil {
 				t.Fatal(err)
