@@ -208,7 +208,7 @@ func (s *Store) compactTable(ctx context.Context, id TableID, force bool) error 
 			if err != nil {
 				return err
 			}
-			repl = append(repl, partMeta{ID: pid, Kind: kindFile, Rows: f.rows, Bytes: f.bytes, File: f.file})
+			repl = append(repl, partMeta{ID: pid, Kind: kindFile, Rows: f.rows, Bytes: f.bytes, File: f.file, CRC: f.crc})
 		}
 		for _, p := range m.Parts[i : i+len(r.ids)] {
 			if err := tx.dropPart(id, p); err != nil {

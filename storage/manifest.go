@@ -29,6 +29,7 @@ type partMeta struct {
 	Rows  int64
 	Bytes int64  // blob or file size
 	File  string // base name in data/, file parts only
+	CRC   uint32 // CRC-32C of the whole file, file parts only
 }
 
 // manifest is the committed description of one table: its version and its
@@ -53,6 +54,7 @@ func (m *manifest) encode() []byte {
 		if p.Kind == kindFile {
 			b = binary.AppendUvarint(b, uint64(len(p.File)))
 			b = append(b, p.File...)
+			b = binary.LittleEndian.AppendUint32(b, p.CRC)
 		}
 	}
 	return b
@@ -110,9 +112,11 @@ func decodeManifest(b []byte) (*manifest, error) {
 			}
 			p.File = string(b[:l])
 			b = b[l:]
-			if !validFileName(p.File) {
+			if !validFileName(p.File) || len(b) < 4 {
 				return bad("file name")
 			}
+			p.CRC = binary.LittleEndian.Uint32(b)
+			b = b[4:]
 		default:
 			return bad("part kind")
 		}

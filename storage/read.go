@@ -3,10 +3,14 @@ package storage
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"os"
+	"slices"
 	"sync/atomic"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -147,7 +151,7 @@ func (sn *Snapshot) openPart(i int, schema *arrow.Schema) (RecordIterator, error
 			err = fmt.Errorf("table %d part %d: %w", sn.table, p.meta.ID, err)
 		}
 	default:
-		it, err = openFile(mem, sn.s.path(p.meta.File), p.meta.Rows, schema)
+		it, err = sn.s.openFile(p.meta, schema)
 	}
 	return it, err
 }
@@ -227,7 +231,7 @@ type projection struct {
 }
 
 // newProjection plans reading out from a part whose fields are have
-// (after fromParquetField). It returns ErrSchema when a field exists with
+// (intervals restored). It returns ErrSchema when a field exists with
 // another type.
 func newProjection(mem memory.Allocator, have []arrow.Field, out *arrow.Schema) (*projection, []string, error) {
 	p := &projection{mem: mem, out: out, src: make([]int, out.NumFields()), retype: make([]bool, out.NumFields())}
@@ -332,7 +336,14 @@ func decodeInline(mem memory.Allocator, blob []byte) (recs []arrow.Record, err e
 		}
 	}()
 	defer guard("inline rows", &err)
-	r, err := ipc.NewReader(bytes.NewReader(blob), ipc.WithAllocator(mem))
+	if len(blob) < 4 {
+		return nil, fmt.Errorf("%w: inline rows: %d bytes", ErrCorrupt, len(blob))
+	}
+	body, sum := blob[:len(blob)-4], binary.LittleEndian.Uint32(blob[len(blob)-4:])
+	if crc32.Checksum(body, castagnoli) != sum {
+		return nil, fmt.Errorf("%w: inline rows: checksum mismatch", ErrCorrupt)
+	}
+	r, err := ipc.NewReader(bytes.NewReader(body), ipc.WithAllocator(mem))
 	if err != nil {
 		return nil, fmt.Errorf("%w: inline rows: %v", ErrCorrupt, err)
 	}
@@ -405,30 +416,66 @@ func (it *inlineIter) Close() {
 // fileIter reads a Parquet part: only the requested columns, row group by
 // row group, in batches of at most maxBatchRows.
 type fileIter struct {
-	name string
-	f    *os.File
-	pr   *file.Reader
-	rr   pqarrow.RecordReader // nil when no requested column is stored
-	proj *projection
-	cols []int // record reader column per "have" index
-	left int64 // rows still to return when rr == nil
-	b    batcher
-	rows int64 // rows returned so far
-	want int64 // rows the manifest promises, -1 unknown
+	name    string
+	pr      *file.Reader
+	readers []*pqarrow.ColumnReader // per stored field; nil if not read; all nil when none is
+	cols    []arrow.Array           // the current batch per stored field
+	proj    *projection
+	left    int64 // rows still to return when no column is read
+	b       batcher
+	rows    int64 // rows returned so far
+	want    int64 // rows the manifest promises, -1 unknown
 }
 
-// openFile opens a Parquet part. wantRows is the row count the manifest
-// records (-1: unknown); a mismatch is corruption.
-func openFile(mem memory.Allocator, path string, wantRows int64, out *arrow.Schema) (_ RecordIterator, err error) {
-	name := path
-	f, err := os.Open(path)
+// openFile opens a Parquet part. The first time a Store reads a file it
+// checks the whole file against the manifest's CRC-32C (files are immutable,
+// so once is enough): the Parquet decoder trusts its input far enough that
+// damaged pages can make it spin forever, so damage must be caught before.
+func (s *Store) openFile(p partMeta, out *arrow.Schema) (RecordIterator, error) {
+	f, err := os.Open(s.path(p.File))
 	if err != nil {
 		if os.IsNotExist(err) {
-			return nil, fmt.Errorf("%w: data file %s: %w", ErrCorrupt, name, err)
+			return nil, fmt.Errorf("%w: data file %s: %w", ErrCorrupt, p.File, err)
 		}
 		return nil, fmt.Errorf("storage: open data file: %w", err)
 	}
-	it := &fileIter{name: name, f: f, want: wantRows}
+	if err := s.verify(f, p); err != nil {
+		f.Close()
+		return nil, err
+	}
+	it, err := openParquet(s.mem, p.File, f, p.Rows, out)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return it, nil
+}
+
+func (s *Store) verify(f *os.File, p partMeta) error {
+	s.mu.Lock()
+	ok := s.verified[p.File]
+	s.mu.Unlock()
+	if ok {
+		return nil
+	}
+	h := crc32.New(castagnoli)
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return fmt.Errorf("storage: read data file %s: %w", p.File, err)
+	}
+	if n != p.Bytes || h.Sum32() != p.CRC {
+		return fmt.Errorf("%w: data file %s: checksum or size mismatch", ErrCorrupt, p.File)
+	}
+	s.mu.Lock()
+	s.verified[p.File] = true
+	s.mu.Unlock()
+	return nil
+}
+
+// openParquet reads Parquet bytes from r, which it closes (if an io.Closer)
+// on Close. name is for error messages.
+func openParquet(mem memory.Allocator, name string, r parquet.ReaderAtSeeker, wantRows int64, out *arrow.Schema) (_ RecordIterator, err error) {
+	it := &fileIter{name: name, want: wantRows}
 	defer func() {
 		if err != nil {
 			it.Close()
@@ -440,7 +487,7 @@ func openFile(mem memory.Allocator, path string, wantRows int64, out *arrow.Sche
 	// and frees them by finalizer, which a checking allocator would report
 	// as leaks. Arrays handed to the caller come from mem.
 	props := parquet.NewReaderProperties(memory.DefaultAllocator)
-	it.pr, err = file.NewParquetReader(f, file.WithReadProps(props))
+	it.pr, err = file.NewParquetReader(r, file.WithReadProps(props))
 	if err != nil {
 		return nil, corrupt(err)
 	}
@@ -456,9 +503,18 @@ func openFile(mem memory.Allocator, path string, wantRows int64, out *arrow.Sche
 	if err != nil {
 		return nil, corrupt(err)
 	}
+	var intervals []string
+	if v := it.pr.MetaData().KeyValueMetadata().FindValue(intervalColumnsKey); v != nil {
+		if err := json.Unmarshal([]byte(*v), &intervals); err != nil {
+			return nil, corrupt(err)
+		}
+	}
 	have := make([]arrow.Field, sc.NumFields())
 	for i, fl := range sc.Fields() {
-		have[i] = fromParquetField(fl)
+		if fsb, ok := fl.Type.(*arrow.FixedSizeBinaryType); ok && fsb.ByteWidth == 16 && slices.Contains(intervals, fl.Name) {
+			fl.Type = arrow.FixedWidthTypes.MonthDayNanoInterval
+		}
+		have[i] = fl
 	}
 	proj, names, err := newProjection(mem, have, out)
 	if err != nil {
@@ -469,29 +525,27 @@ func openFile(mem memory.Allocator, path string, wantRows int64, out *arrow.Sche
 		it.left = total
 		return it, nil
 	}
-	// Leaf columns of the fields read (one per field for flat types).
-	var leaves []int
+	// One column reader per field read, made here rather than by pqarrow's
+	// GetRecordReader: that one builds them in goroutines, where a decoder
+	// panic on a damaged file could not be recovered.
+	rowGroups := make([]int, it.pr.NumRowGroups())
+	for i := range rowGroups {
+		rowGroups[i] = i
+	}
+	it.readers = make([]*pqarrow.ColumnReader, len(have))
 	for j := range have {
-		if proj.reads(j) {
-			leaves = appendLeaves(leaves, fr.Manifest.Fields[j])
+		if !proj.reads(j) {
+			continue
+		}
+		leaves := map[int]bool{}
+		for _, l := range appendLeaves(nil, fr.Manifest.Fields[j]) {
+			leaves[l] = true
+		}
+		if it.readers[j], err = fr.GetFieldReader(context.Background(), j, leaves, rowGroups); err != nil {
+			return nil, corrupt(err)
 		}
 	}
-	it.rr, err = fr.GetRecordReader(context.Background(), leaves, nil)
-	if err != nil {
-		return nil, corrupt(err)
-	}
-	// Map the projection's source indices (into have) to record columns.
-	rs := it.rr.Schema()
-	it.cols = make([]int, len(have))
-	for j, h := range have {
-		it.cols[j] = -1
-		if idx := rs.FieldIndices(h.Name); len(idx) == 1 {
-			it.cols[j] = idx[0]
-		}
-		if proj.reads(j) && it.cols[j] < 0 {
-			return nil, corrupt(fmt.Errorf("column %q not readable", h.Name))
-		}
-	}
+	it.cols = make([]arrow.Array, len(have))
 	return it, nil
 }
 
@@ -527,7 +581,7 @@ func (it *fileIter) Next(ctx context.Context) (rec arrow.Record, err error) {
 	if r := it.b.next(); r != nil {
 		return r, nil
 	}
-	if it.rr == nil {
+	if it.cols == nil {
 		if it.left == 0 {
 			return nil, io.EOF
 		}
@@ -536,40 +590,58 @@ func (it *fileIter) Next(ctx context.Context) (rec arrow.Record, err error) {
 		it.b.set(it.proj.apply(n, nil))
 		return it.b.next(), nil
 	}
-	for {
-		src, err := it.rr.Read()
-		if err == io.EOF || (err == nil && src == nil) {
-			if it.want >= 0 && it.rows != it.want {
-				return nil, fmt.Errorf("%w: data file %s: read %d rows, manifest says %d", ErrCorrupt, it.name, it.rows, it.want)
-			}
-			return nil, io.EOF
+	releaseAll(it.cols)
+	clear(it.cols)
+	n := int64(-1)
+	for j, r := range it.readers {
+		if r == nil {
+			continue
 		}
+		ch, err := r.NextBatch(maxBatchRows)
 		if err != nil {
 			return nil, fmt.Errorf("%w: data file %s: %v", ErrCorrupt, it.name, err)
 		}
-		if src.NumRows() == 0 {
-			continue
+		var a arrow.Array
+		if len(ch.Chunks()) == 1 {
+			a = ch.Chunk(0)
+			a.Retain()
+		} else {
+			a, err = array.Concatenate(ch.Chunks(), it.proj.mem)
 		}
-		it.rows += src.NumRows()
-		it.b.set(it.proj.apply(src.NumRows(), func(j int) arrow.Array { return src.Column(it.cols[j]) }))
-		return it.b.next(), nil
+		ch.Release()
+		if err != nil {
+			return nil, fmt.Errorf("%w: data file %s: %v", ErrCorrupt, it.name, err)
+		}
+		it.cols[j] = a
+		if n >= 0 && int64(a.Len()) != n {
+			return nil, fmt.Errorf("%w: data file %s: columns of different lengths", ErrCorrupt, it.name)
+		}
+		n = int64(a.Len())
 	}
+	if n <= 0 {
+		if it.want >= 0 && it.rows != it.want {
+			return nil, fmt.Errorf("%w: data file %s: read %d rows, manifest says %d", ErrCorrupt, it.name, it.rows, it.want)
+		}
+		return nil, io.EOF
+	}
+	it.rows += n
+	it.b.set(it.proj.apply(n, func(j int) arrow.Array { return it.cols[j] }))
+	return it.b.next(), nil
 }
 
 func (it *fileIter) Close() {
 	it.b.clear()
-	if it.rr != nil {
-		it.rr.Release()
-		it.rr = nil
+	releaseAll(it.cols)
+	it.cols = nil
+	for _, r := range it.readers {
+		if r != nil {
+			r.Release()
+		}
 	}
+	it.readers = nil
 	if it.pr != nil {
-		it.pr.Close() // closes f
+		it.pr.Close() // closes the file
 		it.pr = nil
-		it.f = nil
-	}
-	if it.f != nil {
-		it.f.Close()
-		it.f = nil
 	}
 	it.proj = nil
 }

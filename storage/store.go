@@ -143,16 +143,17 @@ type Store struct {
 
 	mu       sync.Mutex
 	closed   bool
-	seq      uint64              // number of write commits since Open
-	readers  map[*Tx]uint64      // open read txs → seq at their begin
-	pins     map[string]int      // file → snapshots referencing it
-	garbage  map[string]uint64   // unreferenced file → seq of the commit that dropped it (0: never committed)
-	inflight map[string]*Tx      // written, not yet in a committed manifest → tx that claimed it (nil: none yet)
-	pending  map[TableID]bool    // tables the compactor should look at
-	wake     chan struct{}       // capacity 1: compactor has pending work
-	stop     context.CancelFunc  // stops the compactor
-	done     chan struct{}       // closed when the compactor has returned
-	compacts int                 // compactions published (tests)
+	seq      uint64             // number of write commits since Open
+	readers  map[*Tx]uint64     // open read txs → seq at their begin
+	pins     map[string]int     // file → snapshots referencing it
+	garbage  map[string]uint64  // unreferenced file → seq of the commit that dropped it (0: never committed)
+	inflight map[string]*Tx     // written, not yet in a committed manifest → tx that claimed it (nil: none yet)
+	verified map[string]bool    // files whose checksum this process checked
+	pending  map[TableID]bool   // tables the compactor should look at
+	wake     chan struct{}      // capacity 1: compactor has pending work
+	stop     context.CancelFunc // stops the compactor
+	done     chan struct{}      // closed when the compactor has returned
+	compacts int                // compactions published (tests)
 }
 
 // Open opens (creating if needed) the store in dir: dir/catalog.db and
@@ -184,6 +185,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		garbage:  map[string]uint64{},
 		inflight: map[string]*Tx{},
 		pending:  map[TableID]bool{},
+		verified: map[string]bool{},
 		wake:     make(chan struct{}, 1),
 		done:     make(chan struct{}),
 	}
@@ -364,6 +366,7 @@ func (s *Store) sweep() {
 			continue
 		}
 		delete(s.garbage, f)
+		delete(s.verified, f)
 		del = append(del, f)
 	}
 	s.mu.Unlock()

@@ -101,34 +101,41 @@ func mustSnapshot(t testing.TB, s *Store, id TableID) *Snapshot {
 // readIDs scans c1 (and checks c2 matches it).
 func readIDs(t testing.TB, sn *Snapshot) []int64 {
 	t.Helper()
+	ids, err := scanIDs(sn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+func scanIDs(sn *Snapshot) ([]int64, error) {
 	ctx := context.Background()
 	it, err := sn.Scan(ctx, []arrow.Field{fID, fName})
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	defer it.Close()
 	var out []int64
 	for {
 		rec, err := it.Next(ctx)
 		if err == io.EOF {
-			break
+			return out, nil
 		}
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		if rec.NumRows() > maxBatchRows {
-			t.Fatalf("batch of %d rows", rec.NumRows())
+			return nil, fmt.Errorf("batch of %d rows", rec.NumRows())
 		}
 		ids := rec.Column(0).(*array.Int64)
 		names := rec.Column(1).(*array.String)
 		for i := 0; i < ids.Len(); i++ {
 			if want := fmt.Sprintf("r%d", ids.Value(i)); names.Value(i) != want {
-				t.Fatalf("row %d: c2 = %q, want %q", ids.Value(i), names.Value(i), want)
+				return nil, fmt.Errorf("row %d: c2 = %q, want %q", ids.Value(i), names.Value(i), want)
 			}
 			out = append(out, ids.Value(i))
 		}
 	}
-	return out
 }
 
 func seq(start, n int) []int64 {
@@ -217,7 +224,7 @@ func TestScanProjection(t *testing.T) {
 	s, mem := testStore(t, nil)
 	ctx := context.Background()
 	mustUpdate(t, s, func(tx *Tx) error { return tx.CreateTable(1) })
-	mustAppend(t, s, 1, 0, 10)  // inline, fields c1 c2
+	mustAppend(t, s, 1, 0, 10)   // inline, fields c1 c2
 	mustAppend(t, s, 1, 10, 300) // file, fields c1 c2
 	// A later part with only c2 and a new c3 (column c1 dropped, c3 added).
 	f3 := arrow.Field{Name: "c3", Type: arrow.PrimitiveTypes.Float64, Nullable: true}

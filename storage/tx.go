@@ -23,8 +23,8 @@ type Tx struct {
 	done     bool
 
 	// Writable only.
-	created []string          // files this tx wrote or claimed; garbage if it does not commit
-	removed []string          // files this tx took out of manifests; garbage once it commits
+	created []string         // files this tx wrote or claimed; garbage if it does not commit
+	removed []string         // files this tx took out of manifests; garbage once it commits
 	touched map[TableID]bool // tables whose manifest changed
 }
 
@@ -420,7 +420,7 @@ func (tx *Tx) writeFiles(ctx context.Context, recs []arrow.Record) ([]partMeta, 
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, partMeta{ID: pid, Kind: kindFile, Rows: f.rows, Bytes: f.bytes, File: f.file})
+		out = append(out, partMeta{ID: pid, Kind: kindFile, Rows: f.rows, Bytes: f.bytes, File: f.file, CRC: f.crc})
 	}
 	return out, nil
 }
@@ -455,7 +455,7 @@ func (tx *Tx) AddParts(id TableID, parts ...Part) error {
 		if err != nil {
 			return err
 		}
-		m.Parts = append(m.Parts, partMeta{ID: pid, Kind: kindFile, Rows: p.rows, Bytes: p.bytes, File: p.file})
+		m.Parts = append(m.Parts, partMeta{ID: pid, Kind: kindFile, Rows: p.rows, Bytes: p.bytes, File: p.file, CRC: p.crc})
 	}
 	if len(parts) == 0 {
 		return nil

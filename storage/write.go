@@ -4,8 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
+	"hash/crc32"
+	"io"
 	"os"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -23,6 +28,7 @@ import (
 type Part struct {
 	file        string
 	rows, bytes int64
+	crc         uint32
 }
 
 // Rows is the number of rows in the part.
@@ -36,15 +42,16 @@ func (p Part) Bytes() int64 { return p.bytes }
 // Tx.AddParts in a short write transaction. It starts a new file every
 // Options.FileRows rows. Not safe for concurrent use.
 type FileWriter struct {
-	s      *Store
-	owner  *Tx // nil: parts go through AddParts
-	schema *arrow.Schema
-	pq     *arrow.Schema // schema as stored in Parquet (see toParquetSchema)
-	cur    *partFile
-	parts  []Part
-	err    error
-	done   bool
-	kept   bool // owner took the finished parts into its created list
+	s         *Store
+	owner     *Tx // nil: parts go through AddParts
+	schema    *arrow.Schema
+	pq        *arrow.Schema // schema as stored in Parquet (see toParquetSchema)
+	intervals string        // intervalColumnsKey value, "" if none
+	cur       *partFile
+	parts     []Part
+	err       error
+	done      bool
+	kept      bool // owner took the finished parts into its created list
 }
 
 // NewFileWriter starts a writer for records of the given schema. The caller
@@ -61,11 +68,16 @@ func (s *Store) newFileWriter(ctx context.Context, schema *arrow.Schema, owner *
 	if s.isClosed() {
 		return nil, ErrClosed
 	}
-	pq := toParquetSchema(schema)
+	pq, intervals := toParquetSchema(schema)
 	if _, err := pqarrow.ToParquet(pq, s.writerProps(), s.arrowWriterProps()); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrSchema, err)
 	}
-	return &FileWriter{s: s, owner: owner, schema: schema, pq: pq}, nil
+	var meta string
+	if len(intervals) > 0 {
+		b, _ := json.Marshal(intervals)
+		meta = string(b)
+	}
+	return &FileWriter{s: s, owner: owner, schema: schema, pq: pq, intervals: meta}, nil
 }
 
 func (s *Store) writerProps() *parquet.WriterProperties {
@@ -79,7 +91,7 @@ func (s *Store) writerProps() *parquet.WriterProperties {
 }
 
 func (s *Store) arrowWriterProps() pqarrow.ArrowWriterProperties {
-	return pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(s.mem))
+	return pqarrow.NewArrowWriterProperties(pqarrow.WithAllocator(s.mem))
 }
 
 // Write appends rec's rows. rec's fields must match the writer's schema by
@@ -96,7 +108,7 @@ func (w *FileWriter) Write(rec arrow.Record) error {
 	}
 	for off := int64(0); off < rec.NumRows(); {
 		if w.cur == nil {
-			if w.cur, w.err = w.s.newPartFile(w.pq, w.owner); w.err != nil {
+			if w.cur, w.err = w.s.newPartFile(w.pq, w.intervals, w.owner); w.err != nil {
 				return w.err
 			}
 		}
@@ -202,12 +214,13 @@ type partFile struct {
 	name string
 	f    *os.File
 	bw   *bufio.Writer
+	crc  hash.Hash32 // of every byte written
 	w    *pqarrow.FileWriter
 	pq   *arrow.Schema
 	rows int64
 }
 
-func (s *Store) newPartFile(pq *arrow.Schema, owner *Tx) (*partFile, error) {
+func (s *Store) newPartFile(pq *arrow.Schema, intervals string, owner *Tx) (*partFile, error) {
 	name := newFileName()
 	s.mu.Lock()
 	s.inflight[name] = owner
@@ -219,8 +232,12 @@ func (s *Store) newPartFile(pq *arrow.Schema, owner *Tx) (*partFile, error) {
 		pf.abort()
 		return nil, fmt.Errorf("storage: %w", err)
 	}
-	pf.bw = bufio.NewWriterSize(pf.f, 1<<20)
+	pf.crc = crc32.New(castagnoli)
+	pf.bw = bufio.NewWriterSize(io.MultiWriter(pf.f, pf.crc), 1<<20)
 	pf.w, err = pqarrow.NewFileWriter(pq, pf.bw, s.writerProps(), s.arrowWriterProps())
+	if err == nil && intervals != "" {
+		err = pf.w.AppendKeyValueMetadata(intervalColumnsKey, intervals)
+	}
 	if err != nil {
 		pf.abort()
 		return nil, fmt.Errorf("storage: %w", err)
@@ -271,7 +288,7 @@ func (pf *partFile) finish() (Part, error) {
 		pf.abort()
 		return Part{}, fmt.Errorf("storage: write %s: %w", pf.name, err)
 	}
-	return Part{file: pf.name, rows: pf.rows, bytes: size}, nil
+	return Part{file: pf.name, rows: pf.rows, bytes: size, crc: pf.crc.Sum32()}, nil
 }
 
 func (pf *partFile) abort() {
@@ -293,26 +310,31 @@ func (pf *partFile) abort() {
 
 // Parquet (pqarrow) cannot store Arrow's month_day_nano interval. Its
 // 16-byte layout is that of fixed_size_binary(16), so such columns are
-// stored as that, with a field metadata key that restores the type on read.
-const (
-	typeKey          = "sharehouse.type"
-	typeMonthDayNano = "month_day_nano_interval"
-)
+// stored as that, and the file's key-value metadata lists them (a JSON array
+// of field names) so reads restore the type.
+//
+// pqarrow's own stored Arrow schema (WithStoreSchema) is not used: it is an
+// IPC message whose lengths the IPC decoder trusts, so one damaged footer
+// byte could make a read allocate terabytes. Every other type sharehouse
+// uses (sqltype) round-trips through Parquet's logical types.
+const intervalColumnsKey = "sharehouse.interval_columns"
 
 // toParquetSchema returns the schema a Parquet file of s is written with:
 // every field nullable (a caller's non-null claim is not re-checked here),
-// intervals as fixed_size_binary(16).
-func toParquetSchema(s *arrow.Schema) *arrow.Schema {
+// intervals as fixed_size_binary(16). It also returns the interval fields.
+func toParquetSchema(s *arrow.Schema) (*arrow.Schema, []string) {
 	fields := make([]arrow.Field, s.NumFields())
+	var intervals []string
 	for i, f := range s.Fields() {
 		f.Nullable = true
+		f.Metadata = arrow.Metadata{}
 		if f.Type.ID() == arrow.INTERVAL_MONTH_DAY_NANO {
 			f.Type = &arrow.FixedSizeBinaryType{ByteWidth: 16}
-			f.Metadata = arrow.NewMetadata([]string{typeKey}, []string{typeMonthDayNano})
+			intervals = append(intervals, f.Name)
 		}
 		fields[i] = f
 	}
-	return arrow.NewSchema(fields, nil)
+	return arrow.NewSchema(fields, nil), intervals
 }
 
 // toParquetRecord relabels rec's columns with the Parquet schema pq (no
@@ -339,18 +361,11 @@ func retype(a arrow.Array, t arrow.DataType) arrow.Array {
 	return array.MakeFromData(nd)
 }
 
-// fromParquetField undoes toParquetSchema for one field.
-func fromParquetField(f arrow.Field) arrow.Field {
-	if v, ok := f.Metadata.GetValue(typeKey); ok && v == typeMonthDayNano {
-		if fsb, ok := f.Type.(*arrow.FixedSizeBinaryType); ok && fsb.ByteWidth == 16 {
-			f.Type = arrow.FixedWidthTypes.MonthDayNanoInterval
-		}
-	}
-	return f
-}
-
 // encodeInline encodes recs (one schema) as an Arrow IPC stream holding a
-// single record batch, so that reading an inline part costs one batch.
+// single record batch (so that reading an inline part costs one batch),
+// followed by the CRC-32C of the stream. The checksum is checked before the
+// IPC decoder sees the bytes: that decoder trusts the lengths it reads (a
+// damaged blob can make it allocate terabytes), and bbolt checksums nothing.
 func encodeInline(mem memory.Allocator, recs []arrow.Record) ([]byte, int64, error) {
 	rec, err := concatRecords(mem, recs)
 	if err != nil {
@@ -366,6 +381,7 @@ func encodeInline(mem memory.Allocator, recs []arrow.Record) ([]byte, int64, err
 	if err := w.Close(); err != nil {
 		return nil, 0, fmt.Errorf("storage: encode inline rows: %w", err)
 	}
+	buf.Write(binary.LittleEndian.AppendUint32(nil, crc32.Checksum(buf.Bytes(), castagnoli)))
 	return buf.Bytes(), rec.NumRows(), nil
 }
 
@@ -399,6 +415,8 @@ func concatRecords(mem memory.Allocator, recs []arrow.Record) (arrow.Record, err
 	}
 	return array.NewRecord(schema, cols, rows), nil
 }
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 type releaser interface{ Release() }
 
