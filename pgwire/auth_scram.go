@@ -5,10 +5,14 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"crypto/sha512"
 	"crypto/subtle"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"strings"
 
@@ -18,10 +22,15 @@ import (
 	"github.com/sharehouse/sharehouse/executor/sqlstate"
 )
 
-// scramMechanism is the only SASL mechanism offered. Channel binding
-// (SCRAM-SHA-256-PLUS) is not: TLS already authenticates the server to
-// clients that verify its certificate.
-const scramMechanism = "SCRAM-SHA-256"
+// The SASL mechanisms. SCRAM-SHA-256-PLUS (channel binding type
+// tls-server-end-point, RFC 5929) is offered on TLS connections whose
+// certificate is known: it ties the exchange to the certificate, so a man in
+// the middle cannot relay it even to clients that do not verify certificates.
+const (
+	scramMechanism     = "SCRAM-SHA-256"
+	scramPlusMechanism = "SCRAM-SHA-256-PLUS"
+	channelBindingType = "tls-server-end-point"
+)
 
 // mockIterations is the iteration count shown to unknown users; the
 // catalog's default, so that the exchange looks like any other.
@@ -55,8 +64,14 @@ func (c *conn) authenticate(ctx context.Context, user string) error {
 		return fmt.Errorf("scram nonce: %w", err)
 	}
 	sc := newScramServer(cred, base64.StdEncoding.EncodeToString(nonce))
+	mechanisms := []string{scramMechanism}
+	if tc, ok := c.nc.(*tls.Conn); ok {
+		if sc.cbData = serverEndPoint(c.srv.cfg.TLS, tc); sc.cbData != nil {
+			mechanisms = []string{scramPlusMechanism, scramMechanism}
+		}
+	}
 
-	c.send(&pgproto3.AuthenticationSASL{AuthMechanisms: []string{scramMechanism}})
+	c.send(&pgproto3.AuthenticationSASL{AuthMechanisms: mechanisms})
 	if err := c.flush(); err != nil {
 		return err
 	}
@@ -69,7 +84,11 @@ func (c *conn) authenticate(ctx context.Context, user string) error {
 	if !ok {
 		return sqlstate.Errorf(sqlstate.ProtocolViolation, "expected SASL response, got message type %T", msg)
 	}
-	if init.AuthMechanism != scramMechanism {
+	switch {
+	case init.AuthMechanism == scramMechanism:
+	case init.AuthMechanism == scramPlusMechanism && sc.cbData != nil:
+		sc.plus = true
+	default:
 		return sqlstate.Errorf(sqlstate.ProtocolViolation, "client selected an invalid SASL authentication mechanism")
 	}
 	first, err := sc.clientFirst(init.Data)
@@ -117,6 +136,41 @@ func (s *Server) mockCredential(user string) executor.SCRAMCredential {
 	return executor.SCRAMCredential{Salt: salt, Iterations: mockIterations, StoredKey: key, ServerKey: key}
 }
 
+// serverEndPoint is the tls-server-end-point channel binding data of the
+// certificate the server presents (RFC 5929 section 4.1): its hash with the
+// hash of its signature algorithm, SHA-256 in place of MD5 and SHA-1. nil
+// when the certificate is not known for sure (several, or chosen by a
+// callback) or its algorithm defines no binding.
+func serverEndPoint(cfg *tls.Config, tc *tls.Conn) []byte {
+	if cfg == nil || len(cfg.Certificates) != 1 || cfg.GetCertificate != nil || cfg.GetConfigForClient != nil {
+		return nil
+	}
+	if !tc.ConnectionState().HandshakeComplete || len(cfg.Certificates[0].Certificate) == 0 {
+		return nil
+	}
+	leaf := cfg.Certificates[0].Leaf
+	if leaf == nil {
+		var err error
+		if leaf, err = x509.ParseCertificate(cfg.Certificates[0].Certificate[0]); err != nil {
+			return nil
+		}
+	}
+	var h hash.Hash
+	switch leaf.SignatureAlgorithm {
+	case x509.MD5WithRSA, x509.SHA1WithRSA, x509.ECDSAWithSHA1,
+		x509.SHA256WithRSA, x509.SHA256WithRSAPSS, x509.ECDSAWithSHA256:
+		h = sha256.New()
+	case x509.SHA384WithRSA, x509.SHA384WithRSAPSS, x509.ECDSAWithSHA384:
+		h = sha512.New384()
+	case x509.SHA512WithRSA, x509.SHA512WithRSAPSS, x509.ECDSAWithSHA512:
+		h = sha512.New()
+	default:
+		return nil // Ed25519 and others: RFC 5929 defines no hash
+	}
+	h.Write(leaf.Raw)
+	return h.Sum(nil)
+}
+
 // errSCRAMProof is a well-formed final message whose proof is wrong.
 var errSCRAMProof = errors.New("scram: wrong proof")
 
@@ -126,6 +180,8 @@ var errSCRAMProof = errors.New("scram: wrong proof")
 type scramServer struct {
 	cred        executor.SCRAMCredential
 	serverNonce string // appended to the client's nonce
+	cbData      []byte // channel binding data when PLUS is offered, else nil
+	plus        bool   // the client chose SCRAM-SHA-256-PLUS
 
 	gs2Header       string // "n,," or "y,,": echoed, base64, in c=
 	clientFirstBare string
@@ -149,10 +205,21 @@ func (s *scramServer) clientFirst(msg []byte) ([]byte, error) {
 		return nil, errMalformedSCRAM
 	}
 	switch {
-	case flag == "n", flag == "y":
-		// "y": the client could bind but believes we cannot; we cannot.
+	case s.plus:
+		if flag != "p="+channelBindingType {
+			return nil, sqlstate.Errorf(sqlstate.ProtocolViolation, "SCRAM channel binding negotiation error").
+				WithDetail("SCRAM-SHA-256-PLUS requires channel binding type %s.", channelBindingType)
+		}
+	case flag == "n":
+	case flag == "y":
+		// The client could bind but believes we cannot: when we offered
+		// PLUS, someone removed it on the way (a downgrade).
+		if s.cbData != nil {
+			return nil, sqlstate.Errorf(sqlstate.ProtocolViolation, "SCRAM channel binding negotiation error").
+				WithDetail("The client supports SCRAM channel binding but thinks the server does not.  However, this server does support channel binding.")
+		}
 	case strings.HasPrefix(flag, "p="):
-		return nil, sqlstate.Errorf(sqlstate.ProtocolViolation, "channel binding was not offered")
+		return nil, sqlstate.Errorf(sqlstate.ProtocolViolation, "channel binding is only allowed with SCRAM-SHA-256-PLUS")
 	default:
 		return nil, errMalformedSCRAM
 	}
@@ -201,7 +268,14 @@ func (s *scramServer) clientFinal(msg []byte) ([]byte, error) {
 		return nil, errMalformedSCRAM
 	}
 	cbind, err := base64.StdEncoding.DecodeString(attrs[0][2:])
-	if err != nil || string(cbind) != s.gs2Header {
+	want := s.gs2Header
+	if s.plus {
+		want += string(s.cbData)
+	}
+	if err != nil || subtle.ConstantTimeCompare(cbind, []byte(want)) != 1 {
+		if s.plus {
+			return nil, sqlstate.Errorf(sqlstate.ProtocolViolation, "SCRAM channel binding check failed")
+		}
 		return nil, errMalformedSCRAM
 	}
 	if attrs[1][2:] != s.nonce {

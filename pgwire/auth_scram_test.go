@@ -1,6 +1,10 @@
 package pgwire
 
 import (
+	"bytes"
+	"crypto/pbkdf2"
+	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"testing"
@@ -87,5 +91,67 @@ func TestSCRAMMalformed(t *testing.T) {
 func TestSCRAMFinalBeforeFirst(t *testing.T) {
 	if _, err := rfcServer(t).clientFinal([]byte(rfcClientFinal)); err == nil {
 		t.Fatal("final accepted before first")
+	}
+}
+
+// scramClientFinal computes client-final-message for password, as a client would.
+func scramClientFinal(t *testing.T, password string, salt []byte, gs2 string, cbData []byte, clientFirstBare, serverFirst, nonce string) string {
+	t.Helper()
+	salted, err := pbkdf2.Key(sha256.New, password, salt, 4096, sha256.Size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clientKey := hmacSHA256(salted, "Client Key")
+	stored := sha256.Sum256(clientKey)
+	withoutProof := "c=" + base64.StdEncoding.EncodeToString(append([]byte(gs2), cbData...)) + ",r=" + nonce
+	sig := hmacSHA256(stored[:], clientFirstBare+","+serverFirst+","+withoutProof)
+	proof := make([]byte, len(sig))
+	subtle.XORBytes(proof, clientKey, sig)
+	return withoutProof + ",p=" + base64.StdEncoding.EncodeToString(proof)
+}
+
+func TestSCRAMChannelBinding(t *testing.T) {
+	salt := []byte("0123456789abcdef")
+	cbData := bytes.Repeat([]byte{7}, 32)
+	tests := []struct {
+		name     string
+		offered  bool // PLUS offered (TLS)
+		plus     bool // client chose PLUS
+		gs2      string
+		clientCB []byte
+		code     sqlstate.Code // "" for success
+	}{
+		{"plus", true, true, "p=tls-server-end-point,,", cbData, ""},
+		{"plus with other data", true, true, "p=tls-server-end-point,,", bytes.Repeat([]byte{8}, 32), sqlstate.ProtocolViolation},
+		{"plus without binding", true, true, "n,,", nil, sqlstate.ProtocolViolation},
+		{"plus with other binding type", true, true, "p=tls-unique,,", cbData, sqlstate.ProtocolViolation},
+		{"plain on TLS", true, false, "n,,", nil, ""},
+		{"downgrade", true, false, "y,,", nil, sqlstate.ProtocolViolation},
+		{"y without TLS", false, false, "y,,", nil, ""},
+		{"binding without plus", false, false, "p=tls-server-end-point,,", cbData, sqlstate.ProtocolViolation},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newScramServer(scramCredential("pw", salt, 4096), "SERVERNONCE")
+			if tc.offered {
+				s.cbData = cbData
+			}
+			s.plus = tc.plus
+			bare := "n=,r=CLIENTNONCE"
+			first, err := s.clientFirst([]byte(tc.gs2 + bare))
+			if err == nil {
+				final := scramClientFinal(t, "pw", salt, tc.gs2, tc.clientCB, bare, string(first), "CLIENTNONCESERVERNONCE")
+				_, err = s.clientFinal([]byte(final))
+			}
+			if tc.code == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if sqlstate.CodeOf(err) != tc.code {
+				t.Fatalf("got %v, want %s", err, tc.code)
+			}
+		})
 	}
 }

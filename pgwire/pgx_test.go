@@ -242,3 +242,18 @@ func TestPsql(t *testing.T) {
 		t.Errorf("psql error output:\n%s", out)
 	}
 }
+
+// TestPsqlTLS checks libpq's side of TLS and SCRAM-SHA-256-PLUS.
+func TestPsqlTLS(t *testing.T) {
+	psql, err := exec.LookPath("psql")
+	if err != nil {
+		t.Fatal("psql not installed: the end-to-end check needs it")
+	}
+	ts := startServer(t, newFakeEngine(), Config{TLS: selfSigned(t)})
+	cmd := exec.Command(psql, "-X", "-At", "-h", ts.host, "-p", ts.port, "-U", "alice", "-d", "db", "-c", "generate 1")
+	cmd.Env = append(os.Environ(), "PGPASSWORD=secret", "PGSSLMODE=require", "PGCHANNELBINDING=require", "PGCONNECT_TIMEOUT=10")
+	out, err := cmd.CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "1|row 1" {
+		t.Fatalf("psql: %v\n%s", err, out)
+	}
+}

@@ -400,7 +400,11 @@ func selfSigned(t *testing.T) *tls.Config {
 func TestTLS(t *testing.T) {
 	ts := startServer(t, newFakeEngine(), Config{TLS: selfSigned(t)})
 	ctx := context.Background()
-	for _, mode := range []string{"sslmode=require", "sslmode=require&sslnegotiation=direct", "sslmode=disable"} {
+	modes := []string{
+		"sslmode=require", "sslmode=require&sslnegotiation=direct", "sslmode=disable",
+		"sslmode=require&channel_binding=require", "sslmode=require&channel_binding=disable",
+	}
+	for _, mode := range modes {
 		t.Run(mode, func(t *testing.T) {
 			cs := strings.Replace(ts.connString("alice", "secret", "db"), "sslmode=disable", mode, 1)
 			conn, err := pgx.Connect(ctx, cs)
