@@ -12,7 +12,8 @@
 //   - startup.go: the startup packet (SSLRequest, GSSENCRequest,
 //     CancelRequest, StartupMessage), TLS, protocol negotiation, session
 //     creation and the messages that end the startup phase.
-//   - auth_scram.go: server side of SCRAM-SHA-256 (RFC 5802/7677).
+//   - auth_scram.go: server side of SCRAM-SHA-256 (RFC 5802/7677), and
+//     SCRAM-SHA-256-PLUS (tls-server-end-point) on TLS connections.
 //   - simple.go: the simple query protocol and the message loop.
 //   - extended.go: Parse/Bind/Describe/Execute/Close/Sync/Flush, prepared
 //     statements and portals, row limits (PortalSuspended).
