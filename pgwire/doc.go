@@ -14,7 +14,8 @@
 //     creation and the messages that end the startup phase.
 //   - auth_scram.go: server side of SCRAM-SHA-256 (RFC 5802/7677), and
 //     SCRAM-SHA-256-PLUS (tls-server-end-point) on TLS connections.
-//   - simple.go: the simple query protocol and the message loop.
+//   - simple.go: the simple query protocol; running a portal and streaming
+//     its rows (shared with the extended protocol).
 //   - extended.go: Parse/Bind/Describe/Execute/Close/Sync/Flush, prepared
 //     statements and portals, row limits (PortalSuspended).
 //   - copy.go: COPY FROM STDIN and COPY TO STDOUT sub-protocols.
