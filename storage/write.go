@@ -69,7 +69,7 @@ func (s *Store) newFileWriter(ctx context.Context, schema *arrow.Schema, owner *
 		return nil, ErrClosed
 	}
 	pq, intervals := toParquetSchema(schema)
-	if _, err := pqarrow.ToParquet(pq, s.writerProps(), s.arrowWriterProps()); err != nil {
+	if _, err := pqarrow.ToParquet(pq, s.writerProps(pq), s.arrowWriterProps()); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrSchema, err)
 	}
 	var meta string
@@ -80,14 +80,25 @@ func (s *Store) newFileWriter(ctx context.Context, schema *arrow.Schema, owner *
 	return &FileWriter{s: s, owner: owner, schema: schema, pq: pq, intervals: meta}, nil
 }
 
-func (s *Store) writerProps() *parquet.WriterProperties {
-	return parquet.NewWriterProperties(
+// writerProps: snappy, statistics (for future row-group pruning), and
+// dictionary encoding only for string and binary columns: for numbers it
+// costs a hash lookup per value and rarely pays (most numeric columns
+// overflow the dictionary page and fall back to plain anyway).
+func (s *Store) writerProps(schema *arrow.Schema) *parquet.WriterProperties {
+	opts := []parquet.WriterProperty{
 		parquet.WithAllocator(s.mem),
 		parquet.WithCompression(compress.Codecs.Snappy),
 		parquet.WithMaxRowGroupLength(int64(s.opts.RowGroupRows)),
 		parquet.WithStats(true),
-		parquet.WithDictionaryDefault(true),
-	)
+		parquet.WithDictionaryDefault(false),
+	}
+	for _, f := range schema.Fields() {
+		switch f.Type.ID() {
+		case arrow.STRING, arrow.BINARY, arrow.LARGE_STRING, arrow.LARGE_BINARY:
+			opts = append(opts, parquet.WithDictionaryFor(f.Name, true))
+		}
+	}
+	return parquet.NewWriterProperties(opts...)
 }
 
 func (s *Store) arrowWriterProps() pqarrow.ArrowWriterProperties {
@@ -234,7 +245,7 @@ func (s *Store) newPartFile(pq *arrow.Schema, intervals string, owner *Tx) (*par
 	}
 	pf.crc = crc32.New(castagnoli)
 	pf.bw = bufio.NewWriterSize(io.MultiWriter(pf.f, pf.crc), 1<<20)
-	pf.w, err = pqarrow.NewFileWriter(pq, pf.bw, s.writerProps(), s.arrowWriterProps())
+	pf.w, err = pqarrow.NewFileWriter(pq, pf.bw, s.writerProps(pq), s.arrowWriterProps())
 	if err == nil && intervals != "" {
 		err = pf.w.AppendKeyValueMetadata(intervalColumnsKey, intervals)
 	}
