@@ -65,10 +65,12 @@ type CopyIn struct {
 type CopyOut struct {
 	Binary  bool
 	Columns int
-	// Next returns the next CopyData payload, or io.EOF. After io.EOF, Tag
-	// holds the final "COPY n".
+	// Next returns the next CopyData payload, or io.EOF.
 	Next  func(ctx context.Context) ([]byte, error)
 	Close func(cause error) error
+	// Tag returns the CommandComplete tag ("COPY n") once Next has
+	// returned io.EOF: payloads and rows differ (headers, trailers).
+	Tag func() string
 }
 
 // Param is one Bind parameter as it came off the wire.

@@ -45,6 +45,7 @@ func (x *execution) copyTo(cs *pg.CopyStmt, opts copyOptions) (Result, error) {
 		Columns: len(p.cols),
 		Next:    out.next,
 		Close:   func(error) error { p.release(); return nil },
+		Tag:     func() string { return fmt.Sprintf("COPY %d", out.Rows) },
 	}}, nil
 }
 

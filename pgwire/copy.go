@@ -140,8 +140,11 @@ func (c *conn) copyOut(ctx context.Context, res executor.Result) (err error) {
 	if err := closeOut(nil); err != nil {
 		return err
 	}
-	if res.Tag == "" || res.Tag == "COPY" {
-		// The executor's tag has no count: each text-format payload is a row.
+	switch {
+	case co.Tag != nil:
+		res.Tag = co.Tag()
+	case res.Tag == "" || res.Tag == "COPY":
+		// No count from the executor: each text-format payload is a row.
 		res.Tag = fmt.Sprintf("COPY %d", n)
 	}
 	c.complete(res, -1)
