@@ -13,7 +13,9 @@
 //	                     Tx.Bolt, so a DDL statement and its data change
 //	                     commit atomically.
 //	dir/data/*.parquet   immutable Parquet files (arrow/go/v17 pqarrow,
-//	                     snappy, statistics on, the Arrow schema stored).
+//	                     snappy, statistics on, dictionary for strings;
+//	                     month_day_nano intervals stored as
+//	                     fixed_size_binary(16), listed in the footer).
 //	dir/data/*.tmp       a file being written; never referenced.
 //
 // # Model
@@ -57,7 +59,12 @@
 //   - Every goroutine has an owner: the compactor belongs to the Store and
 //     Close waits for it.
 //   - Bad bytes (a damaged file, blob or manifest) give an error wrapping
-//     ErrCorrupt that names the file, never a panic.
+//     ErrCorrupt that names the file, never a panic. Inline blobs carry a
+//     CRC-32C and the manifest records each file's CRC-32C (checked on the
+//     first read of the file by this process), because the Arrow IPC and
+//     Parquet decoders trust lengths: fuzzing showed damaged input making
+//     them allocate terabytes or spin forever. Decoder panics are recovered,
+//     and column readers are built on the caller's goroutine so they can be.
 //   - Records handed out are valid until the next Next call; records handed
 //     in stay owned by the caller. Everything storage allocates comes from
 //     Options.Allocator and is released.
