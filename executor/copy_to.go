@@ -39,7 +39,7 @@ func (x *execution) copyTo(cs *pg.CopyStmt, opts copyOptions) (Result, error) {
 		p.release()
 		return Result{}, err
 	}
-	out := &copyOutStream{p: p, enc: enc}
+	out := &copyOutStream{p: p, enc: enc, s: x.s}
 	return Result{Tag: "COPY", CopyOut: &CopyOut{
 		Binary:  opts.format == "binary",
 		Columns: len(p.cols),
@@ -51,6 +51,7 @@ func (x *execution) copyTo(cs *pg.CopyStmt, opts copyOptions) (Result, error) {
 
 // copyOutStream yields CopyData payloads: a header, one per row, a trailer.
 type copyOutStream struct {
+	s       *Session
 	p       *plan
 	enc     *copyEncoder
 	rec     arrow.Record
@@ -80,6 +81,7 @@ func (s *copyOutStream) next(ctx context.Context) ([]byte, error) {
 			return nil, io.EOF
 		}
 		if err != nil {
+			s.s.statementFailed()
 			return nil, translate(err)
 		}
 		s.rec, s.row = rec, 0

@@ -126,13 +126,14 @@ func (x *execution) runQuery(sel *pg.SelectStmt) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{Tag: "SELECT", Rows: &planRows{p: p, cols: toColumns(p.cols)}}, nil
+	return Result{Tag: "SELECT", Rows: &planRows{p: p, cols: toColumns(p.cols), s: x.s}}, nil
 }
 
 // planRows streams a plan's output to pgwire.
 type planRows struct {
 	p      *plan
 	cols   []Column
+	s      *Session // told when reading fails: the transaction is aborted
 	closed bool
 }
 
@@ -144,6 +145,9 @@ func (r *planRows) Next(ctx context.Context) (arrow.Record, error) {
 	}
 	rec, err := r.p.root.next(ctx)
 	if err != nil && !errors.Is(err, io.EOF) {
+		if r.s != nil {
+			r.s.statementFailed()
+		}
 		return nil, translate(err)
 	}
 	return rec, err

@@ -71,6 +71,7 @@ func newSession(e *Engine, who catalog.Principal, db string, opts SessionOptions
 func (s *Session) Parse(ctx context.Context, sql string) ([]*Statement, error) {
 	ps, err := parser.Parse(sql)
 	if err != nil {
+		s.statementFailed()
 		return nil, translate(err)
 	}
 	out := make([]*Statement, len(ps))
@@ -85,6 +86,7 @@ func (s *Session) Parse(ctx context.Context, sql string) ([]*Statement, error) {
 func (s *Session) Prepare(ctx context.Context, sql string, paramTypes []sqltype.OID) (*Statement, error) {
 	ps, err := parser.Parse(sql)
 	if err != nil {
+		s.statementFailed()
 		return nil, translate(err)
 	}
 	switch len(ps) {
@@ -103,6 +105,7 @@ func (s *Session) Prepare(ctx context.Context, sql string, paramTypes []sqltype.
 		}
 	}
 	if err := s.inferParams(ctx, st); err != nil {
+		s.statementFailed()
 		return nil, err
 	}
 	return st, nil
@@ -211,6 +214,9 @@ func (s *Session) Describe(ctx context.Context, st *Statement, params []Param) (
 	}
 	x := &execution{s: s, ctx: ctx, params: params, paramTypes: st.paramTypes, describeOnly: true}
 	cols, err := x.describe(st)
+	if err != nil {
+		s.statementFailed()
+	}
 	return cols, translate(err)
 }
 
