@@ -230,3 +230,15 @@ func TestAlterTable(t *testing.T) {
 		t.Fatalf("old name still resolves: %v", err)
 	}
 }
+
+func TestErrorsInBlocks(t *testing.T) {
+	_, s := testEngine(t)
+	// Errors of writing statements must surface inside transaction blocks
+	// and implicit (multi-statement) transactions alike.
+	for _, sql := range []string{`DROP TABLE nosuch`, `BEGIN; DROP TABLE nosuch`, `SELECT 1; DROP TABLE nosuch`} {
+		if _, _, err := run(t, s, sql); sqlstate.CodeOf(err) != sqlstate.UndefinedTable {
+			t.Errorf("%s: got %v, want 42P01", sql, err)
+		}
+		run(t, s, `ROLLBACK`)
+	}
+}

@@ -245,7 +245,9 @@ func (s *Session) writeTx(ctx context.Context) (*catalog.Tx, func(error) error, 
 			}
 			s.tx = tx
 		}
-		return s.tx, func(error) error { return nil }, nil
+		// The block's transaction ends with the block; the statement's
+		// error still stands (and fails the block in Execute).
+		return s.tx, func(err error) error { return err }, nil
 	}
 	tx, err := s.eng.cat.Begin(ctx, s.who, true)
 	if err != nil {

@@ -57,6 +57,10 @@ type conn struct {
 	stmts          map[string]*prepared
 	portals        map[string]*portal
 	ignoreTillSync bool // an extended-protocol message failed: skip to Sync
+	// inExtBatch: an Execute ran since the last Sync, so the session holds
+	// an implicit transaction that Sync ends; extBatchErr fails it.
+	inExtBatch  bool
+	extBatchErr error
 }
 
 // recordingReader remembers the last read error so that a failed Receive

@@ -26,6 +26,9 @@ func (c *conn) extended(fn func() error) {
 	if err := fn(); err != nil {
 		c.sendError(err)
 		c.ignoreTillSync = true
+		if c.inExtBatch && c.extBatchErr == nil {
+			c.extBatchErr = err
+		}
 	}
 }
 
@@ -195,6 +198,12 @@ func (c *conn) execute(ctx context.Context, m *pgproto3.Execute) error {
 	if !ok {
 		return portalNotFound(m.Portal)
 	}
+	// As in PostgreSQL, the Executes up to the next Sync are one implicit
+	// transaction: a pipelined batch commits or fails as a whole.
+	if !c.inExtBatch {
+		c.sess.BeginBatch(2)
+		c.inExtBatch = true
+	}
 	return c.execPortal(ctx, p, int64(m.MaxRows), false)
 }
 
@@ -217,6 +226,10 @@ func (c *conn) closeObject(m *pgproto3.Close) error {
 // ReadyForQuery is flushed.
 func (c *conn) sync() {
 	c.ignoreTillSync = false
+	if c.inExtBatch {
+		c.sess.EndBatch(c.extBatchErr)
+		c.inExtBatch, c.extBatchErr = false, nil
+	}
 	if c.sess.TxStatus() != 'T' {
 		c.closeAllPortals(errPortalClosed)
 	}
