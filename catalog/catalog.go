@@ -21,14 +21,26 @@ type Config struct {
 	Logger *slog.Logger
 	Now    func() time.Time
 	Rand   io.Reader
+	// TokenLifetime is how long a recipient's token is valid after
+	// activation; ActivationLifetime how long an activation link is.
+	TokenLifetime      time.Duration
+	ActivationLifetime time.Duration
 }
+
+// Default lifetimes of credentials.
+const (
+	DefaultTokenLifetime      = 90 * 24 * time.Hour
+	DefaultActivationLifetime = 7 * 24 * time.Hour
+)
 
 // Catalog is the server's catalog over one storage.Store.
 type Catalog struct {
-	store *storage.Store
-	log   *slog.Logger
-	now   func() time.Time
-	rand  io.Reader
+	store              *storage.Store
+	log                *slog.Logger
+	now                func() time.Time
+	rand               io.Reader
+	tokenLifetime      time.Duration
+	activationLifetime time.Duration
 }
 
 // Bucket names. storage owns the buckets whose names start with "storage.".
@@ -38,7 +50,8 @@ var (
 	bucketDatabases = []byte("cat.databases") // tenantID|name → Database
 	bucketSchemas   = []byte("cat.schemas")   // databaseID|name → Schema
 	bucketTables    = []byte("cat.tables")    // schemaID|name → Table
-	allBuckets      = [][]byte{bucketMeta, bucketTenants, bucketDatabases, bucketSchemas, bucketTables}
+	allBuckets      = [][]byte{bucketMeta, bucketTenants, bucketDatabases, bucketSchemas, bucketTables, bucketIDs,
+		bucketShares, bucketRecipients, bucketGrants, bucketLogins, bucketActivations}
 )
 
 // firstID is the first object ID handed out: PostgreSQL's FirstNormalObjectId,
@@ -47,7 +60,14 @@ const firstID = 16384
 
 // Open opens the catalog kept in store, creating its buckets on first use.
 func Open(ctx context.Context, store *storage.Store, cfg Config) (*Catalog, error) {
-	c := &Catalog{store: store, log: cfg.Logger, now: cfg.Now, rand: cfg.Rand}
+	c := &Catalog{store: store, log: cfg.Logger, now: cfg.Now, rand: cfg.Rand,
+		tokenLifetime: cfg.TokenLifetime, activationLifetime: cfg.ActivationLifetime}
+	if c.tokenLifetime <= 0 {
+		c.tokenLifetime = DefaultTokenLifetime
+	}
+	if c.activationLifetime <= 0 {
+		c.activationLifetime = DefaultActivationLifetime
+	}
 	if c.log == nil {
 		c.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -70,11 +90,19 @@ func Open(ctx context.Context, store *storage.Store, cfg Config) (*Catalog, erro
 	return c, tx.Commit()
 }
 
-// Principal is who a Tx acts as.
+// Principal is who a Tx acts as: a tenant (Tenant set), or a token
+// recipient (Recipient and Provider set, Tenant zero, so that nothing of
+// any tenant's own resolves for it).
 type Principal struct {
 	Tenant TenantID
 	Name   string
 	Super  bool
+	// Recipient is set for a token recipient's session; Provider is the
+	// tenant that owns the recipient, TokenKey the StoredKey of the token
+	// the session logged in with (it must stay valid for every statement).
+	Recipient RecipientID
+	Provider  TenantID
+	TokenKey  []byte
 }
 
 // System is the principal of the server itself (bootstrap, startup checks).
@@ -179,6 +207,13 @@ func put(b *bolt.Bucket, k []byte, v any) error {
 		return err
 	}
 	return b.Put(k, data)
+}
+
+func decode(k, v []byte, rec any) error {
+	if err := json.Unmarshal(v, rec); err != nil {
+		return fmt.Errorf("catalog: corrupt record %q: %w", k, err)
+	}
+	return nil
 }
 
 // each decodes every record under parent, in name order.

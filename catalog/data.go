@@ -35,12 +35,18 @@ func (tx *Tx) Append(ctx context.Context, t Table, rec arrow.Record) error {
 	if err := tx.requireWritable(); err != nil {
 		return err
 	}
+	if err := t.writable("INSERT into"); err != nil {
+		return err
+	}
 	return tx.st.Append(ctx, storage.TableID(t.ID), rec)
 }
 
 // AddParts publishes data files written with NewFileWriter to table t.
 func (tx *Tx) AddParts(t Table, parts ...storage.Part) error {
 	if err := tx.requireWritable(); err != nil {
+		return err
+	}
+	if err := t.writable("COPY into"); err != nil {
 		return err
 	}
 	return tx.st.AddParts(storage.TableID(t.ID), parts...)
@@ -51,12 +57,18 @@ func (tx *Tx) ReplacePart(ctx context.Context, t Table, part storage.PartID, rec
 	if err := tx.requireWritable(); err != nil {
 		return err
 	}
+	if err := t.writable("modify"); err != nil {
+		return err
+	}
 	return tx.st.ReplacePart(ctx, storage.TableID(t.ID), part, recs)
 }
 
 // Truncate removes all rows of t.
 func (tx *Tx) Truncate(t Table) error {
 	if err := tx.requireWritable(); err != nil {
+		return err
+	}
+	if err := t.writable("TRUNCATE"); err != nil {
 		return err
 	}
 	return tx.st.Truncate(storage.TableID(t.ID))

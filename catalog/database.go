@@ -12,10 +12,26 @@ type Database struct {
 	Name    string     `json:"name"`
 	Comment string     `json:"comment,omitempty"`
 	Created time.Time  `json:"created"`
+	// Mount is set for a database that is a share seen by a consumer: a
+	// tenant's mount (CREATE DATABASE … FROM SHARE) or a token
+	// recipient's view of a granted share. It holds no objects of its own.
+	Mount ShareID `json:"mount,omitempty"`
 }
 
 // Database returns the principal's database called name.
 func (tx *Tx) Database(name string) (Database, error) {
+	if tx.who.Recipient != 0 {
+		dbs, err := tx.recipientDatabases()
+		if err != nil {
+			return Database{}, err
+		}
+		for _, d := range dbs {
+			if d.Name == name {
+				return d, nil
+			}
+		}
+		return Database{}, notFound("database", name)
+	}
 	var db Database
 	ok, err := get(tx.bucket(bucketDatabases), key(uint64(tx.who.Tenant), name), &db)
 	if err != nil {
@@ -29,6 +45,9 @@ func (tx *Tx) Database(name string) (Database, error) {
 
 // Databases lists the principal's databases by name.
 func (tx *Tx) Databases() ([]Database, error) {
+	if tx.who.Recipient != 0 {
+		return tx.recipientDatabases()
+	}
 	var out []Database
 	err := each(tx.bucket(bucketDatabases), uint64(tx.who.Tenant), func(db Database) error {
 		out = append(out, db)
@@ -40,6 +59,9 @@ func (tx *Tx) Databases() ([]Database, error) {
 // CreateDatabase creates a database with its public schema.
 func (tx *Tx) CreateDatabase(name, comment string) (Database, error) {
 	if err := tx.requireWritable(); err != nil {
+		return Database{}, err
+	}
+	if err := tx.requireTenant("create a database"); err != nil {
 		return Database{}, err
 	}
 	if err := validName("database", name); err != nil {
@@ -58,6 +80,9 @@ func (tx *Tx) CreateDatabase(name, comment string) (Database, error) {
 	if err := put(tx.bucket(bucketDatabases), key(uint64(tx.who.Tenant), name), db); err != nil {
 		return Database{}, err
 	}
+	if err := tx.indexID(uint64(db.ID), bucketDatabases, key(uint64(tx.who.Tenant), name)); err != nil {
+		return Database{}, err
+	}
 	if _, err := tx.CreateSchema(db.Name, DefaultSchema, ""); err != nil {
 		return Database{}, err
 	}
@@ -69,6 +94,9 @@ func (tx *Tx) DropDatabase(name string) error {
 	if err := tx.requireWritable(); err != nil {
 		return err
 	}
+	if err := tx.requireTenant("drop a database"); err != nil {
+		return err
+	}
 	db, err := tx.Database(name)
 	if err != nil {
 		return err
@@ -77,6 +105,12 @@ func (tx *Tx) DropDatabase(name string) error {
 }
 
 func (tx *Tx) dropDatabase(db Database) error {
+	if db.Mount != 0 { // unmount: the share's objects are the provider's
+		if err := tx.unindexID(uint64(db.ID)); err != nil {
+			return err
+		}
+		return tx.bucket(bucketDatabases).Delete(key(uint64(db.Tenant), db.Name))
+	}
 	schemas, err := tx.Schemas(db.Name)
 	if err != nil {
 		return err
@@ -86,12 +120,18 @@ func (tx *Tx) dropDatabase(db Database) error {
 			return err
 		}
 	}
+	if err := tx.unindexID(uint64(db.ID)); err != nil {
+		return err
+	}
 	return tx.bucket(bucketDatabases).Delete(key(uint64(db.Tenant), db.Name))
 }
 
 // RenameDatabase renames one of the principal's databases.
 func (tx *Tx) RenameDatabase(name, to string) error {
 	if err := tx.requireWritable(); err != nil {
+		return err
+	}
+	if err := tx.requireTenant("rename a database"); err != nil {
 		return err
 	}
 	db, err := tx.Database(name)
@@ -106,11 +146,17 @@ func (tx *Tx) RenameDatabase(name, to string) error {
 		return err
 	}
 	db.Name = to
+	if err := tx.indexID(uint64(db.ID), bucketDatabases, key(uint64(db.Tenant), to)); err != nil {
+		return err
+	}
 	return put(b, key(uint64(db.Tenant), to), db)
 }
 
 // SetDatabaseComment sets COMMENT ON DATABASE.
 func (tx *Tx) SetDatabaseComment(name, comment string) error {
+	if err := tx.requireTenant("comment on a database"); err != nil {
+		return err
+	}
 	db, err := tx.Database(name)
 	if err != nil {
 		return err

@@ -28,6 +28,9 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
+	if e.Detail != "" {
+		return e.Detail
+	}
 	switch e.Kind {
 	case NotFound:
 		if e.Object == "table" {

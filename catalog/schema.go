@@ -17,6 +17,18 @@ func (tx *Tx) Schema(db, name string) (Schema, error) {
 	if err != nil {
 		return Schema{}, err
 	}
+	if d.Mount != 0 {
+		schemas, err := tx.sharedSchemas(d)
+		if err != nil {
+			return Schema{}, err
+		}
+		for _, s := range schemas {
+			if s.Name == name {
+				return s, nil
+			}
+		}
+		return Schema{}, notFound("schema", name)
+	}
 	return tx.schemaIn(d.ID, name)
 }
 
@@ -38,6 +50,9 @@ func (tx *Tx) Schemas(db string) ([]Schema, error) {
 	if err != nil {
 		return nil, err
 	}
+	if d.Mount != 0 {
+		return tx.sharedSchemas(d)
+	}
 	var out []Schema
 	err = each(tx.bucket(bucketSchemas), uint64(d.ID), func(s Schema) error {
 		out = append(out, s)
@@ -58,6 +73,9 @@ func (tx *Tx) CreateSchema(db, name, comment string) (Schema, error) {
 	if err != nil {
 		return Schema{}, err
 	}
+	if d.Mount != 0 {
+		return Schema{}, tx.readOnly(d, "create a schema")
+	}
 	if _, err := tx.schemaIn(d.ID, name); err == nil {
 		return Schema{}, exists("schema", name)
 	}
@@ -66,12 +84,18 @@ func (tx *Tx) CreateSchema(db, name, comment string) (Schema, error) {
 		return Schema{}, err
 	}
 	s := Schema{ID: SchemaID(id), Database: d.ID, Name: name, Comment: comment}
+	if err := tx.indexID(id, bucketSchemas, key(uint64(d.ID), name)); err != nil {
+		return Schema{}, err
+	}
 	return s, put(tx.bucket(bucketSchemas), key(uint64(d.ID), name), s)
 }
 
 // DropSchema drops a schema. Unless cascade, a schema with tables is InUse.
 func (tx *Tx) DropSchema(db, name string, cascade bool) error {
 	if err := tx.requireWritable(); err != nil {
+		return err
+	}
+	if err := tx.requireOwnDatabase(db, "drop a schema"); err != nil {
 		return err
 	}
 	s, err := tx.Schema(db, name)
@@ -101,11 +125,17 @@ func (tx *Tx) dropSchema(s Schema) error {
 			return err
 		}
 	}
+	if err := tx.unindexID(uint64(s.ID)); err != nil {
+		return err
+	}
 	return tx.bucket(bucketSchemas).Delete(key(uint64(s.Database), s.Name))
 }
 
 // RenameSchema renames a schema.
 func (tx *Tx) RenameSchema(db, name, to string) error {
+	if err := tx.requireOwnDatabase(db, "rename a schema"); err != nil {
+		return err
+	}
 	s, err := tx.Schema(db, name)
 	if err != nil {
 		return err
@@ -119,15 +149,34 @@ func (tx *Tx) RenameSchema(db, name, to string) error {
 		return err
 	}
 	s.Name = to
+	if err := tx.indexID(uint64(s.ID), bucketSchemas, key(uint64(s.Database), to)); err != nil {
+		return err
+	}
 	return put(b, key(uint64(s.Database), to), s)
 }
 
 // SetSchemaComment sets COMMENT ON SCHEMA.
 func (tx *Tx) SetSchemaComment(db, name, comment string) error {
+	if err := tx.requireOwnDatabase(db, "comment on a schema"); err != nil {
+		return err
+	}
 	s, err := tx.Schema(db, name)
 	if err != nil {
 		return err
 	}
 	s.Comment = comment
 	return put(tx.bucket(bucketSchemas), key(uint64(s.Database), name), s)
+}
+
+// requireOwnDatabase fails for a share-backed database: nothing in it may
+// change from the consumer's side.
+func (tx *Tx) requireOwnDatabase(db, action string) error {
+	d, err := tx.Database(db)
+	if err != nil {
+		return err
+	}
+	if d.Mount != 0 {
+		return tx.readOnly(d, action)
+	}
+	return nil
 }

@@ -45,3 +45,15 @@ func hmacSHA256(key []byte, msg string) []byte {
 	m.Write([]byte(msg))
 	return m.Sum(nil)
 }
+
+// scramWithSalt derives a verifier for secret with a given salt (all of a
+// recipient's tokens share its salt).
+func scramWithSalt(secret string, salt []byte) (SCRAM, error) {
+	salted, err := pbkdf2.Key(sha256.New, secret, salt, scramIterations, sha256.Size)
+	if err != nil {
+		return SCRAM{}, err
+	}
+	clientKey := hmacSHA256(salted, "Client Key")
+	stored := sha256.Sum256(clientKey)
+	return SCRAM{Salt: salt, Iterations: scramIterations, StoredKey: stored[:], ServerKey: hmacSHA256(salted, "Server Key")}, nil
+}

@@ -45,6 +45,8 @@ type Table struct {
 	NextColumn uint32     `json:"next_column"`
 	Comment    string     `json:"comment,omitempty"`
 	Created    time.Time  `json:"created"`
+	// Via is set when the table is read through a share: read-only.
+	Via *ShareVia `json:"-"`
 }
 
 // Column returns the column called name.
@@ -64,14 +66,24 @@ func (r TableRef) String() string { return r.Schema + "." + r.Name }
 
 // Table resolves ref for the principal.
 func (tx *Tx) Table(ref TableRef) (Table, error) {
-	s, err := tx.Schema(ref.Database, ref.Schema)
+	d, err := tx.Database(ref.Database)
 	if err != nil {
-		if IsNotFound(err) {
-			// An unknown database or schema in a qualified name reads, to
-			// PostgreSQL users, as a missing relation only when the schema
-			// part was implied; keep the precise kind for the caller.
+		return Table{}, err
+	}
+	if d.Mount != 0 {
+		tables, err := tx.sharedTables(d, ref.Schema)
+		if err != nil {
 			return Table{}, err
 		}
+		for _, t := range tables {
+			if t.Name == ref.Name {
+				return t, nil
+			}
+		}
+		return Table{}, notFound("table", ref.Name)
+	}
+	s, err := tx.schemaIn(d.ID, ref.Schema)
+	if err != nil {
 		return Table{}, err
 	}
 	return tx.tableIn(s.ID, ref.Name)
@@ -91,6 +103,9 @@ func (tx *Tx) tableIn(schema SchemaID, name string) (Table, error) {
 
 // Tables lists the tables of schema db.schema by name.
 func (tx *Tx) Tables(db, schema string) ([]Table, error) {
+	if d, err := tx.Database(db); err == nil && d.Mount != 0 {
+		return tx.sharedTables(d, schema)
+	}
 	s, err := tx.Schema(db, schema)
 	if err != nil {
 		return nil, err
@@ -113,6 +128,9 @@ func (tx *Tx) CreateTable(ref TableRef, cols []Column, comment string) (Table, e
 		return Table{}, err
 	}
 	if err := validName("table", ref.Name); err != nil {
+		return Table{}, err
+	}
+	if err := tx.requireOwnDatabase(ref.Database, "create a table"); err != nil {
 		return Table{}, err
 	}
 	s, err := tx.Schema(ref.Database, ref.Schema)
@@ -142,6 +160,9 @@ func (tx *Tx) CreateTable(ref TableRef, cols []Column, comment string) (Table, e
 	if err := tx.st.CreateTable(storage.TableID(t.ID)); err != nil {
 		return Table{}, err
 	}
+	if err := tx.indexID(uint64(t.ID), bucketTables, key(uint64(s.ID), t.Name)); err != nil {
+		return Table{}, err
+	}
 	return t, put(tx.bucket(bucketTables), key(uint64(s.ID), t.Name), t)
 }
 
@@ -154,11 +175,17 @@ func (tx *Tx) DropTable(ref TableRef) error {
 	if err != nil {
 		return err
 	}
+	if err := t.writable("DROP"); err != nil {
+		return err
+	}
 	return tx.dropTable(t)
 }
 
 func (tx *Tx) dropTable(t Table) error {
 	if err := tx.st.DropTable(storage.TableID(t.ID)); err != nil {
+		return err
+	}
+	if err := tx.unindexID(uint64(t.ID)); err != nil {
 		return err
 	}
 	return tx.bucket(bucketTables).Delete(key(uint64(t.Schema), t.Name))
@@ -172,6 +199,9 @@ func (tx *Tx) AlterTable(ref TableRef, fn func(*Table) error) (Table, error) {
 	}
 	t, err := tx.Table(ref)
 	if err != nil {
+		return Table{}, err
+	}
+	if err := t.writable("ALTER"); err != nil {
 		return Table{}, err
 	}
 	oldName := t.Name
@@ -194,6 +224,18 @@ func (tx *Tx) AlterTable(ref TableRef, fn func(*Table) error) (Table, error) {
 		if err := b.Delete(key(uint64(t.Schema), oldName)); err != nil {
 			return Table{}, err
 		}
+		if err := tx.indexID(uint64(t.ID), bucketTables, key(uint64(t.Schema), t.Name)); err != nil {
+			return Table{}, err
+		}
 	}
 	return t, put(b, key(uint64(t.Schema), t.Name), t)
+}
+
+// writable fails for a table read through a share, naming the share.
+func (t Table) writable(action string) error {
+	if t.Via == nil {
+		return nil
+	}
+	return &Error{Kind: ReadOnly, Object: "table", Name: t.Name,
+		Detail: fmt.Sprintf("cannot %s table %q: it is shared read-only through share %q", action, t.Name, t.Via.Share)}
 }

@@ -92,9 +92,9 @@ func (tx *Tx) CreateTenant(name, password, comment string, super bool) (Tenant, 
 	if err := validName("tenant", name); err != nil {
 		return Tenant{}, err
 	}
-	if _, ok, err := tx.lookupTenant(name); err != nil {
+	if taken, err := tx.loginTaken(name); err != nil {
 		return Tenant{}, err
-	} else if ok {
+	} else if taken {
 		return Tenant{}, exists("tenant", name)
 	}
 	verifier, err := newSCRAM(tx.c.rand, password)
@@ -176,6 +176,24 @@ func (tx *Tx) DropTenant(name string) error {
 	}
 	for _, db := range dbs {
 		if err := as.dropDatabase(db); err != nil {
+			return err
+		}
+	}
+	shares, err := as.Shares()
+	if err != nil {
+		return err
+	}
+	for _, s := range shares {
+		if err := as.DropShare(s.Name); err != nil {
+			return err
+		}
+	}
+	recipients, err := as.Recipients()
+	if err != nil {
+		return err
+	}
+	for _, r := range recipients {
+		if err := as.dropRecipient(r); err != nil {
 			return err
 		}
 	}
