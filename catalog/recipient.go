@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
@@ -390,4 +391,16 @@ func (tx *Tx) recipientSelf() (Recipient, bool, error) {
 		}
 	}
 	return Recipient{}, false, nil
+}
+
+// Activate redeems an activation code in its own transaction (the HTTP
+// endpoint's entry point).
+func (c *Catalog) Activate(ctx context.Context, code string) (Credential, error) {
+	var cred Credential
+	err := c.Update(ctx, System, func(tx *Tx) error {
+		var err error
+		cred, err = tx.Activate(code)
+		return err
+	})
+	return cred, err
 }

@@ -17,8 +17,10 @@ type SCRAM struct {
 	ServerKey  []byte `json:"server_key"`
 }
 
-// scramIterations is PostgreSQL's default (scram_iterations = 4096).
-const scramIterations = 4096
+// SCRAMIterations is PostgreSQL's default (scram_iterations = 4096).
+const SCRAMIterations = 4096
+
+const scramIterations = SCRAMIterations
 
 // newSCRAM derives a verifier for password with a fresh random salt.
 func newSCRAM(rand io.Reader, password string) (SCRAM, error) {

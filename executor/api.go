@@ -91,12 +91,21 @@ type SessionOptions struct {
 	// Params are the startup packet's other options (application_name,
 	// client_encoding, DateStyle, TimeZone, options …).
 	Params map[string]string
+	// AuthKey is the SCRAM StoredKey the client proved knowledge of: for a
+	// token recipient it says which token the session stands on.
+	AuthKey []byte
 }
 
 // SCRAMCredential is a stored SCRAM-SHA-256 verifier (RFC 5802/7677).
+// Alternates are further keys under the same salt and iterations: a proof
+// matching any of them authenticates (a recipient's tokens in a rotation).
 type SCRAMCredential struct {
 	Salt       []byte
 	Iterations int
 	StoredKey  []byte
 	ServerKey  []byte
+	Alternates []SCRAMKeys
 }
+
+// SCRAMKeys are the two keys of one SCRAM secret.
+type SCRAMKeys struct{ StoredKey, ServerKey []byte }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -25,6 +26,9 @@ type Config struct {
 	// ServerVersion is reported as server_version; PostgreSQL 15 by default,
 	// because clients switch features on it.
 	ServerVersion string
+	// PublicURL is the base of activation links (the HTTP listener as the
+	// recipients reach it), e.g. "http://127.0.0.1:8433".
+	PublicURL string
 }
 
 // Engine runs statements for sessions; one per server, safe for concurrent use.
@@ -34,12 +38,16 @@ type Engine struct {
 	mem     memory.Allocator
 	now     func() time.Time
 	version string
+	public  string
 	nextPID atomic.Uint32
 }
 
 // New returns an Engine over cfg.Catalog.
 func New(cfg Config) *Engine {
-	e := &Engine{cat: cfg.Catalog, log: cfg.Logger, mem: cfg.Allocator, now: cfg.Now, version: cfg.ServerVersion}
+	e := &Engine{cat: cfg.Catalog, log: cfg.Logger, mem: cfg.Allocator, now: cfg.Now, version: cfg.ServerVersion, public: strings.TrimRight(cfg.PublicURL, "/")}
+	if e.public == "" {
+		e.public = "http://127.0.0.1:8433"
+	}
 	if e.log == nil {
 		e.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -64,10 +72,24 @@ func (e *Engine) LookupSCRAM(ctx context.Context, user string) (SCRAMCredential,
 		if err != nil {
 			return err
 		}
-		if !ok {
+		if ok {
+			cred = SCRAMCredential{Salt: t.SCRAM.Salt, Iterations: t.SCRAM.Iterations, StoredKey: t.SCRAM.StoredKey, ServerKey: t.SCRAM.ServerKey}
+			return nil
+		}
+		// A token recipient: its bearer token is the password; every
+		// token still valid may be used.
+		r, ok, err := tx.TokenLogin(user)
+		if err != nil {
+			return err
+		}
+		tokens := r.ActiveTokens(tx.Now())
+		if !ok || len(tokens) == 0 {
 			return sqlstate.Errorf(sqlstate.InvalidPassword, "password authentication failed for user %q", user)
 		}
-		cred = SCRAMCredential{Salt: t.SCRAM.Salt, Iterations: t.SCRAM.Iterations, StoredKey: t.SCRAM.StoredKey, ServerKey: t.SCRAM.ServerKey}
+		cred = SCRAMCredential{Salt: r.Salt, Iterations: catalog.SCRAMIterations, StoredKey: tokens[0].StoredKey, ServerKey: tokens[0].ServerKey}
+		for _, t := range tokens[1:] {
+			cred.Alternates = append(cred.Alternates, SCRAMKeys{StoredKey: t.StoredKey, ServerKey: t.ServerKey})
+		}
 		return nil
 	})
 	return cred, err
@@ -86,10 +108,18 @@ func (e *Engine) NewSession(ctx context.Context, opts SessionOptions) (*Session,
 		if err != nil {
 			return err
 		}
+		if ok {
+			who = t.Principal()
+			return nil
+		}
+		r, ok, err := tx.TokenLogin(opts.User)
+		if err != nil {
+			return err
+		}
 		if !ok {
 			return sqlstate.Errorf(sqlstate.InvalidAuthorization, "role %q does not exist", opts.User)
 		}
-		who = t.Principal()
+		who = r.RecipientPrincipal(opts.AuthKey)
 		return nil
 	})
 	if err != nil {
@@ -138,4 +168,9 @@ func (e *Engine) RunScript(ctx context.Context, user, database, sql string) erro
 		}
 	}
 	return nil
+}
+
+// activationLink is the URL a recipient opens once to get its credential.
+func (e *Engine) activationLink(code string) string {
+	return e.public + "/activate/" + code
 }

@@ -52,6 +52,9 @@ func (x *execution) runOwn(st parser.Own) (Result, error) {
 			return Result{Tag: "SHOW", NoCount: true, Rows: textRows(x.mem(), []string{"created_on", "name", "comment"}, rows)}, nil
 		}
 	}
+	if res, ok, err := x.runShareStmt(st); ok {
+		return res, err
+	}
 	return Result{}, notSupported("%s is not supported yet", ownName(st))
 }
 

@@ -115,6 +115,7 @@ func (c *conn) authenticate(ctx context.Context, user string) error {
 	if err != nil {
 		return err
 	}
+	c.authKey = sc.matched
 	c.send(&pgproto3.AuthenticationSASLFinal{Data: final})
 	c.send(&pgproto3.AuthenticationOk{})
 	c.be.SetAuthType(pgproto3.AuthTypeOk)
@@ -179,6 +180,7 @@ var errSCRAMProof = errors.New("scram: wrong proof")
 // client's proof, the server key signs the server's answer.
 type scramServer struct {
 	cred        executor.SCRAMCredential
+	matched     []byte // the StoredKey the proof matched
 	serverNonce string // appended to the client's nonce
 	cbData      []byte // channel binding data when PLUS is offered, else nil
 	plus        bool   // the client chose SCRAM-SHA-256-PLUS
@@ -287,15 +289,21 @@ func (s *scramServer) clientFinal(msg []byte) ([]byte, error) {
 	}
 
 	authMessage := s.clientFirstBare + "," + s.serverFirst + "," + withoutProof
-	clientSig := hmacSHA256(s.cred.StoredKey, authMessage)
-	clientKey := make([]byte, sha256.Size)
-	subtle.XORBytes(clientKey, proof, clientSig)
-	stored := sha256.Sum256(clientKey)
-	if subtle.ConstantTimeCompare(stored[:], s.cred.StoredKey) != 1 {
-		return nil, errSCRAMProof
+	// A credential may hold several keys under one salt (a recipient's old
+	// and new token during a rotation); the proof must match one of them.
+	keys := append([]executor.SCRAMKeys{{StoredKey: s.cred.StoredKey, ServerKey: s.cred.ServerKey}}, s.cred.Alternates...)
+	for _, k := range keys {
+		clientSig := hmacSHA256(k.StoredKey, authMessage)
+		clientKey := make([]byte, sha256.Size)
+		subtle.XORBytes(clientKey, proof, clientSig)
+		stored := sha256.Sum256(clientKey)
+		if subtle.ConstantTimeCompare(stored[:], k.StoredKey) == 1 {
+			s.matched = k.StoredKey
+			serverSig := hmacSHA256(k.ServerKey, authMessage)
+			return []byte("v=" + base64.StdEncoding.EncodeToString(serverSig)), nil
+		}
 	}
-	serverSig := hmacSHA256(s.cred.ServerKey, authMessage)
-	return []byte("v=" + base64.StdEncoding.EncodeToString(serverSig)), nil
+	return nil, errSCRAMProof
 }
 
 func hmacSHA256(key []byte, msg string) []byte {

@@ -56,7 +56,8 @@ type conn struct {
 	// Extended protocol state.
 	stmts          map[string]*prepared
 	portals        map[string]*portal
-	ignoreTillSync bool // an extended-protocol message failed: skip to Sync
+	ignoreTillSync bool   // an extended-protocol message failed: skip to Sync
+	authKey        []byte // the SCRAM StoredKey the client proved
 	// inExtBatch: an Execute ran since the last Sync, so the session holds
 	// an implicit transaction that Sync ends; extBatchErr fails it.
 	inExtBatch  bool
