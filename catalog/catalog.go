@@ -41,6 +41,7 @@ type Catalog struct {
 	rand               io.Reader
 	tokenLifetime      time.Duration
 	activationLifetime time.Duration
+	audit              *auditLog
 }
 
 // Bucket names. storage owns the buckets whose names start with "storage.".
@@ -87,7 +88,11 @@ func Open(ctx context.Context, store *storage.Store, cfg Config) (*Catalog, erro
 			return nil, fmt.Errorf("catalog: create bucket %s: %w", b, err)
 		}
 	}
-	return c, tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return nil, err
+	}
+	c.audit = newAuditLog(c)
+	return c, nil
 }
 
 // Principal is who a Tx acts as: a tenant (Tenant set), or a token

@@ -13,8 +13,9 @@ import (
 
 // ShareVia marks a table reached through a share: read-only to its reader.
 type ShareVia struct {
-	Share    string // the share's name
-	Provider string // the providing tenant's name
+	Share      string   // the share's name
+	Provider   string   // the providing tenant's name
+	ProviderID TenantID // whose audit log records reads
 }
 
 // canRead reports whether the principal may read share s now.
@@ -153,7 +154,7 @@ func (tx *Tx) sharedTables(d Database, schema string) ([]Table, error) {
 		}
 		t := v.Table
 		t.Name = v.Name
-		t.Via = &ShareVia{Share: s.Name, Provider: tx.TenantName(s.Owner)}
+		t.Via = &ShareVia{Share: s.Name, Provider: tx.TenantName(s.Owner), ProviderID: s.Owner}
 		if v.Comment != "" {
 			t.Comment = v.Comment
 		}

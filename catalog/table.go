@@ -66,6 +66,13 @@ func (r TableRef) String() string { return r.Schema + "." + r.Name }
 
 // Table resolves ref for the principal.
 func (tx *Tx) Table(ref TableRef) (Table, error) {
+	if ref.Database == AuditDatabase && ref.Schema == AuditSchema && ref.Name == AuditTable && tx.who.Tenant != 0 {
+		var t Tenant
+		if ok, err := tx.byID(uint64(tx.who.Tenant), &t); err != nil || !ok {
+			return Table{}, notFound("table", ref.Name)
+		}
+		return auditTableOf(t), nil
+	}
 	d, err := tx.Database(ref.Database)
 	if err != nil {
 		return Table{}, err

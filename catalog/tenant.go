@@ -3,6 +3,8 @@ package catalog
 import (
 	"strings"
 	"time"
+
+	"github.com/sharehouse/sharehouse/storage"
 )
 
 // TenantID identifies a tenant; it is also its role OID.
@@ -16,6 +18,8 @@ type Tenant struct {
 	Comment string    `json:"comment,omitempty"`
 	SCRAM   SCRAM     `json:"scram"`
 	Created time.Time `json:"created"`
+	// AuditTable holds the audit events of reads of this tenant's shares.
+	AuditTable TableID `json:"audit_table"`
 }
 
 // Principal returns the principal a session of t acts as.
@@ -106,7 +110,18 @@ func (tx *Tx) CreateTenant(name, password, comment string, super bool) (Tenant, 
 		return Tenant{}, err
 	}
 	t := Tenant{ID: TenantID(id), Name: name, Super: super, Comment: comment, SCRAM: verifier, Created: tx.Now().UTC()}
+	audit, err := tx.nextID()
+	if err != nil {
+		return Tenant{}, err
+	}
+	t.AuditTable = TableID(audit)
+	if err := tx.st.CreateTable(storage.TableID(audit)); err != nil {
+		return Tenant{}, err
+	}
 	if err := put(tx.bucket(bucketTenants), []byte(name), t); err != nil {
+		return Tenant{}, err
+	}
+	if err := tx.indexID(id, bucketTenants, []byte(name)); err != nil {
 		return Tenant{}, err
 	}
 	// The new tenant's own objects are created as the tenant.
@@ -196,6 +211,12 @@ func (tx *Tx) DropTenant(name string) error {
 		if err := as.dropRecipient(r); err != nil {
 			return err
 		}
+	}
+	if err := tx.st.DropTable(storage.TableID(t.AuditTable)); err != nil {
+		return err
+	}
+	if err := tx.unindexID(uint64(t.ID)); err != nil {
+		return err
 	}
 	return tx.bucket(bucketTenants).Delete([]byte(name))
 }

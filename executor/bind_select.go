@@ -563,6 +563,7 @@ func (q *queryBinder) bindTable(rv *pg.RangeVar) (*relation, error) {
 	if err != nil {
 		return nil, err
 	}
+	q.x.noteShared(t, ref)
 	q.plan.releases = append(q.plan.releases, snap.Release)
 	alias := t.Name
 	if rv.Alias != nil {
@@ -598,6 +599,9 @@ func (q *queryBinder) bindTable(rv *pg.RangeVar) (*relation, error) {
 // relationError reports a missing table as PostgreSQL does: relation "x"
 // does not exist, naming it as written.
 func relationError(err error, rv *pg.RangeVar) error {
+	if ce, ok := err.(*catalog.Error); ok && ce.Kind == catalog.NotFound && ce.Object == "database" {
+		return sqlstate.Errorf(sqlstate.InvalidCatalogName, "database %q does not exist", ce.Name).WithPosition(rv.Location + 1)
+	}
 	if catalog.IsNotFound(err) {
 		return sqlstate.Errorf(sqlstate.UndefinedTable, "relation %q does not exist", rangeVarName(rv)).WithPosition(rv.Location + 1)
 	}

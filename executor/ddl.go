@@ -289,6 +289,7 @@ func rangeVarRef(x *execution, tx *catalog.Tx, rv *pg.RangeVar) (catalog.Table, 
 	if err != nil {
 		return catalog.Table{}, ref, relationError(err, rv)
 	}
+	x.noteShared(t, ref)
 	return t, ref, nil
 }
 

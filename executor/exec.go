@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"time"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
@@ -22,6 +23,8 @@ type execution struct {
 	paramTypes   []sqltype.T
 	describeOnly bool
 	ec           *evalContext
+	started      time.Time
+	shared       []sharedAccess // shared tables touched, for the audit
 }
 
 func (x *execution) mem() memory.Allocator { return x.s.eng.mem }
@@ -126,7 +129,7 @@ func (x *execution) runQuery(sel *pg.SelectStmt) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{Tag: "SELECT", Rows: &planRows{p: p, cols: toColumns(p.cols), s: x.s}}, nil
+	return Result{Tag: "SELECT", Rows: &planRows{p: p, cols: toColumns(p.cols), s: x.s, x: x}}, nil
 }
 
 // planRows streams a plan's output to pgwire.
@@ -134,6 +137,9 @@ type planRows struct {
 	p      *plan
 	cols   []Column
 	s      *Session // told when reading fails: the transaction is aborted
+	x      *execution
+	rows   int64
+	bytes  int64
 	closed bool
 }
 
@@ -150,6 +156,10 @@ func (r *planRows) Next(ctx context.Context) (arrow.Record, error) {
 		}
 		return nil, translate(err)
 	}
+	if err == nil {
+		r.rows += rec.NumRows()
+		r.bytes += recordBytes(rec)
+	}
 	return rec, err
 }
 
@@ -157,6 +167,9 @@ func (r *planRows) Close(cause error) error {
 	if !r.closed {
 		r.closed = true
 		r.p.release()
+		if r.x != nil {
+			r.x.audit("SELECT", r.rows, r.bytes, translate(cause))
+		}
 	}
 	return nil
 }

@@ -203,7 +203,12 @@ func (s *Session) Execute(ctx context.Context, st *Statement, params []Param) (r
 	if err := ctx.Err(); err != nil {
 		return Result{}, err
 	}
-	x := &execution{s: s, ctx: ctx, params: params, paramTypes: st.paramTypes}
+	x := &execution{s: s, ctx: ctx, params: params, paramTypes: st.paramTypes, started: s.eng.now()}
+	defer func() {
+		if err != nil || res.Rows == nil {
+			x.audit(statementKind(st.p.SQL), 0, 0, err)
+		}
+	}()
 	return x.run(st)
 }
 

@@ -151,6 +151,13 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer, ge
 	if err != nil {
 		return fmt.Errorf("open catalog: %w", err)
 	}
+	// Runs before the store closes (defers run last in, first out): the
+	// audit events still queued are written.
+	defer func() {
+		if cerr := cat.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("close catalog: %w", cerr)
+		}
+	}()
 
 	password, generated := getenv(envAdminPassword), false
 	if password == "" {
