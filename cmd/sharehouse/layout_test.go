@@ -1,4 +1,4 @@
-package layout
+package main
 
 import (
 	"bytes"
@@ -19,30 +19,30 @@ const module = "github.com/sharehouse/sharehouse"
 // and executor/sqltype (types and OIDs) are leaves shared by the layers above
 // catalog, so they count apart from the executor.
 const (
-	cmd      = "cmd"
-	pgwire   = "pgwire"
-	executor = "executor"
-	sqlstate = "executor/sqlstate"
-	sqltype  = "executor/sqltype"
-	parser   = "parser"
-	catalog  = "catalog"
-	storage  = "storage"
-	internal = "internal"
+	pkgCmd      = "cmd"
+	pkgPgwire   = "pgwire"
+	pkgExecutor = "executor"
+	pkgSqlstate = "executor/sqlstate"
+	pkgSqltype  = "executor/sqltype"
+	pkgParser   = "parser"
+	pkgCatalog  = "catalog"
+	pkgStorage  = "storage"
+	pkgInternal = "internal"
 )
 
-var ours = []string{cmd, pgwire, executor, sqlstate, sqltype, parser, catalog, storage, internal}
+var ours = []string{pkgCmd, pkgPgwire, pkgExecutor, pkgSqlstate, pkgSqltype, pkgParser, pkgCatalog, pkgStorage, pkgInternal}
 
 // forbidden lists, for each package of ours, the packages of ours it must
-// not import directly (style.md §1): cmd → pgwire → executor → {parser,
-// catalog}; catalog → storage. Subpackages count as their package.
+// not import directly (style.md §1): pkgCmd → pkgPgwire → pkgExecutor → {pkgParser,
+// pkgCatalog}; pkgCatalog → pkgStorage. Subpackages count as their package.
 var forbidden = map[string][]string{
-	pgwire:   {cmd, parser, catalog, storage, internal},
-	executor: {cmd, pgwire, storage, internal},
-	catalog:  {cmd, parser, executor, sqltype, pgwire, internal},
-	storage:  ours,
-	parser:   ours,
-	sqlstate: ours,
-	sqltype:  {cmd, pgwire, executor, parser, catalog, storage, internal},
+	pkgPgwire:   {pkgCmd, pkgParser, pkgCatalog, pkgStorage, pkgInternal},
+	pkgExecutor: {pkgCmd, pkgPgwire, pkgStorage, pkgInternal},
+	pkgCatalog:  {pkgCmd, pkgParser, pkgExecutor, pkgSqltype, pkgPgwire, pkgInternal},
+	pkgStorage:  ours,
+	pkgParser:   ours,
+	pkgSqlstate: ours,
+	pkgSqltype:  {pkgCmd, pkgPgwire, pkgExecutor, pkgParser, pkgCatalog, pkgStorage, pkgInternal},
 }
 
 // pkgInfo is the part of `go list -json` output the test reads.
@@ -71,7 +71,7 @@ func owner(path string) string {
 	if !ok {
 		return ""
 	}
-	for _, leaf := range []string{sqlstate, sqltype} {
+	for _, leaf := range []string{pkgSqlstate, pkgSqltype} {
 		if rel == leaf || strings.HasPrefix(rel, leaf+"/") {
 			return leaf
 		}
@@ -119,7 +119,7 @@ func TestForbiddenImports(t *testing.T) {
 		}
 	}
 	// Guard against passing because go list reported nothing.
-	for _, want := range []string{cmd, executor, sqlstate} {
+	for _, want := range []string{pkgCmd, pkgExecutor, pkgSqlstate} {
 		if !seen[want] {
 			t.Errorf("go list did not report package %s", want)
 		}
@@ -163,5 +163,24 @@ func TestMakefileFuzzTargets(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestTopLevelLayout keeps the repository's top level to the layout the
+// product owner fixed; tooling lives in dot-directories (.ci).
+func TestTopLevelLayout(t *testing.T) {
+	allowed := map[string]bool{
+		"cmd": true, "parser": true, "catalog": true, "executor": true, "pgwire": true, "storage": true,
+		"testdata": true, "go.mod": true, "go.sum": true, "Makefile": true, "README.md": true,
+		"bin": true, "sharehouse-data": true, // make build and make run output, git-ignored
+	}
+	entries, err := os.ReadDir(repoRoot(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !allowed[e.Name()] && !strings.HasPrefix(e.Name(), ".") {
+			t.Errorf("top-level %q is not in the fixed layout (cmd/ parser/ catalog/ executor/ pgwire/ storage/ testdata/ go.mod go.sum Makefile README.md)", e.Name())
+		}
 	}
 }
