@@ -34,6 +34,9 @@ type scopeColumn struct {
 // scope is what a clause's expressions can see.
 type scope struct {
 	cols []*scopeColumn
+	// parent is the enclosing query's scope, for a subquery: naming its
+	// columns would be a correlated reference.
+	parent *scope
 	// agg, when set, binds in an aggregate query's output: group
 	// expressions and aggregate calls become references to its columns.
 	agg *aggBinding
@@ -64,6 +67,11 @@ func (sc *scope) resolve(fields []string, loc int32) (*scopeColumn, error) {
 			return nil, sqlstate.Errorf(sqlstate.AmbiguousColumn, "column reference %q is ambiguous", strings.Join(fields, ".")).WithPosition(loc + 1)
 		}
 		found = c
+	}
+	if found == nil && sc.parent != nil {
+		if _, err := sc.parent.resolve(fields, loc); err == nil {
+			return nil, notSupported("correlated subqueries are not supported yet (column %q belongs to the outer query)", strings.Join(fields, "."))
+		}
 	}
 	if found == nil {
 		if rel != "" && !relSeen {
@@ -99,6 +107,8 @@ func (b *boundCol) Eval(ec *evalContext, rec arrow.Record) (arrow.Array, error) 
 // binder binds one statement's expressions.
 type binder struct {
 	x *execution
+	// q binds subqueries; nil where a statement has no query context.
+	q *queryBinder
 }
 
 func (b *binder) bindExpr(n *pg.Node, sc *scope) (Expr, error) {
@@ -202,7 +212,7 @@ func (b *binder) bindExpr(n *pg.Node, sc *scope) (Expr, error) {
 	case n.GetSqlvalueFunction() != nil:
 		return b.bindSQLValueFunction(n.GetSqlvalueFunction())
 	case n.GetSubLink() != nil:
-		return nil, notSupported("subqueries in expressions are not supported yet")
+		return b.bindSubLink(n.GetSubLink(), sc)
 	}
 	return nil, notSupported("expression %s is not supported yet", nodeKind(n))
 }

@@ -39,6 +39,25 @@ type queryBinder struct {
 	plan *plan // collects snapshots to release
 	// scans are the base-table scans made so far; pruning fixes their columns.
 	scans []*pendingScan
+	// ctes are the WITH queries in scope, by name.
+	ctes map[string]*pg.CommonTableExpr
+	// outer is the enclosing query's scope when this binds a subquery.
+	outer *scope
+}
+
+// newQueryBinder binds queries of execution x in tx.
+func newQueryBinder(x *execution, tx *catalog.Tx, p *plan) *queryBinder {
+	q := &queryBinder{tx: tx, env: x.newEnv(), plan: p}
+	q.binder = binder{x: x, q: q}
+	return q
+}
+
+// sub returns a binder for a subquery: same transaction, plan and WITH
+// queries, its own scans; outer is the scope it may not reach into.
+func (q *queryBinder) sub(outer *scope) *queryBinder {
+	s := &queryBinder{tx: q.tx, env: q.env, plan: q.plan, ctes: q.ctes, outer: outer}
+	s.binder = binder{x: q.x, q: s}
+	return s
 }
 
 // pendingScan is a table scan whose columns are decided after binding.
@@ -59,10 +78,12 @@ type relation struct {
 // bindSelect binds a SELECT statement into a plan.
 func (q *queryBinder) bindSelect(sel *pg.SelectStmt) (operator, []opColumn, error) {
 	if sel.WithClause != nil {
-		return nil, nil, notSupported("WITH is not supported yet")
+		if err := q.addCTEs(sel.WithClause); err != nil {
+			return nil, nil, err
+		}
 	}
 	if sel.Op != pg.SetOperation_SETOP_NONE {
-		return nil, nil, notSupported("UNION/INTERSECT/EXCEPT are not supported yet")
+		return q.bindSetOp(sel)
 	}
 	if len(sel.ValuesLists) > 0 {
 		return q.bindValues(sel)
@@ -89,7 +110,7 @@ func (q *queryBinder) bindSelect(sel *pg.SelectStmt) (operator, []opColumn, erro
 	if from == nil {
 		from = &relation{build: func() operator { return oneRowOp() }}
 	}
-	sc := &scope{cols: from.cols}
+	sc := &scope{cols: from.cols, parent: q.outer}
 
 	var where Expr
 	if sel.WhereClause != nil {
@@ -519,8 +540,7 @@ func (q *queryBinder) bindFromItem(n *pg.Node) (*relation, error) {
 		if rs.Lateral {
 			return nil, notSupported("LATERAL is not supported yet")
 		}
-		sub := &queryBinder{binder: q.binder, tx: q.tx, env: q.env, plan: q.plan}
-		op, cols, err := sub.bindSelect(rs.Subquery.GetSelectStmt())
+		op, cols, err := q.sub(nil).bindSelect(rs.Subquery.GetSelectStmt())
 		if err != nil {
 			return nil, err
 		}
@@ -548,6 +568,9 @@ func (q *queryBinder) bindFromItem(n *pg.Node) (*relation, error) {
 
 // bindTable resolves a table name and takes its snapshot.
 func (q *queryBinder) bindTable(rv *pg.RangeVar) (*relation, error) {
+	if cte, ok := q.ctes[rv.Relname]; ok && rv.Schemaname == "" && rv.Catalogname == "" {
+		return q.bindCTE(cte, rv)
+	}
 	ref, err := q.x.tableRef(q.tx, rv)
 	if err != nil {
 		return nil, err

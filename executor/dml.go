@@ -166,7 +166,7 @@ func (x *execution) planInsert(tx *catalog.Tx, ins *pg.InsertStmt) (catalog.Tabl
 		return catalog.Table{}, nil, nil, err
 	}
 	p := &plan{}
-	q := &queryBinder{binder: binder{x: x}, tx: tx, env: x.newEnv(), plan: p}
+	q := newQueryBinder(x, tx, p)
 	var root operator
 	var cols []opColumn
 	if ins.SelectStmt == nil { // DEFAULT VALUES
@@ -294,6 +294,7 @@ func tableScope(t catalog.Table, rv *pg.RangeVar) *scope {
 
 // modification is a bound UPDATE or DELETE.
 type modification struct {
+	plan  *plan // holds what subqueries pinned
 	t     catalog.Table
 	where Expr   // nil: every row
 	sets  []Expr // UPDATE: new value per column, nil where unchanged
@@ -305,7 +306,10 @@ func (x *execution) bindOnlyModify(n *pg.Node) error {
 		return err
 	}
 	defer done()
-	_, err = x.bindModify(tx, n)
+	m, err := x.bindModify(tx, n)
+	if m != nil {
+		m.plan.release()
+	}
 	return err
 }
 
@@ -329,9 +333,9 @@ func (x *execution) bindModify(tx *catalog.Tx, n *pg.Node) (*modification, error
 	if err != nil {
 		return nil, err
 	}
-	m := &modification{t: t}
+	m := &modification{t: t, plan: &plan{}}
 	sc := tableScope(t, rv)
-	b := &binder{x: x}
+	b := &newQueryBinder(x, tx, m.plan).binder
 	if where != nil {
 		e, err := b.bindExpr(where, sc)
 		if err != nil {
@@ -397,6 +401,9 @@ func (x *execution) modify(n *pg.Node) (int64, error) {
 
 func (x *execution) modifyIn(tx *catalog.Tx, n *pg.Node) (int64, error) {
 	m, err := x.bindModify(tx, n)
+	if m != nil {
+		defer m.plan.release()
+	}
 	if err != nil {
 		return 0, err
 	}

@@ -242,3 +242,44 @@ func TestErrorsInBlocks(t *testing.T) {
 		run(t, s, `ROLLBACK`)
 	}
 }
+
+func TestComposedQueries(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE TABLE a (x int, y text)`)
+	mustRun(t, s, `CREATE TABLE b (x bigint)`)
+	mustRun(t, s, `INSERT INTO a VALUES (1, 'one'), (2, 'two'), (3, 'three'), (3, 'three')`)
+	mustRun(t, s, `INSERT INTO b VALUES (2), (3), (4), (NULL)`)
+	cases := []struct{ sql, want string }{
+		{`SELECT x FROM a UNION SELECT x FROM b ORDER BY 1`, "1|2|3|4|NULL"},
+		{`SELECT x FROM a UNION ALL SELECT x FROM b ORDER BY x NULLS FIRST`, "NULL|1|2|2|3|3|3|4"},
+		{`SELECT x FROM a INTERSECT SELECT x FROM b ORDER BY 1`, "2|3"},
+		{`SELECT x FROM a INTERSECT ALL SELECT x FROM b ORDER BY 1`, "2|3"},
+		{`SELECT x FROM a EXCEPT SELECT x FROM b`, "1"},
+		{`SELECT x FROM a EXCEPT ALL SELECT x FROM b ORDER BY 1`, "1|3"},
+		{`WITH big AS (SELECT x FROM a WHERE x > 1) SELECT count(*) FROM big`, "3"},
+		{`WITH t(v) AS (SELECT 5) SELECT v + 1 FROM t`, "6"},
+		{`SELECT (SELECT max(x) FROM b), (SELECT x FROM b WHERE x > 100)`, "4,NULL"},
+		{`SELECT y FROM a WHERE x IN (SELECT x FROM b) ORDER BY 1`, "three|three|two"},
+		{`SELECT y FROM a WHERE x NOT IN (SELECT x FROM b WHERE x IS NOT NULL) ORDER BY 1`, "one"},
+		{`SELECT count(*) FROM a WHERE x NOT IN (SELECT x FROM b)`, "0"},
+		{`SELECT EXISTS (SELECT 1 FROM b WHERE x = 4), EXISTS (SELECT 1 FROM b WHERE x = 5)`, "t,f"},
+		{`SELECT s.n FROM (SELECT x * 10 AS n FROM a) s WHERE s.n > 20 ORDER BY 1 LIMIT 1`, "30"},
+	}
+	for _, c := range cases {
+		t.Run(c.sql, func(t *testing.T) {
+			if got := flat(mustRun(t, s, c.sql)); got != c.want {
+				t.Errorf("got %q, want %q", got, c.want)
+			}
+		})
+	}
+	mustRun(t, s, `DELETE FROM a WHERE x IN (SELECT x FROM b)`)
+	if got := flat(mustRun(t, s, `SELECT x FROM a`)); got != "1" {
+		t.Fatalf("after DELETE … IN (subquery): %q", got)
+	}
+	if _, _, err := run(t, s, `SELECT (SELECT x FROM b WHERE x > 2)`); sqlstate.CodeOf(err) != sqlstate.CardinalityViolation {
+		t.Errorf("two-row scalar subquery: %v", err)
+	}
+	if _, _, err := run(t, s, `SELECT x FROM a WHERE EXISTS (SELECT 1 FROM b WHERE b.x = a.x)`); sqlstate.CodeOf(err) != sqlstate.FeatureNotSupported {
+		t.Errorf("correlated subquery: %v", err)
+	}
+}

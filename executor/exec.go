@@ -114,7 +114,7 @@ func (x *execution) planQuery(sel *pg.SelectStmt) (*plan, error) {
 	}
 	defer done()
 	p := &plan{}
-	q := &queryBinder{binder: binder{x: x}, tx: tx, env: x.newEnv(), plan: p}
+	q := newQueryBinder(x, tx, p)
 	root, cols, err := q.bindSelect(sel)
 	if err != nil {
 		p.release()

@@ -37,6 +37,10 @@ func mapExpr(e Expr, fn func(Expr) Expr) Expr {
 		cp := *x
 		cp.args = mapExprs(x.args, fn)
 		return fn(&cp)
+	case *inSetExpr:
+		cp := *x
+		cp.arg = mapExpr(x.arg, fn)
+		return fn(&cp)
 	}
 	return fn(e)
 }

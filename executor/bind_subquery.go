@@ -1,0 +1,455 @@
+package executor
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/sharehouse/sharehouse/executor/sqlstate"
+	"github.com/sharehouse/sharehouse/executor/sqltype"
+)
+
+// This file binds the query forms built from other queries: WITH, set
+// operations (UNION, INTERSECT, EXCEPT) and subqueries in expressions.
+
+// addCTEs puts a WITH clause's queries in scope for the statement.
+func (q *queryBinder) addCTEs(w *pg.WithClause) error {
+	if w.Recursive {
+		return notSupported("WITH RECURSIVE is not supported yet")
+	}
+	ctes := make(map[string]*pg.CommonTableExpr, len(q.ctes)+len(w.Ctes))
+	for k, v := range q.ctes {
+		ctes[k] = v
+	}
+	for _, n := range w.Ctes {
+		cte := n.GetCommonTableExpr()
+		if cte.Ctequery.GetSelectStmt() == nil {
+			return notSupported("WITH holding %s is not supported", nodeKind(cte.Ctequery))
+		}
+		ctes[cte.Ctename] = cte
+	}
+	q.ctes = ctes
+	return nil
+}
+
+// bindCTE binds a reference to a WITH query: each reference runs it.
+func (q *queryBinder) bindCTE(cte *pg.CommonTableExpr, rv *pg.RangeVar) (*relation, error) {
+	op, cols, err := q.sub(nil).bindSelect(cte.Ctequery.GetSelectStmt())
+	if err != nil {
+		return nil, err
+	}
+	alias := cte.Ctename
+	var colnames []*pg.Node
+	colnames = append(colnames, cte.Aliascolnames...)
+	if rv.Alias != nil {
+		alias = rv.Alias.Aliasname
+		if len(rv.Alias.Colnames) > 0 {
+			colnames = rv.Alias.Colnames
+		}
+	}
+	return derivedRelation(alias, colnames, op, cols), nil
+}
+
+// derivedRelation is a FROM item computed by an operator.
+func derivedRelation(alias string, colnames []*pg.Node, op operator, cols []opColumn) *relation {
+	var sc []*scopeColumn
+	for i, c := range cols {
+		name := c.name
+		if i < len(colnames) {
+			name = colnames[i].GetString_().GetSval()
+		}
+		sc = append(sc, &scopeColumn{rel: alias, name: name, t: c.t, dt: c.dt, used: true})
+	}
+	return &relation{cols: sc, build: func() operator {
+		for i, c := range sc {
+			c.idx = i
+		}
+		return op
+	}}
+}
+
+// bindSetOp binds UNION / INTERSECT / EXCEPT [ALL] with its ORDER BY and LIMIT.
+func (q *queryBinder) bindSetOp(sel *pg.SelectStmt) (operator, []opColumn, error) {
+	left, lcols, err := q.sub(q.outer).bindSelect(sel.Larg)
+	if err != nil {
+		return nil, nil, err
+	}
+	right, rcols, err := q.sub(q.outer).bindSelect(sel.Rarg)
+	if err != nil {
+		left.close()
+		return nil, nil, err
+	}
+	fail := func(err error) (operator, []opColumn, error) {
+		left.close()
+		right.close()
+		return nil, nil, err
+	}
+	opName := map[pg.SetOperation]string{pg.SetOperation_SETOP_UNION: "UNION", pg.SetOperation_SETOP_INTERSECT: "INTERSECT", pg.SetOperation_SETOP_EXCEPT: "EXCEPT"}[sel.Op]
+	if len(lcols) != len(rcols) {
+		return fail(sqlstate.Errorf(sqlstate.SyntaxError, "each %s query must have the same number of columns", opName))
+	}
+	// Both sides are cast to each column's common type.
+	cols := make([]opColumn, len(lcols))
+	lexprs, rexprs := make([]Expr, len(lcols)), make([]Expr, len(lcols))
+	lcast, rcast := false, false
+	for i := range lcols {
+		l := &boundCol{c: &scopeColumn{name: lcols[i].name, t: lcols[i].t, dt: lcols[i].dt, idx: i}}
+		r := &boundCol{c: &scopeColumn{name: rcols[i].name, t: rcols[i].t, dt: rcols[i].dt, idx: i}}
+		both, err := q.unify([]Expr{l, r}, opName)
+		if err != nil {
+			return fail(err)
+		}
+		lexprs[i], rexprs[i] = both[0], both[1]
+		lcast = lcast || both[0] != Expr(l)
+		rcast = rcast || both[1] != Expr(r)
+		cols[i] = opColumn{name: lcols[i].name, t: both[0].Type(), dt: both[0].DataType()}
+	}
+	if lcast {
+		left = newProjectOp(q.env, left, lexprs, cols)
+	}
+	if rcast {
+		right = newProjectOp(q.env, right, rexprs, cols)
+	}
+	var root operator = &setOp{env: q.env, kind: sel.Op, all: sel.All, left: left, right: right, cols: cols}
+	// ORDER BY and LIMIT of a set operation name its output columns.
+	var keys []sortKey
+	for _, s := range sel.SortClause {
+		sb := s.GetSortBy()
+		idx := -1
+		if k, ok := ordinal(sb.Node); ok && k >= 1 && k <= len(cols) {
+			idx = k - 1
+		} else if cr := sb.Node.GetColumnRef(); cr != nil {
+			if f, _ := columnRefFields(cr); len(f) == 1 {
+				for i, c := range cols {
+					if c.name == f[0] {
+						idx = i
+						break
+					}
+				}
+			}
+		}
+		if idx < 0 {
+			root.close()
+			return nil, nil, notSupported("ORDER BY on a %s must name an output column", opName)
+		}
+		keys = append(keys, sortKey{
+			expr:       &boundCol{c: &scopeColumn{name: cols[idx].name, t: cols[idx].t, dt: cols[idx].dt, idx: idx}},
+			desc:       sb.SortbyDir == pg.SortByDir_SORTBY_DESC,
+			nullsFirst: sb.SortbyNulls == pg.SortByNulls_SORTBY_NULLS_FIRST || (sb.SortbyNulls == pg.SortByNulls_SORTBY_NULLS_DEFAULT && sb.SortbyDir == pg.SortByDir_SORTBY_DESC),
+		})
+	}
+	if len(keys) > 0 {
+		root = &sortOp{env: q.env, child: root, keys: keys}
+	}
+	limit, offset, err := q.bindLimit(sel)
+	if err != nil {
+		root.close()
+		return nil, nil, err
+	}
+	if limit >= 0 || offset > 0 {
+		root = &limitOp{child: root, offset: offset, count: limit}
+	}
+	return root, cols, nil
+}
+
+// setOp computes UNION, INTERSECT or EXCEPT, with or without ALL. UNION
+// ALL streams; the others count rows by value in a hash table.
+type setOp struct {
+	env         *env
+	kind        pg.SetOperation
+	all         bool
+	left, right operator
+	cols        []opColumn
+
+	leftDone bool
+	counts   map[string]int // right side's rows (INTERSECT/EXCEPT), or seen rows (UNION)
+	built    bool
+	out      batchHolder
+}
+
+func (s *setOp) columns() []opColumn { return s.cols }
+func (s *setOp) close()              { s.out.release(); s.left.close(); s.right.close() }
+func (s *setOp) String() string {
+	name := map[pg.SetOperation]string{pg.SetOperation_SETOP_UNION: "Union", pg.SetOperation_SETOP_INTERSECT: "Intersect", pg.SetOperation_SETOP_EXCEPT: "Except"}[s.kind]
+	if s.all {
+		name += " All"
+	}
+	return name
+}
+
+func rowKey(buf []byte, rec arrow.Record, r int) []byte {
+	buf = buf[:0]
+	for c := 0; c < int(rec.NumCols()); c++ {
+		buf = appendKey(buf, rec.Column(c), r)
+	}
+	return buf
+}
+
+func (s *setOp) next(ctx context.Context) (arrow.Record, error) {
+	schema := schemaOf(s.cols)
+	if s.kind == pg.SetOperation_SETOP_UNION {
+		if s.counts == nil && !s.all {
+			s.counts = map[string]int{}
+		}
+		for {
+			src := s.left
+			if s.leftDone {
+				src = s.right
+			}
+			rec, err := src.next(ctx)
+			if errEOF(err) {
+				if s.leftDone {
+					return nil, io.EOF
+				}
+				s.leftDone = true
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			rec = array.NewRecord(schema, rec.Columns(), rec.NumRows())
+			if s.all {
+				return s.out.set(rec), nil
+			}
+			var keep []int32
+			var key []byte
+			for r := 0; r < int(rec.NumRows()); r++ {
+				key = rowKey(key, rec, r)
+				if _, dup := s.counts[string(key)]; !dup {
+					s.counts[string(key)] = 1
+					keep = append(keep, int32(r))
+				}
+			}
+			out := takeRecord(s.env.mem, rec, keep)
+			rec.Release()
+			if out.NumRows() == 0 {
+				out.Release()
+				continue
+			}
+			return s.out.set(out), nil
+		}
+	}
+	if !s.built {
+		s.counts = map[string]int{}
+		var key []byte
+		for {
+			rec, err := s.right.next(ctx)
+			if errEOF(err) {
+				break
+			}
+			if err != nil {
+				return nil, err
+			}
+			for r := 0; r < int(rec.NumRows()); r++ {
+				key = rowKey(key, rec, r)
+				s.counts[string(key)]++
+			}
+		}
+		s.built = true
+	}
+	emitted := map[string]bool{} // without ALL, each distinct row once
+	var key []byte
+	for {
+		rec, err := s.left.next(ctx)
+		if err != nil {
+			return nil, err
+		}
+		var keep []int32
+		for r := 0; r < int(rec.NumRows()); r++ {
+			key = rowKey(key, rec, r)
+			k := string(key)
+			n := s.counts[k]
+			var take bool
+			if s.kind == pg.SetOperation_SETOP_INTERSECT {
+				take = n > 0
+				if s.all && take {
+					s.counts[k] = n - 1
+				}
+			} else {
+				take = n == 0
+				if s.all && !take {
+					s.counts[k] = n - 1
+				}
+			}
+			if take && !s.all {
+				if emitted[k] {
+					take = false
+				}
+				emitted[k] = true
+				if s.kind == pg.SetOperation_SETOP_EXCEPT {
+					s.counts[k] = 0
+				}
+			}
+			if take {
+				keep = append(keep, int32(r))
+			}
+		}
+		if len(keep) == 0 {
+			continue
+		}
+		sub := takeRecord(s.env.mem, rec, keep)
+		out := array.NewRecord(schema, sub.Columns(), sub.NumRows())
+		sub.Release()
+		return s.out.set(out), nil
+	}
+}
+
+// bindSubLink binds a subquery in an expression. Only uncorrelated
+// subqueries are supported: they run once, while the statement is bound,
+// and stand in the expression as their result.
+func (b *binder) bindSubLink(sl *pg.SubLink, sc *scope) (Expr, error) {
+	if b.q == nil {
+		return nil, notSupported("subqueries are not supported in this statement yet")
+	}
+	sub := b.q.sub(sc)
+	op, cols, err := sub.bindSelect(sl.Subselect.GetSelectStmt())
+	if err != nil {
+		return nil, err
+	}
+	defer op.close()
+	switch sl.SubLinkType {
+	case pg.SubLinkType_EXISTS_SUBLINK:
+		if b.x.describeOnly {
+			return boolConst(false), nil
+		}
+		rec, err := op.next(b.x.ctx)
+		if err != nil && !errEOF(err) {
+			return nil, err
+		}
+		return boolConst(err == nil && rec.NumRows() > 0), nil
+	case pg.SubLinkType_EXPR_SUBLINK:
+		if len(cols) != 1 {
+			return nil, sqlstate.Errorf(sqlstate.SyntaxError, "subquery must return only one column").WithPosition(sl.Location + 1)
+		}
+		null := &constExpr{t: cols[0].t, value: nullArray(cols[0].dt), text: "NULL"}
+		if b.x.describeOnly {
+			return null, nil
+		}
+		vals, err := collect(b.x.ctx, op, 2)
+		if err != nil {
+			return nil, err
+		}
+		defer vals.Release()
+		switch vals.Len() {
+		case 0:
+			return null, nil
+		case 1:
+			vals.Retain()
+			return &constExpr{t: cols[0].t, value: vals, text: "(subquery)"}, nil
+		}
+		return nil, sqlstate.Errorf(sqlstate.CardinalityViolation, "more than one row returned by a subquery used as an expression")
+	case pg.SubLinkType_ANY_SUBLINK:
+		if len(sl.OperName) > 0 && sl.OperName[len(sl.OperName)-1].GetString_().GetSval() != "=" {
+			return nil, notSupported("only IN and = ANY are supported with subqueries")
+		}
+		if len(cols) != 1 {
+			return nil, sqlstate.Errorf(sqlstate.SyntaxError, "subquery has too many columns").WithPosition(sl.Location + 1)
+		}
+		x, err := b.bindExpr(sl.Testexpr, sc)
+		if err != nil {
+			return nil, err
+		}
+		elem := &boundCol{c: &scopeColumn{name: cols[0].name, t: cols[0].t, dt: cols[0].dt}}
+		both, err := b.unify([]Expr{x, elem}, "IN")
+		if err != nil {
+			return nil, err
+		}
+		in := &inSetExpr{arg: both[0], set: map[string]bool{}}
+		if b.x.describeOnly {
+			return in, nil
+		}
+		vals, err := collect(b.x.ctx, op, -1)
+		if err != nil {
+			return nil, err
+		}
+		defer vals.Release()
+		// The values are cast to the common type, then hashed.
+		rec := array.NewRecord(schemaOf(cols), []arrow.Array{vals}, int64(vals.Len()))
+		defer rec.Release()
+		elem.c.idx = 0
+		cast, err := both[1].Eval(b.x.evalContext(), rec)
+		if err != nil {
+			return nil, err
+		}
+		defer cast.Release()
+		var key []byte
+		for i := 0; i < cast.Len(); i++ {
+			if cast.IsNull(i) {
+				in.hasNull = true
+				continue
+			}
+			key = appendKey(key[:0], cast, i)
+			in.set[string(key)] = true
+		}
+		return in, nil
+	}
+	return nil, notSupported("%s subqueries are not supported yet", sl.SubLinkType)
+}
+
+// collect reads the single column of op; max > 0 stops after that many rows.
+func collect(ctx context.Context, op operator, max int) (arrow.Array, error) {
+	b := array.NewBuilder(defaultMem, op.columns()[0].dt)
+	defer b.Release()
+	for max < 0 || b.Len() < max {
+		rec, err := op.next(ctx)
+		if errEOF(err) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		col := rec.Column(0)
+		for i := 0; i < col.Len() && (max < 0 || b.Len() < max); i++ {
+			if err := appendValue(b, col, i); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return b.NewArray(), nil
+}
+
+func boolConst(v bool) *constExpr {
+	bb := array.NewBooleanBuilder(defaultMem)
+	defer bb.Release()
+	bb.Append(v)
+	return &constExpr{t: sqltype.BoolT, value: bb.NewArray(), text: fmt.Sprint(v)}
+}
+
+// inSetExpr is x IN (subquery) over the subquery's hashed values, with
+// SQL's rule: no match and a NULL among the values (or x NULL) is NULL.
+type inSetExpr struct {
+	arg     Expr
+	set     map[string]bool
+	hasNull bool
+}
+
+func (e *inSetExpr) Type() sqltype.T          { return sqltype.BoolT }
+func (e *inSetExpr) DataType() arrow.DataType { return arrow.FixedWidthTypes.Boolean }
+func (e *inSetExpr) String() string           { return e.arg.String() + " IN (subquery)" }
+func (e *inSetExpr) Eval(ec *evalContext, rec arrow.Record) (arrow.Array, error) {
+	v, err := e.arg.Eval(ec, rec)
+	if err != nil {
+		return nil, err
+	}
+	defer v.Release()
+	n := v.Len()
+	val, known := make([]bool, n), make([]bool, n)
+	var key []byte
+	for i := 0; i < n; i++ {
+		if v.IsNull(i) {
+			continue
+		}
+		key = appendKey(key[:0], v, i)
+		switch {
+		case e.set[string(key)]:
+			val[i], known[i] = true, true
+		case !e.hasNull:
+			known[i] = true
+		}
+	}
+	return buildBool(ec, val, known), nil
+}
