@@ -73,20 +73,15 @@ func (tx *Tx) grantsWhere(keep func(Grant) bool) ([]Grant, error) {
 }
 
 func (tx *Tx) dropGrantsOf(s ShareID) error {
-	gs, err := tx.grantsWhere(func(g Grant) bool { return g.Share == s })
-	if err != nil {
-		return err
-	}
-	for _, g := range gs {
-		if err := tx.bucket(bucketGrants).Delete(grantKey(g.Share, g.Recipient)); err != nil {
-			return err
-		}
-	}
-	return nil
+	return tx.dropGrantsWhere(func(g Grant) bool { return g.Share == s })
 }
 
 func (tx *Tx) dropGrantsTo(r RecipientID) error {
-	gs, err := tx.grantsWhere(func(g Grant) bool { return g.Recipient == r })
+	return tx.dropGrantsWhere(func(g Grant) bool { return g.Recipient == r })
+}
+
+func (tx *Tx) dropGrantsWhere(drop func(Grant) bool) error {
+	gs, err := tx.grantsWhere(drop)
 	if err != nil {
 		return err
 	}

@@ -357,21 +357,13 @@ func (b *binder) bindAExpr(a *pg.A_Expr, sc *scope) (Expr, error) {
 			}
 			return b.unary(op, arg, a.Location)
 		}
-		l, err := b.bindExpr(a.Lexpr, sc)
-		if err != nil {
-			return nil, err
-		}
-		r, err := b.bindExpr(a.Rexpr, sc)
+		l, r, err := b.bindPair(a, sc)
 		if err != nil {
 			return nil, err
 		}
 		return b.binary(op, l, r, a.Location)
 	case pg.A_Expr_Kind_AEXPR_LIKE, pg.A_Expr_Kind_AEXPR_ILIKE:
-		l, err := b.bindExpr(a.Lexpr, sc)
-		if err != nil {
-			return nil, err
-		}
-		r, err := b.bindExpr(a.Rexpr, sc)
+		l, r, err := b.bindPair(a, sc)
 		if err != nil {
 			return nil, err
 		}
@@ -435,11 +427,7 @@ func (b *binder) bindAExpr(a *pg.A_Expr, sc *scope) (Expr, error) {
 		}
 		return e, nil
 	case pg.A_Expr_Kind_AEXPR_NULLIF:
-		l, err := b.bindExpr(a.Lexpr, sc)
-		if err != nil {
-			return nil, err
-		}
-		r, err := b.bindExpr(a.Rexpr, sc)
+		l, r, err := b.bindPair(a, sc)
 		if err != nil {
 			return nil, err
 		}
@@ -447,20 +435,9 @@ func (b *binder) bindAExpr(a *pg.A_Expr, sc *scope) (Expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		null := nullConst(l.Type())
-		if l.Type().OID == sqltype.Unknown {
-			null = nullConst(sqltype.TextT)
-			if l, err = b.cast(l, sqltype.TextT, false, a.Location); err != nil {
-				return nil, err
-			}
-		}
-		return &caseExpr{whens: []Expr{eq}, thens: []Expr{b.castConstTo(null, l)}, els: l, t: l.Type(), dt: l.DataType()}, nil
+		return b.nullIf(eq, l, a.Location)
 	case pg.A_Expr_Kind_AEXPR_DISTINCT, pg.A_Expr_Kind_AEXPR_NOT_DISTINCT:
-		l, err := b.bindExpr(a.Lexpr, sc)
-		if err != nil {
-			return nil, err
-		}
-		r, err := b.bindExpr(a.Rexpr, sc)
+		l, r, err := b.bindPair(a, sc)
 		if err != nil {
 			return nil, err
 		}
@@ -475,9 +452,26 @@ func (b *binder) bindAExpr(a *pg.A_Expr, sc *scope) (Expr, error) {
 	return nil, notSupported("operator kind %s is not supported yet", a.Kind)
 }
 
-// castConstTo casts a NULL constant to e's type (for CASE branches).
-func (b *binder) castConstTo(c *constExpr, e Expr) Expr {
-	return &constExpr{t: e.Type(), value: nullArray(e.DataType()), text: "NULL"}
+// bindPair binds both operands of a binary expression.
+func (b *binder) bindPair(a *pg.A_Expr, sc *scope) (Expr, Expr, error) {
+	l, err := b.bindExpr(a.Lexpr, sc)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := b.bindExpr(a.Rexpr, sc)
+	return l, r, err
+}
+
+// nullIf is NULLIF(l, r) given eq = (l = r): CASE WHEN eq THEN NULL ELSE l END.
+func (b *binder) nullIf(eq, l Expr, loc int32) (Expr, error) {
+	if l.Type().OID == sqltype.Unknown {
+		var err error
+		if l, err = b.cast(l, sqltype.TextT, false, loc); err != nil {
+			return nil, err
+		}
+	}
+	null := &constExpr{t: l.Type(), value: nullArray(l.DataType()), text: "NULL"}
+	return &caseExpr{whens: []Expr{eq}, thens: []Expr{null}, els: l, t: l.Type(), dt: l.DataType()}, nil
 }
 
 func nullArray(dt arrow.DataType) arrow.Array {

@@ -51,7 +51,7 @@ func (b *binder) bindFuncCall(fc *pg.FuncCall, sc *scope) (Expr, error) {
 			if err != nil {
 				return nil, err
 			}
-			return &caseExpr{whens: []Expr{eq}, thens: []Expr{&constExpr{t: args[0].Type(), value: nullArray(args[0].DataType()), text: "NULL"}}, els: args[0], t: args[0].Type(), dt: args[0].DataType()}, nil
+			return b.nullIf(eq, args[0], fc.Location)
 		}
 	case "version":
 		return stringConst(sqltype.TextT, "PostgreSQL "+b.x.s.eng.version+" on x86_64-pc-linux-gnu, compiled by Go, 64-bit"), nil
