@@ -157,14 +157,8 @@ func (x *execution) copyFrom(ctx context.Context, t catalog.Table, targets []int
 		return 0, err
 	}
 	ec := x.evalContext()
-	var pending []arrow.Record // small loads stay in memory and go inline
-	var fw *catalog.FileWriter
-	defer func() {
-		releaseAll(pending)
-		if fw != nil && err != nil {
-			fw.Abort()
-		}
-	}()
+	l := newLoader(x.s.eng.cat, t, w.schema)
+	defer l.close()
 	for {
 		in, rerr := dec.batch(x.mem(), copyBatchRows)
 		if rerr != nil && !errors.Is(rerr, io.EOF) {
@@ -177,28 +171,8 @@ func (x *execution) copyFrom(ctx context.Context, t catalog.Table, targets []int
 				return 0, err
 			}
 			n += out.NumRows()
-			if fw == nil && len(pending) == 0 && errors.Is(rerr, io.EOF) {
-				pending = append(pending, out)
-			} else {
-				if fw == nil {
-					if fw, err = x.s.eng.cat.NewFileWriter(ctx, w.schema); err != nil {
-						out.Release()
-						return 0, err
-					}
-					for _, p := range pending {
-						if err := fw.Write(p); err != nil {
-							out.Release()
-							return 0, err
-						}
-					}
-					releaseAll(pending)
-					pending = nil
-				}
-				err := fw.Write(out)
-				out.Release()
-				if err != nil {
-					return 0, err
-				}
+			if err := l.add(ctx, out); err != nil {
+				return 0, err
 			}
 		}
 		if errors.Is(rerr, io.EOF) {
@@ -208,28 +182,14 @@ func (x *execution) copyFrom(ctx context.Context, t catalog.Table, targets []int
 			return 0, err
 		}
 	}
-	var parts []catalog.Part
-	if fw != nil {
-		if parts, err = fw.Finish(); err != nil {
-			return 0, err
-		}
+	if err := l.finish(); err != nil {
+		return 0, err
 	}
 	tx, finish, err := x.s.writeTx(ctx)
 	if err != nil {
 		return 0, err
 	}
-	err = func() error {
-		for _, p := range pending {
-			if err := tx.Append(ctx, t, p); err != nil {
-				return err
-			}
-		}
-		if len(parts) > 0 {
-			return tx.AddParts(t, parts...)
-		}
-		return nil
-	}()
-	if err := finish(err); err != nil {
+	if err := finish(l.publish(ctx, tx)); err != nil {
 		return 0, err
 	}
 	return n, nil

@@ -255,11 +255,13 @@ func (x *execution) insert(tx *catalog.Tx, ins *pg.InsertStmt) (int64, error) {
 	}
 	defer p.release()
 	ec := x.evalContext()
+	l := newLoader(x.s.eng.cat, t, w.schema)
+	defer l.close()
 	var n int64
 	for {
 		in, err := p.root.next(x.ctx)
 		if errEOF(err) {
-			return n, nil
+			break
 		}
 		if err != nil {
 			return 0, err
@@ -268,13 +270,15 @@ func (x *execution) insert(tx *catalog.Tx, ins *pg.InsertStmt) (int64, error) {
 		if err != nil {
 			return 0, err
 		}
-		err = tx.Append(x.ctx, t, out)
 		n += out.NumRows()
-		out.Release()
-		if err != nil {
+		if err := l.add(x.ctx, out); err != nil {
 			return 0, err
 		}
 	}
+	if err := l.finish(); err != nil {
+		return 0, err
+	}
+	return n, l.publish(x.ctx, tx)
 }
 
 // tableScope is the scope of UPDATE/DELETE expressions: every column of

@@ -41,6 +41,12 @@ func testEngine(t *testing.T) (*Engine, *Session) {
 	}
 	t.Cleanup(func() {
 		s.Close()
+		if err := cat.Close(); err != nil {
+			t.Error(err)
+		}
+		if err := st.Check(); err != nil {
+			t.Errorf("storage check: %v", err)
+		}
 		if err := st.Close(); err != nil {
 			t.Error(err)
 		}
@@ -281,5 +287,15 @@ func TestComposedQueries(t *testing.T) {
 	}
 	if _, _, err := run(t, s, `SELECT x FROM a WHERE EXISTS (SELECT 1 FROM b WHERE b.x = a.x)`); sqlstate.CodeOf(err) != sqlstate.FeatureNotSupported {
 		t.Errorf("correlated subquery: %v", err)
+	}
+}
+
+func TestBulkInsertPublishesFiles(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE TABLE big (id bigint, label text)`)
+	mustRun(t, s, `INSERT INTO big SELECT g, 'row ' || g::text FROM generate_series(1, 100000) g`)
+	mustRun(t, s, `BEGIN; INSERT INTO big SELECT g, 'x' FROM generate_series(1, 50000) g; ROLLBACK`)
+	if got := flat(mustRun(t, s, `SELECT count(*), sum(id), max(label) FROM big`)); got != "100000,5000050000,row 99999" {
+		t.Fatalf("after bulk insert and rolled-back insert: %s", got)
 	}
 }

@@ -1,0 +1,68 @@
+package executor
+
+import (
+	"context"
+	"errors"
+	"io"
+	"testing"
+)
+
+// drainQuery runs sql and reads every batch, returning the row count.
+func drainQuery(b *testing.B, s *Session, sql string) int64 {
+	ctx := context.Background()
+	stmts, err := s.Parse(ctx, sql)
+	if err != nil {
+		b.Fatal(err)
+	}
+	res, err := s.Execute(ctx, stmts[0], nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var n int64
+	for {
+		rec, err := res.Rows.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		n += rec.NumRows()
+	}
+	res.Rows.Close(nil)
+	return n
+}
+
+// BenchmarkQueries measures the engine alone (no wire) on 1M rows.
+func BenchmarkQueries(b *testing.B) {
+	t := &testing.T{}
+	_, s := testEngine(t)
+	ctx := context.Background()
+	for _, sql := range []string{
+		`CREATE TABLE f (id bigint, customer text, amount numeric(12,2), qty int)`,
+		`INSERT INTO f SELECT g, 'customer_' || (g % 100)::text, (g % 1000)::numeric(12,2) / 100, (g % 50)::int FROM generate_series(1, 1000000) g`,
+	} {
+		stmts, err := s.Parse(ctx, sql)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := s.Execute(ctx, stmts[0], nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, q := range []struct{ name, sql string }{
+		{"count", `SELECT count(*) FROM f`},
+		{"groupby_text", `SELECT customer, count(*), sum(amount), avg(qty) FROM f GROUP BY customer`},
+		{"groupby_int", `SELECT qty, count(*), sum(id) FROM f GROUP BY qty`},
+		{"filter", `SELECT id FROM f WHERE qty = 7 AND amount > 5`},
+		{"scan_all", `SELECT * FROM f`},
+		{"sort_limit", `SELECT id FROM f ORDER BY amount DESC, id LIMIT 10`},
+	} {
+		b.Run(q.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				drainQuery(b, s, q.sql)
+			}
+			b.ReportMetric(1e6*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+		})
+	}
+}
