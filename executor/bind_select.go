@@ -288,7 +288,11 @@ func (q *queryBinder) bindSelect(sel *pg.SelectStmt) (operator, []opColumn, erro
 		root = &distinctOp{env: q.env, child: root}
 	}
 	if len(keys) > 0 {
-		root = &sortOp{env: q.env, child: root, keys: keys}
+		top := int64(-1)
+		if limit >= 0 {
+			top = limit + offset
+		}
+		root = &sortOp{env: q.env, child: root, keys: keys, limit: top}
 	}
 	if limit >= 0 || offset > 0 {
 		root = &limitOp{child: root, offset: offset, count: limit}

@@ -143,7 +143,7 @@ func (q *queryBinder) bindSetOp(sel *pg.SelectStmt) (operator, []opColumn, error
 		})
 	}
 	if len(keys) > 0 {
-		root = &sortOp{env: q.env, child: root, keys: keys}
+		root = &sortOp{env: q.env, child: root, keys: keys, limit: -1}
 	}
 	limit, offset, err := q.bindLimit(sel)
 	if err != nil {

@@ -298,4 +298,11 @@ func TestBulkInsertPublishesFiles(t *testing.T) {
 	if got := flat(mustRun(t, s, `SELECT count(*), sum(id), max(label) FROM big`)); got != "100000,5000050000,row 99999" {
 		t.Fatalf("after bulk insert and rolled-back insert: %s", got)
 	}
+	// ORDER BY … LIMIT keeps the best rows across many batches.
+	if got := flat(mustRun(t, s, `SELECT id FROM big ORDER BY id % 1000 DESC, id LIMIT 3 OFFSET 1`)); got != "1999|2999|3999" {
+		t.Fatalf("top-N: %s", got)
+	}
+	if got := flat(mustRun(t, s, `SELECT id FROM big ORDER BY label DESC LIMIT 2`)); got != "99999|99998" {
+		t.Fatalf("top-N on text: %s", got)
+	}
 }

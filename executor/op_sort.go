@@ -21,6 +21,7 @@ type sortOp struct {
 	env    *env
 	child  operator
 	keys   []sortKey
+	limit  int64 // rows needed (LIMIT + OFFSET above), -1 for all
 	sorted arrow.Record
 	pos    int64
 	out    batchHolder
@@ -66,6 +67,9 @@ func (s *sortOp) next(ctx context.Context) (arrow.Record, error) {
 }
 
 func (s *sortOp) sort(ctx context.Context) error {
+	if s.limit >= 0 {
+		return s.topN(ctx)
+	}
 	recs, _, err := drain(ctx, s.child)
 	if err != nil {
 		return err
@@ -76,6 +80,65 @@ func (s *sortOp) sort(ctx context.Context) error {
 		return err
 	}
 	defer all.Release()
+	sorted, err := s.order(ctx, all, -1, 0)
+	if err != nil {
+		return err
+	}
+	s.sorted = sorted
+	return nil
+}
+
+// topN keeps only the first limit rows while reading (ORDER BY … LIMIT):
+// each batch is merged with the rows kept so far and cut back to limit.
+func (s *sortOp) topN(ctx context.Context) error {
+	schema := schemaOf(s.child.columns())
+	var kept arrow.Record
+	defer func() {
+		if kept != nil {
+			kept.Release()
+		}
+	}()
+	for {
+		rec, err := s.child.next(ctx)
+		if errEOF(err) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		batch := []arrow.Record{rec}
+		if kept != nil {
+			batch = []arrow.Record{kept, rec}
+		}
+		all, err := concatRecords(s.env.mem, schema, batch)
+		if err != nil {
+			return err
+		}
+		threshold := int64(0)
+		if kept != nil && kept.NumRows() == s.limit {
+			threshold = s.limit
+		}
+		top, err := s.order(ctx, all, s.limit, threshold)
+		all.Release()
+		if err != nil {
+			return err
+		}
+		if kept != nil {
+			kept.Release()
+		}
+		kept = top
+	}
+	if kept == nil {
+		kept = emptyRecord(s.env, s.child.columns())
+	}
+	s.sorted, kept = kept, nil
+	return nil
+}
+
+// order returns all's rows sorted, only the first limit when limit >= 0.
+// With threshold > 0, the first threshold rows of all are already sorted
+// and complete (limit of them): later rows are compared with the last only.
+func (s *sortOp) order(ctx context.Context, all arrow.Record, limit int64, threshold int64) (arrow.Record, error) {
 	ec := s.env.eval(ctx)
 	keys := make([]arrow.Array, len(s.keys))
 	cmps := make([]comparator, len(s.keys))
@@ -89,16 +152,12 @@ func (s *sortOp) sort(ctx context.Context) error {
 	for i, k := range s.keys {
 		v, err := k.expr.Eval(ec, all)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		keys[i] = v
 		cmps[i] = compareFunc(v)
 	}
-	idx := make([]int32, all.NumRows())
-	for i := range idx {
-		idx[i] = int32(i)
-	}
-	slices.SortStableFunc(idx, func(a, b int32) int {
+	cmp := func(a, b int32) int {
 		for i, k := range s.keys {
 			an, bn := keys[i].IsNull(int(a)), keys[i].IsNull(int(b))
 			var c int
@@ -125,10 +184,28 @@ func (s *sortOp) sort(ctx context.Context) error {
 			}
 		}
 		return 0
-	})
-	if err := ctx.Err(); err != nil {
-		return err
 	}
-	s.sorted = takeRecord(s.env.mem, all, idx)
-	return nil
+	idx := make([]int32, 0, all.NumRows())
+	if limit > 0 && threshold > 0 {
+		// Rows 0..threshold-1 are the best limit rows so far, in order: a
+		// new row enters only if it sorts before the last of them.
+		last := int32(threshold - 1)
+		for i := int32(0); i < int32(all.NumRows()); i++ {
+			if i < int32(threshold) || cmp(i, last) < 0 {
+				idx = append(idx, i)
+			}
+		}
+	} else {
+		for i := int32(0); i < int32(all.NumRows()); i++ {
+			idx = append(idx, i)
+		}
+	}
+	slices.SortStableFunc(idx, cmp)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if limit >= 0 && int64(len(idx)) > limit {
+		idx = idx[:limit]
+	}
+	return takeRecord(s.env.mem, all, idx), nil
 }
