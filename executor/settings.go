@@ -2,6 +2,7 @@ package executor
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -38,7 +39,7 @@ var settings = map[string]setting{
 	"in_hot_standby":                      {def: "off", reported: true, readOnly: true},
 	"search_path":                         {def: `"$user", public`},
 	"extra_float_digits":                  {def: "1"},
-	"statement_timeout":                   {def: "0"},
+	"statement_timeout":                   {def: "0", check: checkDuration},
 	"lock_timeout":                        {def: "0"},
 	"idle_in_transaction_session_timeout": {def: "0"},
 	"client_min_messages":                 {def: "notice"},
@@ -73,6 +74,13 @@ var settings = map[string]setting{
 	"ssl":                                 {def: "off", readOnly: true},
 	"wal_level":                           {def: "replica", readOnly: true},
 	"data_directory_mode":                 {def: "0700", readOnly: true},
+}
+
+func checkDuration(v string) (string, error) {
+	if _, ok := parseDurationSetting(v); !ok {
+		return "", sqlstate.Errorf(sqlstate.InvalidParameterValue, "invalid value for parameter \"statement_timeout\": %q", v)
+	}
+	return v, nil
 }
 
 func checkEncoding(v string) (string, error) {
@@ -199,4 +207,29 @@ func (ss *sessionSettings) format() sqltype.Format {
 		loc = time.UTC
 	}
 	return sqltype.Format{Location: loc}
+}
+
+// StatementTimeout is statement_timeout as a duration (0: none). Values
+// are milliseconds unless they carry PostgreSQL's units (ms, s, min, h, d).
+func (s *Session) StatementTimeout() time.Duration {
+	d, _ := parseDurationSetting(s.settings.values["statement_timeout"])
+	return d
+}
+
+func parseDurationSetting(v string) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	i := 0
+	for i < len(v) && (v[i] >= '0' && v[i] <= '9') {
+		i++
+	}
+	n, err := strconv.ParseInt(v[:i], 10, 64)
+	if err != nil || n < 0 {
+		return 0, false
+	}
+	unit := map[string]time.Duration{"": time.Millisecond, "ms": time.Millisecond, "s": time.Second, "min": time.Minute, "h": time.Hour, "d": 24 * time.Hour}
+	u, ok := unit[strings.TrimSpace(v[i:])]
+	if !ok {
+		return 0, false
+	}
+	return time.Duration(n) * u, true
 }

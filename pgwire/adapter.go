@@ -2,6 +2,7 @@ package pgwire
 
 import (
 	"context"
+	"time"
 
 	"github.com/sharehouse/sharehouse/executor"
 	"github.com/sharehouse/sharehouse/executor/sqltype"
@@ -65,6 +66,7 @@ func (x execSession) Execute(ctx context.Context, st Statement, params []executo
 
 func (x execSession) TxStatus() byte                          { return x.s.TxStatus() }
 func (x execSession) TextFormat() sqltype.Format              { return x.s.TextFormat() }
+func (x execSession) StatementTimeout() time.Duration         { return x.s.StatementTimeout() }
 func (x execSession) Parameters() []executor.Parameter        { return x.s.Parameters() }
 func (x execSession) ChangedParameters() []executor.Parameter { return x.s.ChangedParameters() }
 func (x execSession) BeginBatch(n int)                        { x.s.BeginBatch(n) }

@@ -223,6 +223,16 @@ var errConnClosed = errors.New("connection closed")
 // stmtContext returns the context one call into the executor runs under,
 // registered so that a CancelRequest can end it. The caller must call done.
 func (c *conn) stmtContext(ctx context.Context) (context.Context, func()) {
+	if d := c.sess.StatementTimeout(); d > 0 {
+		tctx, stop := context.WithTimeout(ctx, d)
+		sctx, done := c.stmtContext0(tctx)
+		return sctx, func() { done(); stop() }
+	}
+	return c.stmtContext0(ctx)
+}
+
+// stmtContext0 is stmtContext without statement_timeout.
+func (c *conn) stmtContext0(ctx context.Context) (context.Context, func()) {
 	sctx, cancel := context.WithCancelCause(ctx)
 	c.mu.Lock()
 	c.cancelStmt = cancel

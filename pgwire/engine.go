@@ -2,6 +2,7 @@ package pgwire
 
 import (
 	"context"
+	"time"
 
 	"github.com/sharehouse/sharehouse/executor"
 	"github.com/sharehouse/sharehouse/executor/sqltype"
@@ -45,6 +46,8 @@ type Session interface {
 	TxStatus() byte
 	// TextFormat holds the settings that shape values as text (TimeZone).
 	TextFormat() sqltype.Format
+	// StatementTimeout is statement_timeout: 0 for none.
+	StatementTimeout() time.Duration
 	// Parameters are the ParameterStatus values sent after startup.
 	Parameters() []executor.Parameter
 	// ChangedParameters are the reported settings changed since the last call.

@@ -171,8 +171,9 @@ func (s *fakeSession) Execute(ctx context.Context, st Statement, params []execut
 	return res, err
 }
 
-func (s *fakeSession) TxStatus() byte             { return s.tx }
-func (s *fakeSession) TextFormat() sqltype.Format { return sqltype.Format{Location: time.UTC} }
+func (s *fakeSession) TxStatus() byte                  { return s.tx }
+func (s *fakeSession) TextFormat() sqltype.Format      { return sqltype.Format{Location: time.UTC} }
+func (s *fakeSession) StatementTimeout() time.Duration { return 0 }
 func (s *fakeSession) Parameters() []executor.Parameter {
 	return []executor.Parameter{{Name: "server_version", Value: "15.8 (fake)"}, {Name: "TimeZone", Value: "UTC"}}
 }
