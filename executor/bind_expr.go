@@ -29,6 +29,8 @@ type scopeColumn struct {
 	tableOID uint32
 	attnum   int16
 	used     bool
+	// hidden: merged away by JOIN … USING; only a qualified name reaches it.
+	hidden bool
 }
 
 // scope is what a clause's expressions can see.
@@ -57,6 +59,9 @@ func (sc *scope) resolve(fields []string, loc int32) (*scopeColumn, error) {
 	relSeen := false
 	for _, c := range sc.cols {
 		if rel != "" && c.rel != rel {
+			continue
+		}
+		if rel == "" && c.hidden {
 			continue
 		}
 		relSeen = relSeen || rel != ""

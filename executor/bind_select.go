@@ -326,6 +326,9 @@ func (q *queryBinder) expandTargets(list []*pg.Node, sc *scope) ([]target, error
 					if len(fields) > 0 && c.rel != fields[len(fields)-1] {
 						continue
 					}
+					if len(fields) == 0 && c.hidden {
+						continue
+					}
 					matched = true
 					c.used = true
 					out = append(out, target{name: c.name, expr: &boundCol{c: c}})
@@ -708,13 +711,17 @@ func (q *queryBinder) bindJoin(j *pg.JoinExpr) (*relation, error) {
 	default:
 		return nil, notSupported("join type %s is not supported", j.Jointype)
 	}
-	if j.IsNatural || len(j.UsingClause) > 0 {
-		return nil, notSupported("NATURAL and USING joins are not supported yet")
-	}
 	cols := joinedCols(l, r)
 	sc := &scope{cols: cols}
 	var leftKeys, rightKeys []Expr
 	var residual []Expr
+	if j.IsNatural || len(j.UsingClause) > 0 {
+		lk, rk, err := q.usingKeys(j, l, r, kind)
+		if err != nil {
+			return nil, err
+		}
+		leftKeys, rightKeys = lk, rk
+	}
 	if j.Quals != nil {
 		cond, err := q.bindExpr(j.Quals, sc)
 		if err != nil {
@@ -824,4 +831,62 @@ func rebase(keys []Expr, side []*scopeColumn) []Expr {
 		out[i] = substituteColumns(k, local)
 	}
 	return out
+}
+
+// usingKeys binds JOIN … USING (cols) or NATURAL JOIN: equality of the
+// like-named columns, of which the output shows one (the left's, or the
+// right's for a RIGHT JOIN).
+func (q *queryBinder) usingKeys(j *pg.JoinExpr, l, r *relation, kind joinKind) ([]Expr, []Expr, error) {
+	if kind == joinFull {
+		return nil, nil, notSupported("FULL JOIN with USING or NATURAL is not supported yet")
+	}
+	visible := func(cols []*scopeColumn, name string) []*scopeColumn {
+		var out []*scopeColumn
+		for _, c := range cols {
+			if c.name == name && !c.hidden {
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+	var names []string
+	if j.IsNatural {
+		for _, c := range l.cols {
+			if !c.hidden && len(visible(r.cols, c.name)) > 0 {
+				names = append(names, c.name)
+			}
+		}
+	} else {
+		for _, n := range j.UsingClause {
+			names = append(names, n.GetString_().GetSval())
+		}
+	}
+	var lks, rks []Expr
+	for _, name := range names {
+		lc, rc := visible(l.cols, name), visible(r.cols, name)
+		switch {
+		case len(lc) == 0:
+			return nil, nil, sqlstate.Errorf(sqlstate.UndefinedColumn, "column %q specified in USING clause does not exist in left table", name)
+		case len(rc) == 0:
+			return nil, nil, sqlstate.Errorf(sqlstate.UndefinedColumn, "column %q specified in USING clause does not exist in right table", name)
+		case len(lc) > 1 || len(rc) > 1:
+			return nil, nil, sqlstate.Errorf(sqlstate.AmbiguousColumn, "common column name %q appears more than once in a joined table", name)
+		}
+		lc[0].used, rc[0].used = true, true
+		eq, err := q.binary("=", &boundCol{c: lc[0]}, &boundCol{c: rc[0]}, 0)
+		if err != nil {
+			return nil, nil, err
+		}
+		f, ok := eq.(*funcExpr)
+		if !ok || len(f.args) != 2 {
+			return nil, nil, notSupported("USING on column %q", name)
+		}
+		lks, rks = append(lks, f.args[0]), append(rks, f.args[1])
+		if kind == joinRight {
+			lc[0].hidden = true
+		} else {
+			rc[0].hidden = true
+		}
+	}
+	return lks, rks, nil
 }

@@ -306,3 +306,23 @@ func TestBulkInsertPublishesFiles(t *testing.T) {
 		t.Fatalf("top-N on text: %s", got)
 	}
 }
+
+func TestJoinUsing(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE TABLE l (id int, a text)`)
+	mustRun(t, s, `CREATE TABLE r (id bigint, b text)`)
+	mustRun(t, s, `INSERT INTO l VALUES (1, 'x'), (2, 'y')`)
+	mustRun(t, s, `INSERT INTO r VALUES (2, 'p'), (3, 'q')`)
+	cases := []struct{ sql, want string }{
+		{`SELECT * FROM l JOIN r USING (id)`, "2,y,p"},
+		{`SELECT id, a, b FROM l NATURAL JOIN r`, "2,y,p"},
+		{`SELECT id, a, b FROM l LEFT JOIN r USING (id) ORDER BY id`, "1,x,NULL|2,y,p"},
+		{`SELECT id, a, b FROM l RIGHT JOIN r USING (id) ORDER BY id`, "2,y,p|3,NULL,q"},
+		{`SELECT l.id, r.id FROM l JOIN r USING (id)`, "2,2"},
+	}
+	for _, c := range cases {
+		if got := flat(mustRun(t, s, c.sql)); got != c.want {
+			t.Errorf("%s: got %q, want %q", c.sql, got, c.want)
+		}
+	}
+}
