@@ -217,6 +217,7 @@ func (q *queryBinder) bindSelect(sel *pg.SelectStmt) (operator, []opColumn, erro
 	// ORDER BY: output columns by position or name, else expressions over
 	// the query's input, carried as hidden columns.
 	visible := len(exprs)
+	distinctOn := len(sel.DistinctClause) > 0 && sel.DistinctClause[0].GetNode() != nil
 	var keys []sortKey
 	for _, s := range sel.SortClause {
 		sb := s.GetSortBy()
@@ -247,7 +248,7 @@ func (q *queryBinder) bindSelect(sel *pg.SelectStmt) (operator, []opColumn, erro
 				}
 			}
 			if idx < 0 {
-				if sel.DistinctClause != nil {
+				if sel.DistinctClause != nil && !distinctOn {
 					return nil, nil, sqlstate.Errorf(sqlstate.InvalidColumnReference, "for SELECT DISTINCT, ORDER BY expressions must appear in select list").WithPosition(sb.Location + 1)
 				}
 				exprs = append(exprs, e)
@@ -261,6 +262,34 @@ func (q *queryBinder) bindSelect(sel *pg.SelectStmt) (operator, []opColumn, erro
 			desc:       sb.SortbyDir == pg.SortByDir_SORTBY_DESC,
 			nullsFirst: sb.SortbyNulls == pg.SortByNulls_SORTBY_NULLS_FIRST || (sb.SortbyNulls == pg.SortByNulls_SORTBY_NULLS_DEFAULT && sb.SortbyDir == pg.SortByDir_SORTBY_DESC),
 		})
+	}
+
+	// DISTINCT ON (exprs): output columns or hidden ones, like ORDER BY.
+	var onIdx []int
+	if distinctOn {
+		for _, n := range sel.DistinctClause {
+			idx := -1
+			if k, ok := ordinal(n); ok && k >= 1 && k <= visible {
+				idx = k - 1
+			} else {
+				e, err := q.bindExpr(n, outScope)
+				if err != nil {
+					return nil, nil, err
+				}
+				for i := 0; i < len(exprs); i++ {
+					if exprs[i].String() == e.String() {
+						idx = i
+						break
+					}
+				}
+				if idx < 0 {
+					exprs = append(exprs, e)
+					cols = append(cols, opColumn{name: "?distinct?", t: e.Type(), dt: e.DataType()})
+					idx = len(exprs) - 1
+				}
+			}
+			onIdx = append(onIdx, idx)
+		}
 	}
 
 	limit, offset, err := q.bindLimit(sel)
@@ -281,18 +310,19 @@ func (q *queryBinder) bindSelect(sel *pg.SelectStmt) (operator, []opColumn, erro
 		}
 	}
 	root = newProjectOp(q.env, root, exprs, cols)
-	if sel.DistinctClause != nil {
-		if len(sel.DistinctClause) > 0 && sel.DistinctClause[0].GetNode() != nil {
-			return nil, nil, notSupported("DISTINCT ON is not supported yet")
-		}
+	if sel.DistinctClause != nil && !distinctOn {
 		root = &distinctOp{env: q.env, child: root}
 	}
 	if len(keys) > 0 {
 		top := int64(-1)
-		if limit >= 0 {
+		if limit >= 0 && !distinctOn {
 			top = limit + offset
 		}
 		root = &sortOp{env: q.env, child: root, keys: keys, limit: top}
+	}
+	if distinctOn {
+		// The first row of each key in sort order stays.
+		root = &distinctOp{env: q.env, child: root, on: onIdx}
 	}
 	if limit >= 0 || offset > 0 {
 		root = &limitOp{child: root, offset: offset, count: limit}

@@ -326,3 +326,15 @@ func TestJoinUsing(t *testing.T) {
 		}
 	}
 }
+
+func TestDistinctOn(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE TABLE m (k text, v int)`)
+	mustRun(t, s, `INSERT INTO m VALUES ('a', 3), ('a', 1), ('b', 5), ('b', 9), ('c', 2)`)
+	if got := flat(mustRun(t, s, `SELECT DISTINCT ON (k) k, v FROM m ORDER BY k, v DESC`)); got != "a,3|b,9|c,2" {
+		t.Errorf("DISTINCT ON: %q", got)
+	}
+	if got := flat(mustRun(t, s, `SELECT DISTINCT ON (k) v FROM m ORDER BY k, v LIMIT 2`)); got != "1|5" {
+		t.Errorf("DISTINCT ON with a hidden key and LIMIT: %q", got)
+	}
+}

@@ -183,6 +183,7 @@ func releaseArrays(arrs []arrow.Array) {
 type distinctOp struct {
 	env   *env
 	child operator
+	on    []int // DISTINCT ON: the key columns; nil for the whole row
 	seen  map[string]struct{}
 	out   batchHolder
 }
@@ -204,8 +205,14 @@ func (d *distinctOp) next(ctx context.Context) (arrow.Record, error) {
 		var keep []int32
 		for r := 0; r < int(rec.NumRows()); r++ {
 			key = key[:0]
-			for c := 0; c < int(rec.NumCols()); c++ {
-				key = appendKey(key, rec.Column(c), r)
+			if d.on != nil {
+				for _, c := range d.on {
+					key = appendKey(key, rec.Column(c), r)
+				}
+			} else {
+				for c := 0; c < int(rec.NumCols()); c++ {
+					key = appendKey(key, rec.Column(c), r)
+				}
 			}
 			if _, dup := d.seen[string(key)]; dup {
 				continue
