@@ -7,7 +7,7 @@ import (
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
-	"github.com/apache/arrow/go/v17/arrow/decimal128"
+	"github.com/apache/arrow/go/v17/arrow/memory"
 	"github.com/cockroachdb/apd/v3"
 
 	"github.com/sharehouse/sharehouse/executor/sqltype"
@@ -93,6 +93,15 @@ func numericArith(op string, l, r argInfo) (funcImpl, error) {
 func intArithEval(op byte, t sqltype.OID) func(*evalContext, []arrow.Array, int) (arrow.Array, error) {
 	dt := sqltype.T{OID: t, Typmod: -1}.Arrow()
 	return func(ec *evalContext, args []arrow.Array, n int) (arrow.Array, error) {
+		if op == '+' || op == '-' {
+			switch t {
+			case sqltype.Int2:
+				return intAddSub[int16](ec, dt, args, n, op == '-', t)
+			case sqltype.Int4:
+				return intAddSub[int32](ec, dt, args, n, op == '-', t)
+			}
+			return intAddSub[int64](ec, dt, args, n, op == '-', t)
+		}
 		switch t {
 		case sqltype.Int2:
 			return zipFixedErr(ec.mem, dt, args[0], args[1], n, intOp[int16](op, t))
@@ -101,6 +110,54 @@ func intArithEval(op byte, t sqltype.OID) func(*evalContext, []arrow.Array, int)
 		}
 		return zipFixedErr(ec.mem, dt, args[0], args[1], n, intOp[int64](op, t))
 	}
+}
+
+// intAddSub is + and - in one tight loop: overflow is collected as a flag
+// over all rows (NULL rows included) and, if set, rechecked on valid rows.
+func intAddSub[T integer](ec *evalContext, dt arrow.DataType, args []arrow.Array, n int, sub bool, t sqltype.OID) (arrow.Array, error) {
+	valid, nulls := andValidity(ec.mem, args, n)
+	buf, out := newFixed[T](ec.mem, n)
+	x, y := values[T](args[0]), values[T](args[1])
+	x, y = x[:len(out)], y[:len(out)]
+	var bad bool
+	if sub {
+		for i := range out {
+			r := x[i] - y[i]
+			bad = bad || (r < x[i]) != (y[i] > 0)
+			out[i] = r
+		}
+	} else {
+		for i := range out {
+			r := x[i] + y[i]
+			bad = bad || (r > x[i]) != (y[i] > 0)
+			out[i] = r
+		}
+	}
+	if bad {
+		v := validity{}
+		if valid != nil {
+			v.bits = valid.Bytes()
+		}
+		for i := range out {
+			if !v.valid(i) {
+				continue
+			}
+			var r T
+			if sub {
+				r = x[i] - y[i]
+			} else {
+				r = x[i] + y[i]
+			}
+			if (sub && (r < x[i]) != (y[i] > 0)) || (!sub && (r > x[i]) != (y[i] > 0)) {
+				buf.Release()
+				if valid != nil {
+					valid.Release()
+				}
+				return nil, errIntRange(t)
+			}
+		}
+	}
+	return makeArray(dt, n, valid, nulls, buf), nil
 }
 
 // intOp returns the checked integer operation: overflow is 22003 with the
@@ -251,10 +308,9 @@ func decArithEval(op byte, dt arrow.DataType) func(*evalContext, []arrow.Array, 
 		if valid != nil {
 			v.bits = valid.Bytes()
 		}
-		b := array.NewDecimal128Builder(ec.mem, dt.(*arrow.Decimal128Type))
-		defer b.Release()
-		b.Reserve(n)
-		out := make([]decimal128.Num, n)
+		obuf := memory.NewResizableBuffer(ec.mem)
+		obuf.Resize(n * arrow.Decimal128SizeBytes)
+		out := arrow.Decimal128Traits.CastFromBytes(obuf.Bytes())[:n]
 		ok := true
 		for i := 0; i < n; i++ {
 			if !v.valid(i) {
@@ -283,6 +339,7 @@ func decArithEval(op byte, dt arrow.DataType) func(*evalContext, []arrow.Array, 
 				decToApd(x[i], sx, &p)
 				decToApd(y[i], sy, &q)
 				if err := apdOp(op, &r, &p, &q); err != nil {
+					obuf.Release()
 					if valid != nil {
 						valid.Release()
 					}
@@ -290,6 +347,7 @@ func decArithEval(op byte, dt arrow.DataType) func(*evalContext, []arrow.Array, 
 				}
 				num, fits := apdToDec(&r, maxDecimal128Precision, rs)
 				if !fits {
+					obuf.Release()
 					if valid != nil {
 						valid.Release()
 					}
@@ -298,17 +356,7 @@ func decArithEval(op byte, dt arrow.DataType) func(*evalContext, []arrow.Array, 
 				out[i] = num
 			}
 		}
-		var validBools []bool
-		if valid != nil {
-			validBools = make([]bool, n)
-			for i := range validBools {
-				validBools[i] = v.valid(i)
-			}
-			valid.Release()
-		}
-		_ = nulls
-		b.AppendValues(out, validBools)
-		return b.NewArray(), nil
+		return makeArray(dt, n, valid, nulls, obuf), nil
 	}
 }
 
