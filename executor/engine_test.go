@@ -338,3 +338,19 @@ func TestDistinctOn(t *testing.T) {
 		t.Errorf("DISTINCT ON with a hidden key and LIMIT: %q", got)
 	}
 }
+
+func TestExplain(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE TABLE e (k int, v text)`)
+	mustRun(t, s, `INSERT INTO e VALUES (1, 'a'), (2, 'b'), (2, 'c')`)
+	plan := flat(mustRun(t, s, `EXPLAIN SELECT k, count(*) FROM e WHERE v <> 'a' GROUP BY k ORDER BY k`))
+	for _, want := range []string{"Sort", "HashAggregate", "Filter", "Seq Scan on public.e"} {
+		if !strings.Contains(plan, want) {
+			t.Errorf("EXPLAIN lacks %q:\n%s", want, plan)
+		}
+	}
+	analyzed := flat(mustRun(t, s, `EXPLAIN ANALYZE SELECT k FROM e WHERE k = 2`))
+	if !strings.Contains(analyzed, "rows=2") || !strings.Contains(analyzed, "Execution Time") {
+		t.Errorf("EXPLAIN ANALYZE:\n%s", analyzed)
+	}
+}

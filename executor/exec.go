@@ -65,6 +65,8 @@ func (x *execution) run(st *Statement) (Result, error) {
 		return x.runTruncate(n.GetTruncateStmt())
 	case n.GetCopyStmt() != nil:
 		return x.runCopy(n.GetCopyStmt())
+	case n.GetExplainStmt() != nil:
+		return x.runExplain(n.GetExplainStmt())
 	case n.GetDiscardStmt() != nil:
 		return Result{Tag: "DISCARD ALL"}, nil
 	case n.GetDeallocateStmt() != nil:
@@ -89,6 +91,8 @@ func (x *execution) describe(st *Statement) ([]Column, error) {
 		return toColumns(p.cols), nil
 	case n.GetVariableShowStmt() != nil:
 		return []Column{{Name: n.GetVariableShowStmt().Name, Type: sqltype.TextT}}, nil
+	case n.GetExplainStmt() != nil:
+		return []Column{{Name: "QUERY PLAN", Type: sqltype.TextT}}, nil
 	case n.GetInsertStmt() != nil:
 		return nil, x.bindOnlyInsert(n.GetInsertStmt())
 	case n.GetUpdateStmt() != nil, n.GetDeleteStmt() != nil:

@@ -1,0 +1,147 @@
+package executor
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	pg "github.com/pganalyze/pg_query_go/v6"
+)
+
+// inputs returns the operators op pulls from, for EXPLAIN; with set it
+// replaces them (EXPLAIN ANALYZE wraps each in a counter).
+func inputs(op operator, set func(i int, in operator) operator) []operator {
+	pick := func(i int, p *operator) {
+		if set != nil {
+			*p = set(i, *p)
+		}
+	}
+	switch o := op.(type) {
+	case *filterOp:
+		pick(0, &o.child)
+		return []operator{o.child}
+	case *projectOp:
+		pick(0, &o.child)
+		return []operator{o.child}
+	case *limitOp:
+		pick(0, &o.child)
+		return []operator{o.child}
+	case *sortOp:
+		pick(0, &o.child)
+		return []operator{o.child}
+	case *hashAggOp:
+		pick(0, &o.child)
+		return []operator{o.child}
+	case *distinctOp:
+		pick(0, &o.child)
+		return []operator{o.child}
+	case *joinOp:
+		pick(0, &o.left)
+		pick(1, &o.right)
+		return []operator{o.left, o.right}
+	case *setOp:
+		pick(0, &o.left)
+		pick(1, &o.right)
+		return []operator{o.left, o.right}
+	case *analyzed:
+		return inputs(o.op, set)
+	}
+	return nil
+}
+
+// analyzed counts what an operator returns and the time spent in it
+// (its inputs included), for EXPLAIN ANALYZE.
+type analyzed struct {
+	op    operator
+	rows  int64
+	loops int64
+	spent time.Duration
+}
+
+func (a *analyzed) columns() []opColumn { return a.op.columns() }
+func (a *analyzed) close()              { a.op.close() }
+func (a *analyzed) String() string      { return a.op.String() }
+func (a *analyzed) next(ctx context.Context) (arrow.Record, error) {
+	start := time.Now()
+	rec, err := a.op.next(ctx)
+	a.spent += time.Since(start)
+	a.loops++
+	if err == nil {
+		a.rows += rec.NumRows()
+	}
+	return rec, err
+}
+
+func instrument(op operator) *analyzed {
+	a := &analyzed{op: op}
+	inputs(op, func(_ int, in operator) operator { return instrument(in) })
+	return a
+}
+
+// explainLines prints the plan tree as PostgreSQL indents it.
+func explainLines(op operator, depth int, out []string) []string {
+	line := op.String()
+	if a, ok := op.(*analyzed); ok {
+		line += fmt.Sprintf("  (actual time=%.3f ms rows=%d loops=%d)", float64(a.spent.Microseconds())/1000, a.rows, a.loops)
+	}
+	if depth == 0 {
+		out = append(out, line)
+	} else {
+		out = append(out, strings.Repeat("      ", depth-1)+"  ->  "+line)
+	}
+	for _, in := range inputs(op, nil) {
+		out = explainLines(in, depth+1, out)
+	}
+	return out
+}
+
+// runExplain runs EXPLAIN [ANALYZE] of a SELECT.
+func (x *execution) runExplain(ex *pg.ExplainStmt) (Result, error) {
+	analyze := false
+	for _, o := range ex.Options {
+		d := o.GetDefElem()
+		switch d.Defname {
+		case "analyze":
+			analyze = d.Arg == nil || d.Arg.GetBoolean().GetBoolval() || d.Arg.GetString_().GetSval() == "true" || d.Arg.GetString_().GetSval() == "on"
+		case "verbose", "costs", "buffers", "timing", "summary", "settings", "wal", "format":
+			// Accepted; the plan is always printed as text.
+		default:
+			return Result{}, notSupported("EXPLAIN option %q is not supported", d.Defname)
+		}
+	}
+	sel := ex.Query.GetSelectStmt()
+	if sel == nil {
+		return Result{}, notSupported("EXPLAIN of %s is not supported yet", nodeKind(ex.Query))
+	}
+	p, err := x.planQuery(sel)
+	if err != nil {
+		return Result{}, err
+	}
+	defer p.release()
+	var lines []string
+	if analyze {
+		root := instrument(p.root)
+		p.root = root
+		start := time.Now()
+		for {
+			_, err := root.next(x.ctx)
+			if errEOF(err) {
+				break
+			}
+			if err != nil {
+				return Result{}, err
+			}
+		}
+		lines = explainLines(root, 0, nil)
+		lines = append(lines, fmt.Sprintf("Execution Time: %.3f ms", float64(time.Since(start).Microseconds())/1000))
+	} else {
+		lines = explainLines(p.root, 0, nil)
+	}
+	rows := make([][]string, len(lines))
+	for i, l := range lines {
+		rows[i] = []string{l}
+	}
+	return Result{Tag: "EXPLAIN", NoCount: true, Rows: textRows(x.mem(), []string{"QUERY PLAN"}, rows)}, nil
+}
