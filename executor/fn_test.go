@@ -551,3 +551,41 @@ func TestCommonType(t *testing.T) {
 		})
 	}
 }
+
+func TestSessionTimeZone(t *testing.T) {
+	ec := mustEC(t)
+	loc, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Skip("no tzdata")
+	}
+	ec.format.Location = loc
+	cases := []struct {
+		name string
+		impl func() (funcImpl, error)
+		args []testArg
+		want string
+	}{
+		{"timestamp to timestamptz", func() (funcImpl, error) { return resolveCast(infoOf(ts), tsz, false) },
+			[]testArg{col(ts, "2024-01-01 10:00:00")}, "2024-01-01 15:00:00"},
+		{"timestamptz to date", func() (funcImpl, error) { return resolveCast(infoOf(tsz), dte, true) },
+			[]testArg{col(tsz, "2024-01-01 03:00:00")}, "2023-12-31"},
+		{"date_trunc day local", func() (funcImpl, error) { return resolveFunction("date_trunc", []argInfo{textInfo, infoOf(tsz)}) },
+			[]testArg{col(txt, "day"), col(tsz, "2024-01-01 03:00:00")}, "2023-12-31 05:00:00"},
+		{"add day across DST", func() (funcImpl, error) { return resolveOperator("+", infoOf(tsz), infoOf(ivl)) },
+			[]testArg{col(tsz, "2024-03-09 17:00:00"), col(ivl, arrow.MonthDayNanoInterval{Days: 1})}, "2024-03-10 16:00:00"},
+	}
+	for _, tc := range cases {
+		impl, err := tc.impl()
+		if err != nil {
+			t.Fatal(tc.name, err)
+		}
+		out, err := call(t, ec, impl, tc.args)
+		if err != nil {
+			t.Fatal(tc.name, err)
+		}
+		if got := renderAll(out); got != tc.want {
+			t.Errorf("%s: got %s want %s", tc.name, got, tc.want)
+		}
+		out.Release()
+	}
+}
