@@ -374,7 +374,13 @@ func (b *binder) bindAExpr(a *pg.A_Expr, sc *scope) (Expr, error) {
 		}
 		return b.binary(op, l, r, a.Location)
 	case pg.A_Expr_Kind_AEXPR_SIMILAR:
-		return nil, notSupported("SIMILAR TO is not supported yet")
+		// The grammar has made the pattern similar_to_escape(p [, e]) and
+		// the operator ~ or !~, as PostgreSQL evaluates SIMILAR TO.
+		l, r, err := b.bindPair(a, sc)
+		if err != nil {
+			return nil, err
+		}
+		return b.binary(op, l, r, a.Location)
 	case pg.A_Expr_Kind_AEXPR_IN:
 		l, err := b.bindExpr(a.Lexpr, sc)
 		if err != nil {

@@ -354,3 +354,11 @@ func TestExplain(t *testing.T) {
 		t.Errorf("EXPLAIN ANALYZE:\n%s", analyzed)
 	}
 }
+
+func TestPatternForms(t *testing.T) {
+	_, s := testEngine(t)
+	got := flat(mustRun(t, s, `SELECT 'abc' SIMILAR TO 'a%', 'abc' NOT SIMILAR TO '(b|c)%', 'a_c' LIKE 'a\_c', 'a%c' LIKE 'a#%c' ESCAPE '#', extract(year from date '2024-03-05')`))
+	if got != "t,t,t,t,2024" {
+		t.Errorf("got %q", got)
+	}
+}
