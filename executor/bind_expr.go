@@ -151,7 +151,12 @@ func (b *binder) bindExpr(n *pg.Node, sc *scope) (Expr, error) {
 		if err != nil {
 			return nil, err
 		}
+		if e, ok, err := b.castCatalog(arg, t, tc.Location); ok || err != nil {
+			return e, err
+		}
 		return b.cast(arg, t, true, tc.Location)
+	case n.GetCollateClause() != nil:
+		return b.bindCollate(n.GetCollateClause(), sc)
 	case n.GetAExpr() != nil:
 		return b.bindAExpr(n.GetAExpr(), sc)
 	case n.GetBoolExpr() != nil:
@@ -770,6 +775,7 @@ func typeByName(name string, mods []int32) (sqltype.T, error) {
 		"time": sqltype.TimeT, "timestamp": sqltype.TimestampT, "timestamptz": sqltype.TimestamptzT,
 		"interval": sqltype.IntervalT, "oid": sqltype.OidT,
 		"regclass": {OID: sqltype.Regclass, Typmod: -1}, "regtype": {OID: sqltype.Regtype, Typmod: -1},
+		"regproc": {OID: sqltype.Regproc, Typmod: -1},
 	}
 	switch name {
 	case "numeric", "decimal":

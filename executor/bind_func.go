@@ -32,6 +32,9 @@ func (b *binder) bindFuncCall(fc *pg.FuncCall, sc *scope) (Expr, error) {
 		}
 		args = append(args, e)
 	}
+	if e, ok, err := b.bindCatalogFunc(name, args, fc.Location); ok || err != nil {
+		return e, err
+	}
 	switch name {
 	case "coalesce":
 		args, err := b.unify(args, "COALESCE")

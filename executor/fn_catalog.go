@@ -1,0 +1,752 @@
+package executor
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/sharehouse/sharehouse/executor/sqlstate"
+	"github.com/sharehouse/sharehouse/executor/sqltype"
+)
+
+// PostgreSQL's catalog functions (pg_get_userbyid, format_type,
+// obj_description, pg_table_is_visible …) and the reg* casts, which turn
+// names into OIDs and back. They read the catalog as the session sees it:
+// what a function needs is read once, when the statement is bound, into
+// the kernel's closure, so rows are evaluated without a transaction.
+
+// catalogGen returns a sysGen over the statement's catalog transaction (or
+// a short read one where the statement has no query binder), loaded.
+func (b *binder) catalogGen() (*sysGen, error) {
+	if b.q != nil {
+		g := newSysGen(b.x, b.q.tx, b.x.s.db)
+		return g, g.load()
+	}
+	tx, done, err := b.x.s.readTx(b.x.ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	g := newSysGen(b.x, tx, b.x.s.db)
+	return g, g.load() // load copies what it reads: g outlives tx
+}
+
+// catFn computes one row of a catalog function from its arguments (Go
+// values: int64, string, bool, or nil for NULL) and returns a value for
+// appendSysValue (nil for NULL).
+type catFn func(args []any) (any, error)
+
+// catCall builds a call of a catalog function with the given parameter
+// types; strict functions return NULL for any NULL argument without f.
+func (b *binder) catCall(name string, args []Expr, params []sqltype.T, result sqltype.T, strict bool, f catFn, loc int32) (Expr, error) {
+	infos := make([]argInfo, len(params))
+	for i, p := range params {
+		infos[i] = infoOf(p)
+	}
+	impl := funcImpl{Name: name, Args: infos, Result: infoOf(result), NonStrict: !strict,
+		Eval: func(ec *evalContext, in []arrow.Array, n int) (arrow.Array, error) {
+			bld := array.NewBuilder(ec.mem, result.Arrow())
+			defer bld.Release()
+			bld.Reserve(n)
+			row := make([]any, len(in))
+		rows:
+			for i := 0; i < n; i++ {
+				for j, a := range in {
+					row[j] = arrValue(a, i)
+					if strict && row[j] == nil {
+						bld.AppendNull()
+						continue rows
+					}
+				}
+				v, err := f(row)
+				if err != nil {
+					return nil, err
+				}
+				if err := appendSysValue(bld, v); err != nil {
+					return nil, internalf("%s: %v", name, err)
+				}
+			}
+			return bld.NewArray(), nil
+		}}
+	return b.apply(impl, args, loc)
+}
+
+// arrValue reads row i of a as a Go value; nil for NULL.
+func arrValue(a arrow.Array, i int) any {
+	if a.IsNull(i) {
+		return nil
+	}
+	switch x := a.(type) {
+	case *array.Uint32:
+		return int64(x.Value(i))
+	case *array.Int16:
+		return int64(x.Value(i))
+	case *array.Int32:
+		return int64(x.Value(i))
+	case *array.Int64:
+		return x.Value(i)
+	case *array.String:
+		return x.Value(i)
+	case *array.Boolean:
+		return x.Value(i)
+	}
+	return nil
+}
+
+func argInt(v any) int64 {
+	x, _ := v.(int64)
+	return x
+}
+
+func argStr(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+var (
+	tOid  = sqltype.OidT
+	tText = sqltype.TextT
+	tName = sqltype.NameT
+	tInt4 = sqltype.Int4T
+	tBool = sqltype.BoolT
+)
+
+func sig(ts ...sqltype.T) []sqltype.T { return ts }
+
+// bindCatalogFunc binds the catalog functions; ok is false for any other
+// name (or a number of arguments none of its forms takes).
+func (b *binder) bindCatalogFunc(name string, args []Expr, loc int32) (Expr, bool, error) {
+	n := len(args)
+	call := func(params []sqltype.T, result sqltype.T, strict bool, f catFn) (Expr, bool, error) {
+		e, err := b.catCall(name, args, params, result, strict, f, loc)
+		return e, true, err
+	}
+	constant := func(v any) catFn { return func([]any) (any, error) { return v, nil } }
+	switch name {
+	case "pg_get_userbyid":
+		if n != 1 {
+			break
+		}
+		g, err := b.catalogGen()
+		if err != nil {
+			return nil, true, err
+		}
+		return call(sig(tOid), tName, true, func(a []any) (any, error) { return g.roleName(uint64(argInt(a[0]))), nil })
+	case "pg_encoding_to_char":
+		if n != 1 {
+			break
+		}
+		return call(sig(tInt4), tName, true, func(a []any) (any, error) {
+			switch argInt(a[0]) {
+			case 0:
+				return "SQL_ASCII", nil
+			case encodingUTF8:
+				return "UTF8", nil
+			}
+			return "", nil
+		})
+	case "pg_char_to_encoding":
+		if n != 1 {
+			break
+		}
+		return call(sig(tName), tInt4, true, func(a []any) (any, error) {
+			switch strings.ToUpper(strings.ReplaceAll(argStr(a[0]), "-", "")) {
+			case "UTF8", "UNICODE":
+				return encodingUTF8, nil
+			case "SQL_ASCII":
+				return 0, nil
+			}
+			return -1, nil
+		})
+	case "pg_encoding_max_length":
+		if n != 1 {
+			break
+		}
+		return call(sig(tInt4), tInt4, true, func(a []any) (any, error) {
+			if argInt(a[0]) == encodingUTF8 {
+				return 4, nil
+			}
+			return 1, nil
+		})
+	case "pg_table_is_visible":
+		if n != 1 {
+			break
+		}
+		g, err := b.catalogGen()
+		if err != nil {
+			return nil, true, err
+		}
+		vis, err := g.visibleTables()
+		if err != nil {
+			return nil, true, err
+		}
+		known := g.relationOIDs()
+		return call(sig(tOid), tBool, true, func(a []any) (any, error) {
+			oid := uint32(argInt(a[0]))
+			if !known[oid] {
+				return nil, nil // PostgreSQL: NULL for an OID that is no relation
+			}
+			return vis[oid], nil
+		})
+	case "pg_type_is_visible", "pg_function_is_visible", "pg_collation_is_visible", "pg_operator_is_visible",
+		"pg_opclass_is_visible", "pg_opfamily_is_visible", "pg_conversion_is_visible", "pg_statistics_obj_is_visible",
+		"pg_ts_config_is_visible", "pg_ts_dict_is_visible", "pg_ts_parser_is_visible", "pg_ts_template_is_visible":
+		if n != 1 {
+			break
+		}
+		// Every such object sharehouse has lives in pg_catalog.
+		return call(sig(tOid), tBool, true, constant(true))
+	case "format_type":
+		if n != 2 {
+			break
+		}
+		return call(sig(tOid, tInt4), tText, false, func(a []any) (any, error) {
+			if a[0] == nil {
+				return nil, nil
+			}
+			typmod := int32(-1)
+			if a[1] != nil {
+				typmod = int32(argInt(a[1]))
+			}
+			return formatType(uint32(argInt(a[0])), typmod), nil
+		})
+	case "obj_description":
+		if n != 1 && n != 2 {
+			break
+		}
+		g, err := b.catalogGen()
+		if err != nil {
+			return nil, true, err
+		}
+		desc := g.descriptions()
+		if n == 1 {
+			return call(sig(tOid), tText, true, func(a []any) (any, error) {
+				for k, v := range desc {
+					if k.objoid == uint64(argInt(a[0])) && k.objsubid == 0 {
+						return v, nil
+					}
+				}
+				return nil, nil
+			})
+		}
+		return call(sig(tOid, tName), tText, true, func(a []any) (any, error) {
+			class := catalogClassOID(argStr(a[1]))
+			if v, ok := desc[descKey{uint64(argInt(a[0])), class, 0}]; ok {
+				return v, nil
+			}
+			return nil, nil
+		})
+	case "col_description":
+		if n != 2 {
+			break
+		}
+		g, err := b.catalogGen()
+		if err != nil {
+			return nil, true, err
+		}
+		desc := g.descriptions()
+		return call(sig(tOid, tInt4), tText, true, func(a []any) (any, error) {
+			if v, ok := desc[descKey{uint64(argInt(a[0])), oidPgClass, int(argInt(a[1]))}]; ok {
+				return v, nil
+			}
+			return nil, nil
+		})
+	case "shobj_description":
+		if n != 2 {
+			break
+		}
+		g, err := b.catalogGen()
+		if err != nil {
+			return nil, true, err
+		}
+		sh := map[[2]uint64]string{}
+		for _, r := range g.pgShdescription() {
+			sh[[2]uint64{r["objoid"].(uint64), uint64(r["classoid"].(int))}] = r["description"].(string)
+		}
+		return call(sig(tOid, tName), tText, true, func(a []any) (any, error) {
+			if v, ok := sh[[2]uint64{uint64(argInt(a[0])), uint64(catalogClassOID(argStr(a[1])))}]; ok {
+				return v, nil
+			}
+			return nil, nil
+		})
+	case "pg_get_expr":
+		// pg_node_tree columns hold the expression's SQL text here.
+		switch n {
+		case 2:
+			return call(sig(tText, tOid), tText, true, func(a []any) (any, error) { return a[0], nil })
+		case 3:
+			return call(sig(tText, tOid, tBool), tText, true, func(a []any) (any, error) { return a[0], nil })
+		}
+	case "pg_get_indexdef", "pg_get_constraintdef", "pg_get_triggerdef", "pg_get_ruledef", "pg_get_viewdef",
+		"pg_get_function_result", "pg_get_function_arguments", "pg_get_function_identity_arguments",
+		"pg_get_statisticsobjdef_columns", "pg_get_partkeydef", "pg_get_functiondef":
+		// There are no indexes, constraints, triggers, rules, views or
+		// functions of users: for any OID the answer is NULL, as
+		// PostgreSQL's for an OID that names none.
+		params := []sqltype.T{tOid, tInt4, tBool}
+		if name != "pg_get_indexdef" {
+			params = []sqltype.T{tOid, tBool}
+		}
+		if n < 1 || n > len(params) || n == 2 && name == "pg_get_indexdef" {
+			break
+		}
+		return call(params[:n], tText, true, constant(nil))
+	case "pg_get_serial_sequence":
+		if n != 2 {
+			break
+		}
+		return call(sig(tText, tText), tText, true, constant(nil))
+	case "pg_relation_is_publishable", "pg_is_other_temp_schema":
+		if n != 1 {
+			break
+		}
+		return call(sig(tOid), tBool, true, constant(false))
+	case "pg_partition_root":
+		if n != 1 {
+			break
+		}
+		// No table is partitioned: each is its own root.
+		return call(sig(sqltype.T{OID: sqltype.Regclass, Typmod: -1}), sqltype.T{OID: sqltype.Regclass, Typmod: -1}, true, func(a []any) (any, error) { return a[0], nil })
+	case "pg_my_temp_schema":
+		if n != 0 {
+			break
+		}
+		return call(nil, tOid, true, constant(0))
+	case "pg_is_in_recovery", "pg_jit_available":
+		if n != 0 {
+			break
+		}
+		return call(nil, tBool, true, constant(false))
+	case "pg_tablespace_location":
+		if n != 1 {
+			break
+		}
+		return call(sig(tOid), tText, true, constant(""))
+	case "has_table_privilege", "has_schema_privilege", "has_database_privilege", "has_column_privilege",
+		"has_any_column_privilege", "has_function_privilege", "has_sequence_privilege", "has_type_privilege",
+		"has_tablespace_privilege", "has_language_privilege", "has_foreign_data_wrapper_privilege",
+		"has_server_privilege", "pg_has_role":
+		if n < 2 || n > 4 {
+			break
+		}
+		// Whatever the session can name it owns or reads through a
+		// share; writes to shared tables are refused when tried.
+		params := make([]sqltype.T, n)
+		for i, a := range args {
+			params[i] = tText
+			if a.Type().OID != sqltype.Unknown && !isString(a.Type().OID) {
+				params[i] = tOid
+			}
+			if isInt(a.Type().OID) && i == n-2 && name == "has_column_privilege" {
+				params[i] = sqltype.Int2T
+			}
+		}
+		return call(params, tBool, true, constant(true))
+	case "to_regclass", "to_regtype", "to_regproc":
+		if n != 1 {
+			break
+		}
+		kind := map[string]sqltype.OID{"to_regclass": sqltype.Regclass, "to_regtype": sqltype.Regtype, "to_regproc": sqltype.Regproc}[name]
+		look, err := b.regLookup(kind)
+		if err != nil {
+			return nil, true, err
+		}
+		return call(sig(tText), sqltype.T{OID: kind, Typmod: -1}, true, func(a []any) (any, error) {
+			oid, err := look(argStr(a[0]))
+			if err != nil {
+				return nil, nil // to_reg*: NULL where the cast would fail
+			}
+			return oid, nil
+		})
+	case "array_to_string":
+		if n != 2 && n != 3 || !isString(args[0].Type().OID) && args[0].Type().OID != sqltype.Unknown {
+			break
+		}
+		// The catalogs' array columns are text holding an array literal.
+		params := []sqltype.T{tText, tText, tText}[:n]
+		return call(params, tText, true, func(a []any) (any, error) {
+			elems, ok := parseArrayLiteral(argStr(a[0]))
+			if !ok {
+				return nil, sqlstate.Errorf(sqlstate.InvalidTextRepresentation, "malformed array literal: %q", argStr(a[0]))
+			}
+			var parts []string
+			for _, e := range elems {
+				switch {
+				case e != nil:
+					parts = append(parts, *e)
+				case n == 3:
+					parts = append(parts, argStr(a[2]))
+				}
+			}
+			return strings.Join(parts, argStr(a[1])), nil
+		})
+	}
+	return nil, false, nil
+}
+
+// catalogClassOID maps a catalog's name (obj_description's second
+// argument) to its OID.
+func catalogClassOID(name string) int {
+	name = strings.TrimPrefix(name, "pg_catalog.")
+	if d, ok := lookupSysTable("pg_catalog", name); ok {
+		return int(d.oid)
+	}
+	return 0
+}
+
+// descKey identifies a pg_description row.
+type descKey struct {
+	objoid   uint64
+	classoid int
+	objsubid int
+}
+
+func (g *sysGen) descriptions() map[descKey]string {
+	out := map[descKey]string{}
+	for _, r := range g.pgDescription() {
+		out[descKey{r["objoid"].(uint64), r["classoid"].(int), r["objsubid"].(int)}] = r["description"].(string)
+	}
+	return out
+}
+
+// relationOIDs is the set of OIDs pg_class has.
+func (g *sysGen) relationOIDs() map[uint32]bool {
+	out := map[uint32]bool{}
+	for _, d := range sysTableDefs {
+		out[d.oid] = true
+	}
+	for _, t := range g.tables {
+		out[uint32(t.ID)] = true
+	}
+	return out
+}
+
+// formatType is format_type(oid, typmod): the SQL name of a type.
+func formatType(oid uint32, typmod int32) string {
+	if oid == 0 {
+		return "-"
+	}
+	t := sqltype.T{OID: sqltype.OID(oid), Typmod: typmod}
+	if !sqltype.Known(t.OID) {
+		return "???"
+	}
+	return t.String()
+}
+
+// parseArrayLiteral splits a one-dimensional array literal ({a,"b c",NULL})
+// into its elements; a nil element is NULL.
+func parseArrayLiteral(s string) ([]*string, bool) {
+	s = strings.TrimSpace(s)
+	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' {
+		return nil, false
+	}
+	body := s[1 : len(s)-1]
+	var out []*string
+	if strings.TrimSpace(body) == "" {
+		return out, true
+	}
+	var cur strings.Builder
+	quoted, inQuote, escaped := false, false, false
+	flush := func() {
+		v := cur.String()
+		if !quoted {
+			v = strings.TrimSpace(v)
+			if strings.EqualFold(v, "NULL") {
+				out = append(out, nil)
+				cur.Reset()
+				return
+			}
+		}
+		out = append(out, &v)
+		cur.Reset()
+		quoted = false
+	}
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		switch {
+		case escaped:
+			cur.WriteByte(c)
+			escaped = false
+		case c == '\\':
+			escaped = true
+		case c == '"':
+			inQuote = !inQuote
+			quoted = true
+		case c == ',' && !inQuote:
+			flush()
+		case c == '{' && !inQuote:
+			return nil, false // multi-dimensional: not in the catalogs served
+		default:
+			cur.WriteByte(c)
+		}
+	}
+	if inQuote || escaped {
+		return nil, false
+	}
+	flush()
+	return out, true
+}
+
+// regLookup returns the name → OID function of a reg* type's input:
+// regclass (relations, searched as unqualified names are), regtype, regproc.
+func (b *binder) regLookup(kind sqltype.OID) (func(string) (uint32, error), error) {
+	switch kind {
+	case sqltype.Regtype:
+		return func(s string) (uint32, error) {
+			if v, err := strconv.ParseUint(s, 10, 32); err == nil {
+				return uint32(v), nil
+			}
+			name := strings.TrimSpace(s)
+			name = strings.TrimPrefix(name, "pg_catalog.")
+			name = strings.Trim(name, `"`)
+			if i := strings.IndexByte(name, '('); i >= 0 {
+				name = strings.TrimSpace(name[:i])
+			}
+			for _, t := range pgTypes {
+				if t.name == name {
+					return t.oid, nil
+				}
+			}
+			if t, err := typeByName(strings.ToLower(name), nil); err == nil {
+				return uint32(t.OID), nil
+			}
+			for _, alias := range []string{"timestamp without time zone", "timestamp with time zone", "time without time zone"} {
+				if strings.EqualFold(name, alias) {
+					for _, t := range pgTypes {
+						if (sqltype.T{OID: sqltype.OID(t.oid), Typmod: -1}).String() == alias {
+							return t.oid, nil
+						}
+					}
+				}
+			}
+			return 0, sqlstate.Errorf(sqlstate.UndefinedObject, "type %q does not exist", s)
+		}, nil
+	case sqltype.Regproc:
+		return func(s string) (uint32, error) {
+			if v, err := strconv.ParseUint(s, 10, 32); err == nil {
+				return uint32(v), nil
+			}
+			if s == "-" {
+				return 0, nil
+			}
+			if oid, ok := procByName(strings.TrimPrefix(s, "pg_catalog.")); ok {
+				return oid, nil
+			}
+			return 0, sqlstate.Errorf(sqlstate.UndefinedFunction, "function %q does not exist", s)
+		}, nil
+	}
+	g, err := b.catalogGen()
+	if err != nil {
+		return nil, err
+	}
+	vis, err := g.visibleTables()
+	if err != nil {
+		return nil, err
+	}
+	return func(s string) (uint32, error) {
+		if v, err := strconv.ParseUint(s, 10, 32); err == nil {
+			return uint32(v), nil
+		}
+		parts, ok := splitQualifiedName(s)
+		if !ok || len(parts) > 3 {
+			return 0, sqlstate.Errorf(sqlstate.InvalidName, "invalid name syntax")
+		}
+		if len(parts) == 3 {
+			if parts[0] != g.db {
+				return 0, sqlstate.Errorf(sqlstate.FeatureNotSupported, "cross-database references are not implemented: %q", s)
+			}
+			parts = parts[1:]
+		}
+		if oid, ok := g.relationOID(parts, vis); ok {
+			return oid, nil
+		}
+		return 0, sqlstate.Errorf(sqlstate.UndefinedTable, "relation %q does not exist", s)
+	}, nil
+}
+
+// relationOID finds schema.name, or name along the search path.
+func (g *sysGen) relationOID(parts []string, vis map[uint32]bool) (uint32, bool) {
+	name := parts[len(parts)-1]
+	schema := ""
+	if len(parts) == 2 {
+		schema = parts[0]
+	}
+	for _, d := range sysTableDefs {
+		if d.name == name && (schema == d.schema || schema == "" && d.schema == "pg_catalog") {
+			return d.oid, true
+		}
+	}
+	for _, t := range g.tables {
+		if t.Name == name && (t.schema.Name == schema || schema == "" && vis[uint32(t.ID)]) {
+			return uint32(t.ID), true
+		}
+	}
+	return 0, false
+}
+
+// relationName is regclass's output: the name, schema-qualified when the
+// relation is not visible on the search path; the number for none.
+func (g *sysGen) relationName(oid uint32, vis map[uint32]bool) string {
+	for _, d := range sysTableDefs {
+		if d.oid == oid {
+			if d.schema == "pg_catalog" {
+				return d.name
+			}
+			return quoteIdent(d.schema) + "." + quoteIdent(d.name)
+		}
+	}
+	for _, t := range g.tables {
+		if uint32(t.ID) == oid {
+			if vis[oid] {
+				return quoteIdent(t.Name)
+			}
+			return quoteIdent(t.schema.Name) + "." + quoteIdent(t.Name)
+		}
+	}
+	return strconv.FormatUint(uint64(oid), 10)
+}
+
+// splitQualifiedName splits a.b."C" into identifiers, folding unquoted
+// ones to lower case as PostgreSQL does.
+func splitQualifiedName(s string) ([]string, bool) {
+	var out []string
+	var cur strings.Builder
+	inQuote, quoted := false, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case inQuote && c == '"' && i+1 < len(s) && s[i+1] == '"':
+			cur.WriteByte('"')
+			i++
+		case c == '"':
+			inQuote = !inQuote
+			quoted = true
+		case c == '.' && !inQuote:
+			if cur.Len() == 0 {
+				return nil, false
+			}
+			out = append(out, cur.String())
+			cur.Reset()
+			quoted = false
+		case inQuote || quoted:
+			cur.WriteByte(c)
+		default:
+			cur.WriteString(strings.ToLower(string(c)))
+		}
+	}
+	if inQuote || cur.Len() == 0 {
+		return nil, false
+	}
+	out = append(out, strings.TrimSpace(cur.String()))
+	return out, true
+}
+
+// castCatalog is the reg* casts that need the catalog: a name to
+// regclass, regtype or regproc, and an OID of those back to its name.
+// ok is false for every other cast.
+func (b *binder) castCatalog(arg Expr, t sqltype.T, loc int32) (Expr, bool, error) {
+	from := arg.Type().OID
+	switch t.OID {
+	case sqltype.Regclass, sqltype.Regtype, sqltype.Regproc:
+		if !isString(from) && from != sqltype.Unknown {
+			return nil, false, nil
+		}
+		if _, isParam := arg.(*paramExpr); isParam && from == sqltype.Unknown {
+			return nil, false, nil // $1::regclass: the client sends the OID
+		}
+		look, err := b.regLookup(t.OID)
+		if err != nil {
+			return nil, true, err
+		}
+		e, err := b.catCall(t.String(), []Expr{arg}, sig(tText), sqltype.T{OID: t.OID, Typmod: -1}, true, func(a []any) (any, error) {
+			return look(argStr(a[0]))
+		}, loc)
+		if err == nil {
+			e = castNamed(e)
+		}
+		return e, true, err
+	}
+	if !isString(t.OID) || from != sqltype.Regclass && from != sqltype.Regtype && from != sqltype.Regproc {
+		return nil, false, nil
+	}
+	var out func(uint32) string
+	switch from {
+	case sqltype.Regtype:
+		out = func(oid uint32) string {
+			if oid == 0 {
+				return "-"
+			}
+			if !sqltype.Known(sqltype.OID(oid)) {
+				return strconv.FormatUint(uint64(oid), 10)
+			}
+			return formatType(oid, -1)
+		}
+	case sqltype.Regproc:
+		out = procName
+	default:
+		g, err := b.catalogGen()
+		if err != nil {
+			return nil, true, err
+		}
+		vis, err := g.visibleTables()
+		if err != nil {
+			return nil, true, err
+		}
+		out = func(oid uint32) string {
+			if oid == 0 {
+				return "-"
+			}
+			return g.relationName(oid, vis)
+		}
+	}
+	e, err := b.catCall("text", []Expr{arg}, sig(sqltype.T{OID: from, Typmod: -1}), tText, true, func(a []any) (any, error) {
+		return out(uint32(argInt(a[0]))), nil
+	}, loc)
+	if err != nil {
+		return nil, true, err
+	}
+	e = castNamed(e)
+	if t.OID != sqltype.Text {
+		e, err = b.cast(e, t, true, loc)
+	}
+	return e, true, err
+}
+
+// castNamed marks a call built by castCatalog as a cast, so that it prints
+// (EXPLAIN, column names) as x::type.
+func castNamed(e Expr) Expr {
+	if f, ok := e.(*funcExpr); ok {
+		f.cast = true
+	}
+	return e
+}
+
+// bindCollate binds x COLLATE name. Strings compare byte-wise (the C
+// collation) whatever the clause names, so it only checks that the
+// collation exists: default, C or POSIX, as psql writes them.
+func (b *binder) bindCollate(cc *pg.CollateClause, sc *scope) (Expr, error) {
+	arg, err := b.bindExpr(cc.Arg, sc)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, n := range cc.Collname {
+		names = append(names, n.GetString_().GetSval())
+	}
+	name := names[len(names)-1]
+	if len(names) > 2 || len(names) == 2 && names[0] != "pg_catalog" {
+		return nil, sqlstate.Errorf(sqlstate.UndefinedObject, "collation %q for encoding \"UTF8\" does not exist", strings.Join(names, ".")).WithPosition(cc.Location + 1)
+	}
+	switch name {
+	case "default", "C", "POSIX", "ucs_basic":
+	default:
+		return nil, sqlstate.Errorf(sqlstate.UndefinedObject, "collation %q for encoding \"UTF8\" does not exist", name).WithPosition(cc.Location + 1)
+	}
+	if t := arg.Type().OID; !isString(t) && t != sqltype.Unknown {
+		return nil, sqlstate.Errorf(sqlstate.DatatypeMismatch, "collations are not supported by type %s", arg.Type()).WithPosition(cc.Location + 1)
+	}
+	return arg, nil
+}
