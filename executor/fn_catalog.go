@@ -361,6 +361,60 @@ func (b *binder) bindCatalogFunc(name string, args []Expr, loc int32) (Expr, boo
 			}
 			return oid, nil
 		})
+	case "pg_table_size", "pg_total_relation_size", "pg_relation_size", "pg_indexes_size":
+		if n != 1 && !(n == 2 && name == "pg_relation_size") {
+			break
+		}
+		g, err := b.catalogGen()
+		if err != nil {
+			return nil, true, err
+		}
+		sizes, err := g.tableSizes()
+		if err != nil {
+			return nil, true, err
+		}
+		params := []sqltype.T{{OID: sqltype.Regclass, Typmod: -1}, tText}[:n]
+		return call(params, sqltype.Int8T, true, func(a []any) (any, error) {
+			oid := uint32(argInt(a[0]))
+			if name == "pg_indexes_size" || n == 2 && argStr(a[1]) != "main" {
+				return 0, nil // no indexes; all data in the main fork
+			}
+			if sz, ok := sizes[oid]; ok {
+				return sz, nil
+			}
+			return nil, nil
+		})
+	case "pg_database_size":
+		if n != 1 {
+			break
+		}
+		g, err := b.catalogGen()
+		if err != nil {
+			return nil, true, err
+		}
+		byName, byOID, err := g.databaseSizes()
+		if err != nil {
+			return nil, true, err
+		}
+		if isString(args[0].Type().OID) || args[0].Type().OID == sqltype.Unknown {
+			return call(sig(tName), sqltype.Int8T, true, func(a []any) (any, error) {
+				if sz, ok := byName[argStr(a[0])]; ok {
+					return sz, nil
+				}
+				return nil, sqlstate.Errorf(sqlstate.InvalidCatalogName, "database %q does not exist", argStr(a[0]))
+			})
+		}
+		return call(sig(tOid), sqltype.Int8T, true, func(a []any) (any, error) {
+			if sz, ok := byOID[uint32(argInt(a[0]))]; ok {
+				return sz, nil
+			}
+			return nil, nil
+		})
+	case "pg_size_pretty":
+		if n != 1 || !isInt(args[0].Type().OID) && args[0].Type().OID != sqltype.Unknown {
+			break
+		}
+		return call(sig(sqltype.Int8T), tText, true, func(a []any) (any, error) { return sizePretty(argInt(a[0])), nil })
 	case "array_to_string":
 		if n != 2 && n != 3 || !isString(args[0].Type().OID) && args[0].Type().OID != sqltype.Unknown {
 			break
@@ -749,4 +803,76 @@ func (b *binder) bindCollate(cc *pg.CollateClause, sc *scope) (Expr, error) {
 		return nil, sqlstate.Errorf(sqlstate.DatatypeMismatch, "collations are not supported by type %s", arg.Type()).WithPosition(cc.Location + 1)
 	}
 	return arg, nil
+}
+
+// tableSizes is each user table's data size in bytes (its parts' files
+// and inline blobs), for pg_table_size and \dt+.
+func (g *sysGen) tableSizes() (map[uint32]int64, error) {
+	out := map[uint32]int64{}
+	for _, d := range sysTableDefs {
+		out[d.oid] = 0
+	}
+	for _, t := range g.tables {
+		snap, err := g.tx.Snapshot(t.Table)
+		if err != nil {
+			return nil, err
+		}
+		var n int64
+		for _, p := range snap.Parts() {
+			n += p.Bytes
+		}
+		snap.Release()
+		out[uint32(t.ID)] = n
+	}
+	return out, nil
+}
+
+// sizePretty is pg_size_pretty(bigint), PostgreSQL 15's units and rounding.
+func sizePretty(size int64) string {
+	const limit, limit2 = 10 * 1024, 10*1024*2 - 1
+	abs := func(x int64) int64 {
+		if x < 0 {
+			return -x
+		}
+		return x
+	}
+	halfRounded := func(x int64) int64 {
+		if x > 0 {
+			return (x + 1) / 2
+		}
+		return (x - 1) / 2
+	}
+	if abs(size) < limit {
+		return strconv.FormatInt(size, 10) + " bytes"
+	}
+	size >>= 9 // one extra bit for rounding
+	for _, unit := range []string{"kB", "MB", "GB", "TB"} {
+		if abs(size) < limit2 {
+			return strconv.FormatInt(halfRounded(size), 10) + " " + unit
+		}
+		size >>= 10
+	}
+	return strconv.FormatInt(halfRounded(size), 10) + " PB"
+}
+
+// databaseSizes is the size of each of the principal's databases: the sum
+// of its tables' sizes.
+func (g *sysGen) databaseSizes() (map[string]int64, map[uint32]int64, error) {
+	byName, byOID := map[string]int64{}, map[uint32]int64{}
+	for _, d := range g.dbs {
+		other := newSysGen(g.x, g.tx, d.Name)
+		if err := other.load(); err != nil {
+			return nil, nil, err
+		}
+		sizes, err := other.tableSizes()
+		if err != nil {
+			return nil, nil, err
+		}
+		var n int64
+		for _, t := range other.tables {
+			n += sizes[uint32(t.ID)]
+		}
+		byName[d.Name], byOID[uint32(d.ID)] = n, n
+	}
+	return byName, byOID, nil
 }
