@@ -37,8 +37,11 @@ type scopeColumn struct {
 type scope struct {
 	cols []*scopeColumn
 	// parent is the enclosing query's scope, for a subquery: naming its
-	// columns would be a correlated reference.
+	// columns is a correlated reference, bound by outerRef.
 	parent *scope
+	// outerRef binds a reference to a parent column (given as bound in the
+	// parent); nil where correlation is not supported.
+	outerRef func(Expr) (Expr, error)
 	// agg, when set, binds in an aggregate query's output: group
 	// expressions and aggregate calls become references to its columns.
 	agg *aggBinding
@@ -73,11 +76,6 @@ func (sc *scope) resolve(fields []string, loc int32) (*scopeColumn, error) {
 		}
 		found = c
 	}
-	if found == nil && sc.parent != nil {
-		if _, err := sc.parent.resolve(fields, loc); err == nil {
-			return nil, notSupported("correlated subqueries are not supported yet (column %q belongs to the outer query)", strings.Join(fields, "."))
-		}
-	}
 	if found == nil {
 		if rel != "" && !relSeen {
 			return nil, sqlstate.Errorf(sqlstate.UndefinedTable, "missing FROM-clause entry for table %q", rel).WithPosition(loc + 1)
@@ -89,6 +87,24 @@ func (sc *scope) resolve(fields []string, loc int32) (*scopeColumn, error) {
 	}
 	found.used = true
 	return found, nil
+}
+
+// lookup binds a column reference: in this scope, or, from a subquery, in
+// the enclosing query's (a correlated reference).
+func (sc *scope) lookup(fields []string, loc int32) (Expr, error) {
+	c, err := sc.resolve(fields, loc)
+	if err == nil {
+		return &boundCol{c: c}, nil
+	}
+	if sc.parent != nil && (sqlstate.CodeOf(err) == sqlstate.UndefinedColumn || sqlstate.CodeOf(err) == sqlstate.UndefinedTable) {
+		if pe, perr := sc.parent.lookup(fields, loc); perr == nil {
+			if sc.outerRef == nil {
+				return nil, notSupported("correlated subqueries are not supported here (column %q belongs to the outer query)", strings.Join(fields, "."))
+			}
+			return sc.outerRef(pe)
+		}
+	}
+	return nil, err
 }
 
 // boundCol is a reference to a scope column; its batch position is read at
@@ -134,11 +150,7 @@ func (b *binder) bindExpr(n *pg.Node, sc *scope) (Expr, error) {
 		if star {
 			return nil, sqlstate.Errorf(sqlstate.SyntaxError, "row expansion via \"*\" is not supported here").WithPosition(cr.Location + 1)
 		}
-		c, err := sc.resolve(fields, cr.Location)
-		if err != nil {
-			return nil, err
-		}
-		return &boundCol{c: c}, nil
+		return sc.lookup(fields, cr.Location)
 	case n.GetParamRef() != nil:
 		return b.x.bindParam(n.GetParamRef())
 	case n.GetTypeCast() != nil:

@@ -41,8 +41,10 @@ type queryBinder struct {
 	scans []*pendingScan
 	// ctes are the WITH queries in scope, by name.
 	ctes map[string]*pg.CommonTableExpr
-	// outer is the enclosing query's scope when this binds a subquery.
-	outer *scope
+	// outer is the enclosing query's scope when this binds a subquery;
+	// outerRef binds references to it (see scope.outerRef).
+	outer    *scope
+	outerRef func(Expr) (Expr, error)
 }
 
 // newQueryBinder binds queries of execution x in tx.
@@ -110,7 +112,7 @@ func (q *queryBinder) bindSelect(sel *pg.SelectStmt) (operator, []opColumn, erro
 	if from == nil {
 		from = &relation{build: func() operator { return oneRowOp() }}
 	}
-	sc := &scope{cols: from.cols, parent: q.outer}
+	sc := &scope{cols: from.cols, parent: q.outer, outerRef: q.outerRef}
 
 	var where Expr
 	if sel.WhereClause != nil {

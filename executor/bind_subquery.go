@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/array"
 	pg "github.com/pganalyze/pg_query_go/v6"
 
+	"github.com/sharehouse/sharehouse/catalog"
 	"github.com/sharehouse/sharehouse/executor/sqlstate"
 	"github.com/sharehouse/sharehouse/executor/sqltype"
 )
@@ -306,11 +307,20 @@ func (b *binder) bindSubLink(sl *pg.SubLink, sc *scope) (Expr, error) {
 		return nil, notSupported("subqueries are not supported in this statement yet")
 	}
 	sub := b.q.sub(sc)
+	correlated := false
+	sub.outerRef = func(pe Expr) (Expr, error) {
+		correlated = true
+		// A typed stand-in: this binding only learns the subquery's shape.
+		return &constExpr{t: pe.Type(), value: nullArray(pe.DataType()), text: pe.String()}, nil
+	}
 	op, cols, err := sub.bindSelect(sl.Subselect.GetSelectStmt())
 	if err != nil {
 		return nil, err
 	}
 	defer op.close()
+	if correlated {
+		return b.correlated(sl, sc, cols)
+	}
 	switch sl.SubLinkType {
 	case pg.SubLinkType_EXISTS_SUBLINK:
 		if b.x.describeOnly {
@@ -453,3 +463,179 @@ func (e *inSetExpr) Eval(ec *evalContext, rec arrow.Record) (arrow.Array, error)
 	}
 	return buildBool(ec, val, known), nil
 }
+
+// correlatedExpr is a subquery that names columns of the row it is
+// evaluated for: it is bound and run again for every row, with those
+// columns as constants. Correct for any subquery; a planner that turns
+// them into joins is the fast path still to come.
+type correlatedExpr struct {
+	b     *binder
+	sl    *pg.SubLink
+	outer *scope
+	test  Expr      // x of x IN (subquery)
+	elemT sqltype.T // the subquery's column type, for IN
+	t     sqltype.T
+	dt    arrow.DataType
+}
+
+func (b *binder) correlated(sl *pg.SubLink, sc *scope, cols []opColumn) (Expr, error) {
+	e := &correlatedExpr{b: b, sl: sl, outer: sc}
+	switch sl.SubLinkType {
+	case pg.SubLinkType_EXISTS_SUBLINK:
+		e.t, e.dt = sqltype.BoolT, arrow.FixedWidthTypes.Boolean
+	case pg.SubLinkType_EXPR_SUBLINK:
+		if len(cols) != 1 {
+			return nil, sqlstate.Errorf(sqlstate.SyntaxError, "subquery must return only one column").WithPosition(sl.Location + 1)
+		}
+		e.t, e.dt = cols[0].t, cols[0].dt
+	case pg.SubLinkType_ANY_SUBLINK:
+		if len(sl.OperName) > 0 && sl.OperName[len(sl.OperName)-1].GetString_().GetSval() != "=" {
+			return nil, notSupported("only IN and = ANY are supported with subqueries")
+		}
+		if len(cols) != 1 {
+			return nil, sqlstate.Errorf(sqlstate.SyntaxError, "subquery has too many columns").WithPosition(sl.Location + 1)
+		}
+		test, err := b.bindExpr(sl.Testexpr, sc)
+		if err != nil {
+			return nil, err
+		}
+		e.test, e.elemT = test, cols[0].t
+		e.t, e.dt = sqltype.BoolT, arrow.FixedWidthTypes.Boolean
+	default:
+		return nil, notSupported("%s subqueries are not supported yet", sl.SubLinkType)
+	}
+	return e, nil
+}
+
+func (e *correlatedExpr) Type() sqltype.T          { return e.t }
+func (e *correlatedExpr) DataType() arrow.DataType { return e.dt }
+func (e *correlatedExpr) String() string           { return "(correlated subquery)" }
+
+func (e *correlatedExpr) Eval(ec *evalContext, rec arrow.Record) (arrow.Array, error) {
+	n := int(rec.NumRows())
+	out := array.NewBuilder(ec.mem, e.dt)
+	defer out.Release()
+	var tests arrow.Array
+	if e.test != nil {
+		var err error
+		if tests, err = e.test.Eval(ec, rec); err != nil {
+			return nil, err
+		}
+		defer tests.Release()
+	}
+	// Binding runs while rows stream, after the statement's own catalog
+	// transaction has ended: each batch binds in a fresh one (or the
+	// session's open write transaction).
+	tx, done, err := e.b.x.s.readTx(ec.ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	for r := 0; r < n; r++ {
+		if err := ec.ctx.Err(); err != nil {
+			return nil, err
+		}
+		row := rec.NewSlice(int64(r), int64(r+1))
+		v, err := e.evalRow(ec, tx, row, tests, r)
+		row.Release()
+		if err != nil {
+			return nil, err
+		}
+		err = appendValue(out, v, 0)
+		v.Release()
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out.NewArray(), nil
+}
+
+// evalRow binds the subquery for one outer row and runs it.
+func (e *correlatedExpr) evalRow(ec *evalContext, tx *catalog.Tx, row arrow.Record, tests arrow.Array, r int) (arrow.Array, error) {
+	p := &plan{}
+	defer p.release()
+	q := newQueryBinder(e.b.x, tx, p)
+	q.ctes, q.outer = e.b.q.ctes, e.outer
+	q.outerRef = func(pe Expr) (Expr, error) {
+		v, err := pe.Eval(ec, row)
+		if err != nil {
+			return nil, err
+		}
+		defer v.Release()
+		// A copy the constant may keep: the row's batch is not its to hold.
+		return &constExpr{t: pe.Type(), value: takeArray(defaultMem, v, []int32{0}), text: pe.String()}, nil
+	}
+	op, _, err := q.bindSelect(e.sl.Subselect.GetSelectStmt())
+	if err != nil {
+		return nil, err
+	}
+	defer op.close()
+	switch e.sl.SubLinkType {
+	case pg.SubLinkType_EXISTS_SUBLINK:
+		rec, err := op.next(ec.ctx)
+		if err != nil && !errEOF(err) {
+			return nil, err
+		}
+		return boolConst(err == nil && rec.NumRows() > 0).value, nil
+	case pg.SubLinkType_EXPR_SUBLINK:
+		vals, err := collect(ec.ctx, op, 2)
+		if err != nil {
+			return nil, err
+		}
+		switch vals.Len() {
+		case 0:
+			vals.Release()
+			return nullArray(e.dt), nil
+		case 1:
+			return vals, nil
+		}
+		vals.Release()
+		return nil, sqlstate.Errorf(sqlstate.CardinalityViolation, "more than one row returned by a subquery used as an expression")
+	}
+	// x IN (subquery): true on a match; else NULL if x or a value is NULL.
+	vals, err := collect(ec.ctx, op, -1)
+	if err != nil {
+		return nil, err
+	}
+	defer vals.Release()
+	if tests.IsNull(r) || vals.Len() == 0 {
+		if vals.Len() == 0 {
+			return boolConst(false).value, nil
+		}
+		return nullArray(e.dt), nil
+	}
+	x := &scopeColumn{name: "x", t: e.test.Type(), dt: tests.DataType(), idx: 0}
+	y := &scopeColumn{name: "y", t: e.elemT, dt: vals.DataType(), idx: 1}
+	eq, err := e.b.binary("=", &boundCol{c: x}, &boundCol{c: y}, 0)
+	if err != nil {
+		return nil, err
+	}
+	one := array.NewSlice(tests, int64(r), int64(r+1))
+	xs, err := broadcast(ec.mem, one, vals.Len())
+	one.Release()
+	if err != nil {
+		return nil, err
+	}
+	pair := array.NewRecord(arrow.NewSchema([]arrow.Field{{Name: "x", Type: xs.DataType(), Nullable: true}, {Name: "y", Type: vals.DataType(), Nullable: true}}, nil), []arrow.Array{xs, vals}, int64(vals.Len()))
+	xs.Release()
+	defer pair.Release()
+	res, err := eq.Eval(ec, pair)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Release()
+	m := res.(*array.Boolean)
+	seenNull := false
+	for i := 0; i < m.Len(); i++ {
+		if m.IsNull(i) {
+			seenNull = true
+		} else if m.Value(i) {
+			return boolConst(true).value, nil
+		}
+	}
+	if seenNull {
+		return nullArray(e.dt), nil
+	}
+	return boolConst(false).value, nil
+}
+

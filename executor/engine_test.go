@@ -285,8 +285,17 @@ func TestComposedQueries(t *testing.T) {
 	if _, _, err := run(t, s, `SELECT (SELECT x FROM b WHERE x > 2)`); sqlstate.CodeOf(err) != sqlstate.CardinalityViolation {
 		t.Errorf("two-row scalar subquery: %v", err)
 	}
-	if _, _, err := run(t, s, `SELECT x FROM a WHERE EXISTS (SELECT 1 FROM b WHERE b.x = a.x)`); sqlstate.CodeOf(err) != sqlstate.FeatureNotSupported {
-		t.Errorf("correlated subquery: %v", err)
+	mustRun(t, s, `INSERT INTO a VALUES (2, 'two'), (4, 'four')`)
+	correlated := []struct{ sql, want string }{
+		{`SELECT x FROM a WHERE EXISTS (SELECT 1 FROM b WHERE b.x = a.x) ORDER BY x`, "2|4"},
+		{`SELECT x, (SELECT count(*) FROM b WHERE b.x < a.x) FROM a ORDER BY x`, "1,0|2,0|4,2"},
+		{`SELECT x FROM a WHERE x + 2 IN (SELECT b.x FROM b WHERE b.x >= a.x) ORDER BY x`, "1|2"},
+		{`SELECT x FROM a WHERE NOT EXISTS (SELECT 1 FROM b WHERE b.x = a.x)`, "1"},
+	}
+	for _, c := range correlated {
+		if got := flat(mustRun(t, s, c.sql)); got != c.want {
+			t.Errorf("%s: got %q, want %q", c.sql, got, c.want)
+		}
 	}
 }
 

@@ -41,6 +41,12 @@ func mapExpr(e Expr, fn func(Expr) Expr) Expr {
 		cp := *x
 		cp.arg = mapExpr(x.arg, fn)
 		return fn(&cp)
+	case *correlatedExpr:
+		cp := *x
+		if x.test != nil {
+			cp.test = mapExpr(x.test, fn)
+		}
+		return fn(&cp)
 	}
 	return fn(e)
 }
