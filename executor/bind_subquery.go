@@ -638,4 +638,3 @@ func (e *correlatedExpr) evalRow(ec *evalContext, tx *catalog.Tx, row arrow.Reco
 	}
 	return boolConst(false).value, nil
 }
-
