@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -46,6 +47,13 @@ type serveOptions struct {
 	tlsCert  string
 	tlsKey   string
 	logLevel string
+	// publicURL is the base of activation links; "" means the --http
+	// listener as bound. publicPgAddr is the pgwire address written into
+	// credentials; "" means the --listen listener as bound.
+	publicURL          string
+	publicPgAddr       string
+	tokenLifetime      time.Duration
+	activationLifetime time.Duration
 }
 
 func defaultServeOptions() *serveOptions {
@@ -54,6 +62,9 @@ func defaultServeOptions() *serveOptions {
 		listen:   "127.0.0.1:5433",
 		httpAddr: "127.0.0.1:8433",
 		logLevel: "info",
+
+		tokenLifetime:      catalog.DefaultTokenLifetime,
+		activationLifetime: catalog.DefaultActivationLifetime,
 	}
 }
 
@@ -61,11 +72,17 @@ func defaultServeOptions() *serveOptions {
 func (o *serveOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.dataDir, "data", o.dataDir, "data directory (created if missing)")
 	fs.StringVar(&o.listen, "listen", o.listen, "address of the PostgreSQL protocol listener")
-	fs.StringVar(&o.httpAddr, "http", o.httpAddr, `address of the HTTP listener (/healthz); "" disables it`)
+	fs.StringVar(&o.httpAddr, "http", o.httpAddr, `address of the HTTP listener (/healthz, /activate/CODE); "" disables it`)
 	fs.BoolVar(&o.demo, "demo", o.demo, "on an empty data directory, load the demo databases gold and silver")
 	fs.StringVar(&o.tlsCert, "tls-cert", o.tlsCert, "PEM certificate file; enables TLS with --tls-key")
 	fs.StringVar(&o.tlsKey, "tls-key", o.tlsKey, "PEM private key file of --tls-cert")
 	fs.StringVar(&o.logLevel, "log-level", o.logLevel, "debug, info, warn or error")
+	fs.StringVar(&o.publicURL, "public-url", o.publicURL,
+		"base URL of activation links as recipients reach the HTTP listener, e.g. https://share.example.com (default http://<--http address>)")
+	fs.StringVar(&o.publicPgAddr, "public-pg-addr", o.publicPgAddr,
+		"host:port of the PostgreSQL protocol listener as recipients reach it, written into their credentials (default the --listen address)")
+	fs.DurationVar(&o.tokenLifetime, "token-lifetime", o.tokenLifetime, "how long a recipient's bearer token is valid after activation (default 90 days)")
+	fs.DurationVar(&o.activationLifetime, "activation-lifetime", o.activationLifetime, "how long an activation link can be used (default 7 days)")
 }
 
 // Validate checks the options that can be checked without touching the disk.
@@ -81,6 +98,23 @@ func (o *serveOptions) Validate() error {
 	}
 	if _, err := parseLevel(o.logLevel); err != nil {
 		return err
+	}
+	if o.tokenLifetime <= 0 {
+		return errors.New("--token-lifetime must be positive")
+	}
+	if o.activationLifetime <= 0 {
+		return errors.New("--activation-lifetime must be positive")
+	}
+	if o.publicURL != "" {
+		u, err := url.Parse(o.publicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("--public-url %q: want http(s)://host[:port][/path]", o.publicURL)
+		}
+	}
+	if o.publicPgAddr != "" {
+		if host, port, err := net.SplitHostPort(o.publicPgAddr); err != nil || host == "" || port == "" {
+			return fmt.Errorf("--public-pg-addr %q: want host:port", o.publicPgAddr)
+		}
 	}
 	return nil
 }
@@ -147,7 +181,8 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer, ge
 			err = fmt.Errorf("close data directory: %w", cerr)
 		}
 	}()
-	cat, err := catalog.Open(ctx, store, catalog.Config{Logger: log})
+	cat, err := catalog.Open(ctx, store, catalog.Config{Logger: log,
+		TokenLifetime: o.tokenLifetime, ActivationLifetime: o.activationLifetime})
 	if err != nil {
 		return fmt.Errorf("open catalog: %w", err)
 	}
@@ -174,17 +209,6 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer, ge
 		log.Info("created superuser", "user", superuserName)
 	}
 
-	eng := executor.New(executor.Config{Catalog: cat, Logger: log})
-	if o.demo {
-		if created {
-			if err := loadDemo(ctx, eng, log); err != nil {
-				return fmt.Errorf("load demo: %w", err)
-			}
-		} else {
-			log.Info("demo not loaded: the data directory is not empty")
-		}
-	}
-
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
 		return err
@@ -198,8 +222,28 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer, ge
 		defer httpLn.Close()
 	}
 
+	// The listeners are bound before the engine exists: with port 0 the
+	// addresses written into activation links and credentials are only
+	// known now. Clients that connect meanwhile wait in the backlog.
+	publicURL, pgAddr := publicAddrs(o, ln.Addr(), httpLn)
+	eng := executor.New(executor.Config{Catalog: cat, Logger: log, PublicURL: publicURL})
+	if o.demo {
+		if created {
+			if err := loadDemo(ctx, eng, log); err != nil {
+				return fmt.Errorf("load demo: %w", err)
+			}
+		} else {
+			log.Info("demo not loaded: the data directory is not empty")
+		}
+	}
+
 	srv := pgwire.NewServer(pgwire.Config{TLS: tlsConfig, Logger: log}, pgwire.ForExecutor(eng))
-	httpSrv := &http.Server{Handler: httpHandler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	ep := shareEndpoint{pgAddr: pgAddr, sslmode: "disable"}
+	if tlsConfig != nil {
+		ep.sslmode = "require"
+	}
+	httpSrv := &http.Server{Handler: httpHandler(log, cat, ep), ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 
 	// serveCtx is not ctx: a signal must lead to Shutdown, which lets
 	// sessions end cleanly, not to an abrupt cancellation of all of them.
@@ -257,15 +301,38 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer, ge
 	return serveErr
 }
 
-// httpHandler serves the HTTP port: /healthz now, activation links and
-// /metrics later.
-func httpHandler() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		io.WriteString(w, "ok\n")
-	})
-	return mux
+// publicAddrs returns the base of activation links and the pgwire address
+// written into credentials: the flags when set, else the bound listeners.
+// A wildcard listener (0.0.0.0, ::) is not an address a partner can use:
+// the host of --public-url stands in for it, else loopback.
+func publicAddrs(o *serveOptions, pgLn net.Addr, httpLn net.Listener) (publicURL, pgAddr string) {
+	publicURL = strings.TrimRight(o.publicURL, "/")
+	publicHost := ""
+	if u, err := url.Parse(publicURL); err == nil && publicURL != "" {
+		publicHost = u.Hostname()
+	}
+	reachable := func(a net.Addr) string {
+		ta, ok := a.(*net.TCPAddr)
+		if !ok {
+			return a.String()
+		}
+		host := ta.IP.String()
+		if ta.IP.IsUnspecified() {
+			host = "127.0.0.1"
+			if publicHost != "" {
+				host = publicHost
+			}
+		}
+		return net.JoinHostPort(host, fmt.Sprint(ta.Port))
+	}
+	if publicURL == "" && httpLn != nil {
+		publicURL = "http://" + reachable(httpLn.Addr())
+	}
+	pgAddr = o.publicPgAddr
+	if pgAddr == "" {
+		pgAddr = reachable(pgLn)
+	}
+	return publicURL, pgAddr
 }
 
 // randomPassword returns 144 random bits in URL-safe base64, so that it can
