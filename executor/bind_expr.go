@@ -270,7 +270,6 @@ func columnRefFields(cr *pg.ColumnRef) ([]string, bool) {
 // bindConst types a literal as PostgreSQL does: integers as int4 (int8,
 // numeric when larger), decimals as numeric, strings as unknown.
 func (b *binder) bindConst(c *pg.A_Const) (Expr, error) {
-	mem := b.x.mem()
 	if c.Isnull {
 		return nullConst(sqltype.UnknownT), nil
 	}
@@ -280,7 +279,9 @@ func (b *binder) bindConst(c *pg.A_Const) (Expr, error) {
 	case *pg.A_Const_Fval:
 		return numericLiteral(v.Fval.Fval)
 	case *pg.A_Const_Boolval:
-		bb := array.NewBooleanBuilder(mem)
+		// Like every constant, from the Go allocator: it lives as long as
+		// the plan and nothing releases it.
+		bb := array.NewBooleanBuilder(defaultMem)
 		defer bb.Release()
 		bb.Append(v.Boolval.Boolval)
 		return &constExpr{t: sqltype.BoolT, value: bb.NewArray(), text: strconv.FormatBool(v.Boolval.Boolval)}, nil

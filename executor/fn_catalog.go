@@ -45,6 +45,15 @@ func (b *binder) catCall(name string, args []Expr, params []sqltype.T, result sq
 	infos := make([]argInfo, len(params))
 	for i, p := range params {
 		infos[i] = infoOf(p)
+		// A literal given for a reg* parameter is read by the type's input
+		// function: 'orders' names a table, as in pg_table_size('orders').
+		if c, ok := args[i].(*constExpr); ok && c.t.OID == sqltype.Unknown && isRegType(p.OID) {
+			e, _, err := b.castCatalog(args[i], p, loc)
+			if err != nil {
+				return nil, err
+			}
+			args[i] = e
+		}
 	}
 	impl := funcImpl{Name: name, Args: infos, Result: infoOf(result), NonStrict: !strict,
 		Eval: func(ec *evalContext, in []arrow.Array, n int) (arrow.Array, error) {
@@ -875,4 +884,8 @@ func (g *sysGen) databaseSizes() (map[string]int64, map[uint32]int64, error) {
 		byName[d.Name], byOID[uint32(d.ID)] = n, n
 	}
 	return byName, byOID, nil
+}
+
+func isRegType(o sqltype.OID) bool {
+	return o == sqltype.Regclass || o == sqltype.Regtype || o == sqltype.Regproc
 }

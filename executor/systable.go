@@ -153,7 +153,8 @@ func (q *queryBinder) bindSystemTable(rv *pg.RangeVar) (*relation, bool, error) 
 }
 
 // sysRow is one row of a system table by column name; a column it does not
-// name holds its type's zero (0, false, '' for "char") or NULL.
+// name holds its type's zero (0, false, '' for "char") in pg_catalog, and
+// NULL in information_schema or where the type has no zero.
 type sysRow map[string]any
 
 // sysTableOp returns a system table's rows, computed when the statement
@@ -204,7 +205,7 @@ func buildSysRecord(e *env, cols []opColumn, def *sysTableDef, rows []sysRow) (a
 		name := def.cols[i].name
 		for _, r := range rows {
 			v, ok := r[name]
-			if !ok {
+			if !ok && def.schema == "pg_catalog" {
 				v = zeroOf(c.t)
 			}
 			if err := appendSysValue(b, v); err != nil {
