@@ -95,6 +95,23 @@ func sltCauses(results []*sltFileResult) string {
 	return b.String()
 }
 
+// sltFailureList is every failing record: where, why, its SQL and what
+// differed, for grepping when the top examples are not enough.
+func sltFailureList(results []*sltFileResult) string {
+	var b strings.Builder
+	for _, r := range results {
+		for _, f := range r.failures {
+			fmt.Fprintf(&b, "%s:%d  %s\n", r.name, f.rec.line, f.cause)
+			b.WriteString(sltIndent(f.rec.sql, "    "))
+			if f.detail != "" {
+				b.WriteString(sltIndent(f.detail, "    => "))
+			}
+			b.WriteString("\n")
+		}
+	}
+	return b.String()
+}
+
 func sltIndent(s, prefix string) string {
 	var b strings.Builder
 	for _, l := range strings.Split(s, "\n") {
