@@ -153,7 +153,7 @@ func (q *queryBinder) bindSystemTable(rv *pg.RangeVar) (*relation, bool, error) 
 }
 
 // sysRow is one row of a system table by column name; a column it does not
-// name holds its type's zero (0, false, ” for "char") in pg_catalog, and
+// name holds its type's zero (0, false, the empty string for "char") in pg_catalog, and
 // NULL in information_schema or where the type has no zero.
 type sysRow map[string]any
 
@@ -220,7 +220,7 @@ func buildSysRecord(e *env, cols []opColumn, def *sysTableDef, rows []sysRow) (a
 }
 
 // zeroOf is what a column no row builder mentions holds: catalogs' fixed
-// width columns are NOT NULL (0, false, ” for "char"), the rest NULL.
+// width columns are NOT NULL (0, false, the empty string for "char"), the rest NULL.
 func zeroOf(t sqltype.T) any {
 	switch t.OID {
 	case sqltype.Bool:
