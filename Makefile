@@ -6,7 +6,7 @@ FUZZTIME ?= 30s
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
 
-.PHONY: run build test bench bench-pg fuzz lint clean
+.PHONY: run build test bench bench-pg slt fuzz lint clean
 
 # A server on 127.0.0.1:5433 (PostgreSQL protocol) and 127.0.0.1:8433 (HTTP)
 # with the data in ./sharehouse-data. The first start prints the superuser's
@@ -35,6 +35,12 @@ bench-pg:
 	su postgres -c "$$PGBIN/initdb -D $(PGBENCH_DIR)/data -A trust >/dev/null && $$PGBIN/pg_ctl -D $(PGBENCH_DIR)/data -l $(PGBENCH_DIR)/log -o '-p $(PGBENCH_PORT) -k /tmp' -w start >/dev/null"; \
 	SHAREHOUSE_BENCH_PG=postgres://postgres@127.0.0.1:$(PGBENCH_PORT)/postgres $(GO) test -run '^$$' -bench 'Wire' -benchtime $${BENCHTIME:-1s} -count 1 ./cmd/sharehouse; \
 	status=$$?; su postgres -c "$$PGBIN/pg_ctl -D $(PGBENCH_DIR)/data -m fast stop >/dev/null"; exit $$status
+
+# The sqllogictest corpus (../shared/sqllogictest) in full, as engine
+# "postgresql"; prints the pass rates and the failures ranked by cause.
+SLT_REPORT ?= /tmp/sharehouse-slt.txt
+slt:
+	SHAREHOUSE_SLT=full SHAREHOUSE_SLT_REPORT=$(SLT_REPORT) $(GO) test -count=1 -run '^TestSQLLogic$$' ./executor; s=$$?; cat $(SLT_REPORT); exit $$s
 
 # go test -fuzz takes one package and one target at a time: a line per
 # target (internal/layout checks that none is missing).

@@ -548,6 +548,16 @@ func (b *binder) apply(impl funcImpl, args []Expr, loc int32) (Expr, error) {
 			}
 		}
 	}
+	// A strict call with a NULL constant argument is NULL, whatever the
+	// other arguments are: PostgreSQL simplifies it so, without evaluating
+	// them (x/0 <> NULL is NULL, not a division by zero).
+	if !impl.NonStrict && !impl.Volatile {
+		for _, a := range args {
+			if c, ok := a.(*constExpr); ok && c.isNull() {
+				return &constExpr{t: impl.Result.T, value: nullArray(impl.Result.DT), text: "NULL"}, nil
+			}
+		}
+	}
 	e := &funcExpr{impl: impl, args: args}
 	return b.fold(e)
 }

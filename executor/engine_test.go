@@ -371,3 +371,15 @@ func TestPatternForms(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+func TestStrictNullFolding(t *testing.T) {
+	_, s := testEngine(t)
+	// PostgreSQL folds a strict operator with a NULL constant to NULL
+	// without evaluating the other side.
+	if got := flat(mustRun(t, s, `SELECT count(*) FROM generate_series(1,3) g(x) WHERE (x/0) <> NULL`)); got != "0" {
+		t.Errorf("got %q", got)
+	}
+	if _, _, err := run(t, s, `SELECT x/0 FROM generate_series(1,3) g(x)`); sqlstate.CodeOf(err) != sqlstate.DivisionByZero {
+		t.Errorf("x/0 alone: %v", err)
+	}
+}
