@@ -476,7 +476,7 @@ func (b *binder) bindAExpr(a *pg.A_Expr, sc *scope) (Expr, error) {
 		}
 		return &distinctExpr{eq: eq, l: l, r: r, not: a.Kind == pg.A_Expr_Kind_AEXPR_NOT_DISTINCT}, nil
 	case pg.A_Expr_Kind_AEXPR_OP_ANY, pg.A_Expr_Kind_AEXPR_OP_ALL:
-		return nil, notSupported("ANY/ALL are not supported yet")
+		return b.bindAnyAll(a, op, sc)
 	}
 	return nil, notSupported("operator kind %s is not supported yet", a.Kind)
 }

@@ -889,3 +889,180 @@ func (g *sysGen) databaseSizes() (map[string]int64, map[uint32]int64, error) {
 func isRegType(o sqltype.OID) bool {
 	return o == sqltype.Regclass || o == sqltype.Regtype || o == sqltype.Regproc
 }
+
+// bindAnyAll binds x op ANY (array) and x op ALL (array). sqltype has no
+// array types yet; the arrays that reach here are ARRAY[...] constructors
+// (expanded into OR / AND of comparisons) and array literals held as text,
+// as the catalogs' array columns are ('{a,b}', parsed per row, its
+// elements read as x's type).
+func (b *binder) bindAnyAll(a *pg.A_Expr, op string, sc *scope) (Expr, error) {
+	all := a.Kind == pg.A_Expr_Kind_AEXPR_OP_ALL
+	l, err := b.bindExpr(a.Lexpr, sc)
+	if err != nil {
+		return nil, err
+	}
+	if ae := a.Rexpr.GetAArrayExpr(); ae != nil {
+		if len(ae.Elements) == 0 {
+			return boolConst(all), nil
+		}
+		var terms []Expr
+		for _, el := range ae.Elements {
+			r, err := b.bindExpr(el, sc)
+			if err != nil {
+				return nil, err
+			}
+			t, err := b.binary(op, l, r, a.Location)
+			if err != nil {
+				return nil, err
+			}
+			terms = append(terms, t)
+		}
+		if all {
+			return &logicExpr{op: "AND", args: terms}, nil
+		}
+		return &logicExpr{op: "OR", args: terms}, nil
+	}
+	r, err := b.bindExpr(a.Rexpr, sc)
+	if err != nil {
+		return nil, err
+	}
+	if !isString(r.Type().OID) && r.Type().OID != sqltype.Unknown {
+		return nil, sqlstate.Errorf(sqlstate.WrongObjectType, "op ANY/ALL (array) requires array on right side").WithPosition(a.Location + 1)
+	}
+	if r, err = b.cast(r, tText, false, a.Location); err != nil {
+		return nil, err
+	}
+	if l.Type().OID == sqltype.Unknown {
+		if l, err = b.cast(l, tText, false, a.Location); err != nil {
+			return nil, err
+		}
+	}
+	elem := argOf(l)
+	cmp, err := resolveOperator(op, elem, elem)
+	if err != nil {
+		return nil, withPosition(err, a.Location)
+	}
+	if cmp.Result.T.OID != sqltype.Bool {
+		return nil, sqlstate.Errorf(sqlstate.DatatypeMismatch, "op ANY/ALL (array) requires operator to yield boolean").WithPosition(a.Location + 1)
+	}
+	// The comparison's own argument types (int4 = int8 compares as int8).
+	var lcast, ecast funcImpl
+	if want := cmp.Args[0]; want.T != elem.T || !arrow.TypeEqual(want.DT, elem.DT) {
+		if lcast, err = resolveCast(elem, want.T, false); err != nil {
+			return nil, withPosition(err, a.Location)
+		}
+	}
+	if ecast, err = resolveCast(textInfo, cmp.Args[1].T, true); err != nil {
+		return nil, withPosition(err, a.Location)
+	}
+	return &anyArrayExpr{l: l, r: r, lcast: lcast, ecast: ecast, cmp: cmp, all: all, op: op}, nil
+}
+
+// anyArrayExpr is l op ANY/ALL (r) over r's array literal text.
+type anyArrayExpr struct {
+	l, r         Expr
+	lcast, ecast funcImpl // lcast.Eval nil: l is already of the comparison's type
+	cmp          funcImpl
+	all          bool
+	op           string
+}
+
+func (e *anyArrayExpr) Type() sqltype.T          { return sqltype.BoolT }
+func (e *anyArrayExpr) DataType() arrow.DataType { return arrow.FixedWidthTypes.Boolean }
+func (e *anyArrayExpr) String() string {
+	q := "ANY"
+	if e.all {
+		q = "ALL"
+	}
+	return "(" + e.l.String() + " " + e.op + " " + q + " (" + e.r.String() + "))"
+}
+
+func (e *anyArrayExpr) Eval(ec *evalContext, rec arrow.Record) (arrow.Array, error) {
+	n := int(rec.NumRows())
+	lv, err := e.l.Eval(ec, rec)
+	if err != nil {
+		return nil, err
+	}
+	defer lv.Release()
+	if e.lcast.Eval != nil {
+		c, err := e.lcast.Eval(ec, []arrow.Array{lv}, n)
+		if err != nil {
+			return nil, err
+		}
+		lv.Release()
+		lv = c
+	}
+	rv, err := e.r.Eval(ec, rec)
+	if err != nil {
+		return nil, err
+	}
+	defer rv.Release()
+	texts := rv.(*array.String)
+	val, known := make([]bool, n), make([]bool, n)
+	for i := 0; i < n; i++ {
+		if texts.IsNull(i) {
+			continue
+		}
+		elems, ok := parseArrayLiteral(texts.Value(i))
+		if !ok {
+			return nil, sqlstate.Errorf(sqlstate.InvalidTextRepresentation, "malformed array literal: %q", texts.Value(i))
+		}
+		v, k, err := e.row(ec, lv, i, elems)
+		if err != nil {
+			return nil, err
+		}
+		val[i], known[i] = v, k
+	}
+	return buildBool(ec, val, known), nil
+}
+
+// row compares row i of l with each element: ANY is true on a true, ALL
+// false on a false; otherwise a NULL anywhere makes the answer NULL.
+func (e *anyArrayExpr) row(ec *evalContext, l arrow.Array, i int, elems []*string) (val, known bool, err error) {
+	if len(elems) == 0 {
+		return e.all, true, nil
+	}
+	sb := array.NewStringBuilder(ec.mem)
+	defer sb.Release()
+	for _, s := range elems {
+		if s == nil {
+			sb.AppendNull()
+		} else {
+			sb.Append(*s)
+		}
+	}
+	strs := sb.NewArray()
+	defer strs.Release()
+	m := len(elems)
+	typed, err := e.ecast.Eval(ec, []arrow.Array{strs}, m)
+	if err != nil {
+		return false, false, err
+	}
+	defer typed.Release()
+	one := array.NewSlice(l, int64(i), int64(i+1))
+	defer one.Release()
+	lb, err := broadcast(ec.mem, one, m)
+	if err != nil {
+		return false, false, err
+	}
+	defer lb.Release()
+	res, err := e.cmp.Eval(ec, []arrow.Array{lb, typed}, m)
+	if err != nil {
+		return false, false, err
+	}
+	defer res.Release()
+	bs := res.(*array.Boolean)
+	sawNull := false
+	for j := 0; j < m; j++ {
+		switch {
+		case bs.IsNull(j):
+			sawNull = true
+		case bs.Value(j) != e.all:
+			return !e.all, true, nil
+		}
+	}
+	if sawNull {
+		return false, false, nil
+	}
+	return e.all, true, nil
+}

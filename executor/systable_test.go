@@ -181,3 +181,25 @@ func TestSplitQualifiedName(t *testing.T) {
 		}
 	}
 }
+
+func TestAnyAllArrays(t *testing.T) {
+	_, s := testEngine(t)
+	for _, tc := range []struct{ sql, want string }{
+		{`SELECT 1 = ANY('{1,2}'), 3 = ANY('{1,2}'), 3 = ANY('{1,NULL}'), 1 = ANY('{1,NULL}')`, "t,f,NULL,t"},
+		{`SELECT 2 = ALL('{2,2}'), 2 = ALL('{2,3}'), 2 = ALL('{}'), 2 < ALL('{3,NULL}'), 2 > ALL('{3,NULL}')`, "t,f,t,NULL,f"},
+		{`SELECT 3 = ANY(ARRAY[1,2,3]), 'a' = ANY(ARRAY['b']), 1::bigint = ANY('{1}')`, "t,f,t"},
+		{`SELECT NULL::int = ANY('{}'), NULL::int = ANY('{1}'), 1 = ANY(NULL::text)`, "f,NULL,NULL"},
+		{`SELECT count(*) FROM pg_policy pol WHERE 10 = ANY(pol.polroles)`, "0"},
+		{`SELECT 'd' = any(stxkind) FROM pg_catalog.pg_statistic_ext`, ""},
+	} {
+		if got := flat(mustRun(t, s, tc.sql)); got != tc.want {
+			t.Errorf("%s: got %s, want %s", tc.sql, got, tc.want)
+		}
+	}
+	if _, _, err := run(t, s, `SELECT 1 = ANY(1)`); sqlstate.CodeOf(err) != sqlstate.WrongObjectType {
+		t.Errorf("ANY over int: %v", err)
+	}
+	if _, _, err := run(t, s, `SELECT 1 = ANY('{x}')`); sqlstate.CodeOf(err) != sqlstate.InvalidTextRepresentation {
+		t.Errorf("ANY bad element: %v", err)
+	}
+}
