@@ -492,7 +492,14 @@ func (b *binder) bindPair(a *pg.A_Expr, sc *scope) (Expr, Expr, error) {
 }
 
 // nullIf is NULLIF(l, r) given eq = (l = r): CASE WHEN eq THEN NULL ELSE l END.
+// As in PostgreSQL the result is l as the = operator took it, promoted to
+// the comparison's type (NULLIF(int, numeric) is numeric).
 func (b *binder) nullIf(eq, l Expr, loc int32) (Expr, error) {
+	if f, ok := eq.(*funcExpr); ok && len(f.args) == 2 {
+		if both, err := b.unify([]Expr{f.args[0], f.args[1]}, "NULLIF"); err == nil {
+			l = both[0]
+		}
+	}
 	if l.Type().OID == sqltype.Unknown {
 		var err error
 		if l, err = b.cast(l, sqltype.TextT, false, loc); err != nil {

@@ -383,3 +383,14 @@ func TestStrictNullFolding(t *testing.T) {
 		t.Errorf("x/0 alone: %v", err)
 	}
 }
+
+func TestNullIfType(t *testing.T) {
+	_, s := testEngine(t)
+	if got := flat(mustRun(t, s, `SELECT NULLIF(-6, 1.5), NULLIF(3, 3), NULLIF('a', 'b')`)); got != "-6,NULL,a" {
+		t.Errorf("got %q", got)
+	}
+	rows, _, err := run(t, s, `SELECT NULLIF(-6, 64 - AVG(5)) / 16`)
+	if err != nil || len(rows) != 1 || !strings.HasPrefix(rows[0][0], "-0.375") {
+		t.Errorf("NULLIF(int, numeric) is numeric as in PostgreSQL: %v %v", rows, err)
+	}
+}
