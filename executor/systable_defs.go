@@ -1,5 +1,5 @@
 // Code generated from PostgreSQL 15.18's catalogs (pg_attribute of each
-// relation, in attnum order); DO NOT EDIT by hand: regenerate.
+// relation, in attnum order) by testdata/systable/gen.py; DO NOT EDIT.
 
 package executor
 
