@@ -59,7 +59,7 @@ func (a *aggBinding) intercept(b *binder, n *pg.Node, sc *scope) (Expr, bool, er
 		e, err := a.bindAggregate(b, fc)
 		return e, true, err
 	}
-	if containsAggregateNode(n) {
+	if containsAggregateNode(n) || containsWindow(n) {
 		return nil, false, nil
 	}
 	if n.GetAConst() != nil || n.GetParamRef() != nil {

@@ -42,6 +42,9 @@ type scope struct {
 	// outerRef binds a reference to a parent column (given as bound in the
 	// parent); nil where correlation is not supported.
 	outerRef func(Expr) (Expr, error)
+	// win collects window function calls where they are allowed (the
+	// select list and ORDER BY).
+	win *windowBinding
 	// agg, when set, binds in an aggregate query's output: group
 	// expressions and aggregate calls become references to its columns.
 	agg *aggBinding

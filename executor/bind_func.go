@@ -16,7 +16,7 @@ import (
 func (b *binder) bindFuncCall(fc *pg.FuncCall, sc *scope) (Expr, error) {
 	name := funcName(fc)
 	if fc.Over != nil {
-		return nil, notSupported("window functions are not supported yet")
+		return b.bindWindowCall(fc, sc)
 	}
 	if isAggregate(name) {
 		return nil, sqlstate.Errorf(sqlstate.GroupingError, "aggregate functions are not allowed here").WithPosition(fc.Location + 1)

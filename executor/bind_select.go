@@ -94,7 +94,7 @@ func (q *queryBinder) bindSelect(sel *pg.SelectStmt) (operator, []opColumn, erro
 		return nil, nil, notSupported("SELECT INTO is not supported")
 	}
 	if len(sel.WindowClause) > 0 {
-		return nil, nil, notSupported("window functions are not supported yet")
+		return nil, nil, notSupported("named windows (WINDOW clause) are not supported yet")
 	}
 	// FROM
 	var from *relation
@@ -178,6 +178,11 @@ func (q *queryBinder) bindSelect(sel *pg.SelectStmt) (operator, []opColumn, erro
 		outScope = &scope{agg: agg}
 	}
 
+	// Window calls in the select list and ORDER BY are computed over the
+	// grouped rows (or the FROM rows without grouping).
+	win := &windowBinding{}
+	outScope.win = win
+
 	// SELECT list.
 	var exprs []Expr
 	var cols []opColumn
@@ -207,7 +212,9 @@ func (q *queryBinder) bindSelect(sel *pg.SelectStmt) (operator, []opColumn, erro
 	}
 	var having Expr
 	if sel.HavingClause != nil {
+		outScope.win = nil // HAVING filters before windows are computed
 		e, err := q.bindExpr(sel.HavingClause, outScope)
+		outScope.win = win
 		if err != nil {
 			return nil, nil, err
 		}
@@ -310,6 +317,9 @@ func (q *queryBinder) bindSelect(sel *pg.SelectStmt) (operator, []opColumn, erro
 		if having != nil {
 			root = &filterOp{env: q.env, child: root, pred: having}
 		}
+	}
+	if len(win.calls) > 0 {
+		root = newWindowOp(q.env, root, win.calls)
 	}
 	root = newProjectOp(q.env, root, exprs, cols)
 	if sel.DistinctClause != nil && !distinctOn {

@@ -394,3 +394,27 @@ func TestNullIfType(t *testing.T) {
 		t.Errorf("NULLIF(int, numeric) is numeric as in PostgreSQL: %v %v", rows, err)
 	}
 }
+
+func TestWindowFunctions(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE TABLE w (g text, v int)`)
+	mustRun(t, s, `INSERT INTO w VALUES ('a', 10), ('a', 20), ('a', 20), ('b', 5), ('b', 7)`)
+	cases := []struct{ sql, want string }{
+		{`SELECT g, v, row_number() OVER (PARTITION BY g ORDER BY v) FROM w ORDER BY g, v, 3`, "a,10,1|a,20,2|a,20,3|b,5,1|b,7,2"},
+		{`SELECT g, v, rank() OVER (PARTITION BY g ORDER BY v), dense_rank() OVER (PARTITION BY g ORDER BY v) FROM w ORDER BY g, v`, "a,10,1,1|a,20,2,2|a,20,2,2|b,5,1,1|b,7,2,2"},
+		{`SELECT g, v, sum(v) OVER (PARTITION BY g) FROM w ORDER BY g, v`, "a,10,50|a,20,50|a,20,50|b,5,12|b,7,12"},
+		{`SELECT v, sum(v) OVER (ORDER BY v) FROM w ORDER BY v`, "5,5|7,12|10,22|20,62|20,62"},
+		{`SELECT v, sum(v) OVER (ORDER BY v ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM w WHERE g = 'a' ORDER BY v, 2`, "10,10|20,30|20,40"},
+		{`SELECT v, lag(v) OVER (ORDER BY v), lead(v, 1, 0) OVER (ORDER BY v) FROM w WHERE g = 'b' ORDER BY v`, "5,NULL,7|7,5,0"},
+		{`SELECT g, count(*), sum(count(*)) OVER () FROM w GROUP BY g ORDER BY g`, "a,3,5|b,2,5"},
+		{`SELECT v, ntile(2) OVER (ORDER BY v), first_value(v) OVER (ORDER BY v), last_value(v) OVER (ORDER BY v ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) FROM w ORDER BY v`, "5,1,5,20|7,1,5,20|10,1,5,20|20,2,5,20|20,2,5,20"},
+	}
+	for _, c := range cases {
+		if got := flat(mustRun(t, s, c.sql)); got != c.want {
+			t.Errorf("%s:\n got %q\nwant %q", c.sql, got, c.want)
+		}
+	}
+	if _, _, err := run(t, s, `SELECT v FROM w WHERE row_number() OVER () > 1`); sqlstate.CodeOf(err) != sqlstate.WindowingError {
+		t.Errorf("window in WHERE: %v", err)
+	}
+}

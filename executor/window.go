@@ -1,0 +1,578 @@
+package executor
+
+import (
+	"context"
+	"io"
+	"strings"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/sharehouse/sharehouse/executor/sqlstate"
+	"github.com/sharehouse/sharehouse/executor/sqltype"
+)
+
+// Window functions: calls with OVER (…) in the select list or ORDER BY.
+// Each is computed by a windowOp over the query's rows (after grouping),
+// which appends one column per call; the select list reads those columns.
+
+// PostgreSQL's frame option bits (parsenodes.h).
+const (
+	frameRows                    = 0x00004
+	frameGroups                  = 0x00008
+	frameStartUnboundedPreceding = 0x00020
+	frameEndUnboundedFollowing   = 0x00100
+	frameStartCurrentRow         = 0x00200
+	frameEndCurrentRow           = 0x00400
+	frameStartOffsetPreceding    = 0x00800
+	frameEndOffsetPreceding      = 0x01000
+	frameStartOffsetFollowing    = 0x02000
+	frameEndOffsetFollowing      = 0x04000
+	frameExclusion               = 0x08000 | 0x10000 | 0x20000
+)
+
+// windowCall is one bound window function call.
+type windowCall struct {
+	name      string
+	args      []Expr
+	partition []Expr
+	order     []sortKey
+	frame     int32
+	startOff  int64
+	endOff    int64
+	agg       *aggImpl // set for aggregates used as window functions
+	t         sqltype.T
+	dt        arrow.DataType
+	col       *scopeColumn // the output column the select list reads
+}
+
+// windowBinding collects the window calls of one SELECT.
+type windowBinding struct {
+	calls []*windowCall
+}
+
+var rankingFunctions = map[string]bool{
+	"row_number": true, "rank": true, "dense_rank": true, "percent_rank": true, "cume_dist": true,
+	"ntile": true, "lag": true, "lead": true, "first_value": true, "last_value": true, "nth_value": true,
+}
+
+// bindWindowCall binds fn(args) OVER (…) in scope sc.
+func (b *binder) bindWindowCall(fc *pg.FuncCall, sc *scope) (Expr, error) {
+	if sc.win == nil {
+		return nil, sqlstate.Errorf(sqlstate.WindowingError, "window functions are not allowed here").WithPosition(fc.Location + 1)
+	}
+	w := fc.Over
+	if w.Name != "" || w.Refname != "" {
+		return nil, notSupported("named windows are not supported yet")
+	}
+	name := funcName(fc)
+	call := &windowCall{name: name, frame: w.FrameOptions}
+	inner := &scope{cols: sc.cols, agg: sc.agg, parent: sc.parent, outerRef: sc.outerRef}
+	for _, a := range fc.Args {
+		e, err := b.bindExpr(a, inner)
+		if err != nil {
+			return nil, err
+		}
+		call.args = append(call.args, e)
+	}
+	for _, p := range w.PartitionClause {
+		e, err := b.bindExpr(p, inner)
+		if err != nil {
+			return nil, err
+		}
+		call.partition = append(call.partition, e)
+	}
+	for _, o := range w.OrderClause {
+		sb := o.GetSortBy()
+		e, err := b.bindExpr(sb.Node, inner)
+		if err != nil {
+			return nil, err
+		}
+		call.order = append(call.order, sortKey{expr: e, desc: sb.SortbyDir == pg.SortByDir_SORTBY_DESC,
+			nullsFirst: sb.SortbyNulls == pg.SortByNulls_SORTBY_NULLS_FIRST || (sb.SortbyNulls == pg.SortByNulls_SORTBY_NULLS_DEFAULT && sb.SortbyDir == pg.SortByDir_SORTBY_DESC)})
+	}
+	if call.frame&frameExclusion != 0 || call.frame&frameGroups != 0 {
+		return nil, notSupported("window frame EXCLUDE and GROUPS are not supported yet")
+	}
+	for _, off := range []struct {
+		n   *pg.Node
+		dst *int64
+	}{{w.StartOffset, &call.startOff}, {w.EndOffset, &call.endOff}} {
+		if off.n == nil {
+			continue
+		}
+		e, err := b.bindExpr(off.n, &scope{})
+		if err == nil {
+			e, err = b.cast(e, sqltype.Int8T, false, fc.Location)
+		}
+		c, ok := e.(*constExpr)
+		if err != nil || !ok || c.isNull() {
+			return nil, notSupported("window frame offsets must be constants")
+		}
+		*off.dst = constInt64(c)
+		if call.frame&frameRows == 0 {
+			return nil, notSupported("RANGE frames with offsets are not supported yet")
+		}
+	}
+	switch {
+	case rankingFunctions[name]:
+		switch name {
+		case "row_number", "rank", "dense_rank", "ntile":
+			call.t = sqltype.Int8T
+			if name == "ntile" {
+				call.t = sqltype.Int4T
+				if len(call.args) != 1 {
+					return nil, sqlstate.Errorf(sqlstate.UndefinedFunction, "function ntile requires one argument")
+				}
+			}
+		case "percent_rank", "cume_dist":
+			call.t = sqltype.Float8T
+		default: // lag, lead, first_value, last_value, nth_value
+			if len(call.args) == 0 {
+				return nil, sqlstate.Errorf(sqlstate.UndefinedFunction, "function %s() does not exist", name)
+			}
+			call.t, call.dt = call.args[0].Type(), call.args[0].DataType()
+			if (name == "lag" || name == "lead") && len(call.args) == 3 {
+				def, err := b.cast(call.args[2], call.t, false, fc.Location)
+				if err != nil {
+					return nil, err
+				}
+				call.args[2] = def
+			}
+		}
+		if call.dt == nil {
+			call.dt = call.t.Arrow()
+		}
+	case isAggregate(name):
+		infos := make([]argInfo, len(call.args))
+		for i, a := range call.args {
+			infos[i] = argOf(a)
+		}
+		impl, err := resolveAggregate(name, infos, fc.AggStar, fc.AggDistinct)
+		if err != nil {
+			return nil, withPosition(err, fc.Location)
+		}
+		call.agg = &impl
+		call.t, call.dt = impl.Result.T, impl.Result.DT
+	default:
+		return nil, sqlstate.Errorf(sqlstate.WrongObjectType, "OVER specified, but %s is not a window function nor an aggregate function", name).WithPosition(fc.Location + 1)
+	}
+	call.col = &scopeColumn{name: name, t: call.t, dt: call.dt, used: true}
+	sc.win.calls = append(sc.win.calls, call)
+	return &boundCol{c: call.col}, nil
+}
+
+// containsWindow reports whether n has a window function call.
+func containsWindow(n *pg.Node) bool {
+	found := false
+	walkNodes(n, func(m *pg.Node) bool {
+		if fc := m.GetFuncCall(); fc != nil && fc.Over != nil {
+			found = true
+		}
+		return !found && m.GetSubLink() == nil
+	})
+	return found
+}
+
+// windowOp computes window calls over all its input rows; it returns
+// them with one column per call appended, ordered by the last call's
+// window (PARTITION BY, ORDER BY).
+type windowOp struct {
+	env    *env
+	child  operator
+	calls  []*windowCall
+	cols   []opColumn
+	result arrow.Record
+	pos    int64
+	out    batchHolder
+}
+
+func newWindowOp(e *env, child operator, calls []*windowCall) *windowOp {
+	cols := append([]opColumn{}, child.columns()...)
+	for _, c := range calls {
+		c.col.idx = len(cols)
+		cols = append(cols, opColumn{name: c.name, t: c.t, dt: c.dt})
+	}
+	return &windowOp{env: e, child: child, calls: calls, cols: cols}
+}
+
+func (w *windowOp) columns() []opColumn { return w.cols }
+func (w *windowOp) close() {
+	w.out.release()
+	if w.result != nil {
+		w.result.Release()
+		w.result = nil
+	}
+	w.child.close()
+}
+func (w *windowOp) String() string {
+	names := make([]string, len(w.calls))
+	for i, c := range w.calls {
+		names[i] = c.name
+	}
+	return "WindowAgg: " + strings.Join(names, ", ")
+}
+
+func (w *windowOp) next(ctx context.Context) (arrow.Record, error) {
+	if w.result == nil {
+		if err := w.compute(ctx); err != nil {
+			return nil, err
+		}
+	}
+	n := w.result.NumRows()
+	if w.pos >= n {
+		return nil, io.EOF
+	}
+	end := min(w.pos+outBatchRows, n)
+	rec := w.result.NewSlice(w.pos, end)
+	w.pos = end
+	return w.out.set(rec), nil
+}
+
+func (w *windowOp) compute(ctx context.Context) error {
+	recs, _, err := drain(ctx, w.child)
+	if err != nil {
+		return err
+	}
+	defer releaseAll(recs)
+	cur, err := concatRecords(w.env.mem, schemaOf(w.child.columns()), recs)
+	if err != nil {
+		return err
+	}
+	// Each call sorts the rows by its window and appends its column.
+	for _, call := range w.calls {
+		next, err := w.apply(ctx, cur, call)
+		cur.Release()
+		if err != nil {
+			return err
+		}
+		cur = next
+	}
+	w.result = cur
+	return nil
+}
+
+// apply sorts rec by call's window and appends the call's values.
+func (w *windowOp) apply(ctx context.Context, rec arrow.Record, call *windowCall) (arrow.Record, error) {
+	ec := w.env.eval(ctx)
+	keys := make([]sortKey, 0, len(call.partition)+len(call.order))
+	for _, p := range call.partition {
+		keys = append(keys, sortKey{expr: p})
+	}
+	keys = append(keys, call.order...)
+	so := &sortOp{env: w.env, keys: keys}
+	sorted, err := so.order(ctx, rec, -1, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer sorted.Release()
+	n := int(sorted.NumRows())
+	eval := func(es []Expr) ([]arrow.Array, error) {
+		out := make([]arrow.Array, len(es))
+		for i, e := range es {
+			v, err := e.Eval(ec, sorted)
+			if err != nil {
+				releaseArrays(out)
+				return nil, err
+			}
+			out[i] = v
+		}
+		return out, nil
+	}
+	parts, err := eval(call.partition)
+	if err != nil {
+		return nil, err
+	}
+	defer releaseArrays(parts)
+	orderExprs := make([]Expr, len(call.order))
+	for i, k := range call.order {
+		orderExprs[i] = k.expr
+	}
+	orders, err := eval(orderExprs)
+	if err != nil {
+		return nil, err
+	}
+	defer releaseArrays(orders)
+	args, err := eval(call.args)
+	if err != nil {
+		return nil, err
+	}
+	defer releaseArrays(args)
+	same := func(arrs []arrow.Array, a, b int) bool {
+		var ka, kb []byte
+		for _, x := range arrs {
+			ka = appendKey(ka[:0], x, a)
+			kb = appendKey(kb[:0], x, b)
+			if string(ka) != string(kb) {
+				return false
+			}
+		}
+		return true
+	}
+	// Partitions [start, end) and, within them, peer groups (equal ORDER BY).
+	partStart := make([]int, n)
+	partEnd := make([]int, n)
+	peerStart := make([]int, n)
+	peerEnd := make([]int, n)
+	for i := 0; i < n; {
+		j := i + 1
+		for j < n && same(parts, i, j) {
+			j++
+		}
+		for k := i; k < j; {
+			l := k + 1
+			for l < j && same(orders, k, l) {
+				l++
+			}
+			for m := k; m < l; m++ {
+				partStart[m], partEnd[m], peerStart[m], peerEnd[m] = i, j, k, l
+			}
+			k = l
+		}
+		i = j
+	}
+	b := array.NewBuilder(w.env.mem, call.dt)
+	defer b.Release()
+	if err := w.fill(ec, call, b, args, n, partStart, partEnd, peerStart, peerEnd); err != nil {
+		return nil, err
+	}
+	col := b.NewArray()
+	defer col.Release()
+	cols := append(append([]arrow.Array{}, sorted.Columns()...), col)
+	fields := append(append([]arrow.Field{}, sorted.Schema().Fields()...), arrow.Field{Name: call.name, Type: call.dt, Nullable: true})
+	return array.NewRecord(arrow.NewSchema(fields, nil), cols, int64(n)), nil
+}
+
+// frameOf returns the frame [s, e) of row i.
+func frameOf(call *windowCall, i, ps, pe, peerS, peerE int) (int, int) {
+	f := call.frame
+	s, e := ps, pe
+	if len(call.order) > 0 || f&frameRows != 0 {
+		switch {
+		case f&frameStartCurrentRow != 0:
+			s = peerS
+			if f&frameRows != 0 {
+				s = i
+			}
+		case f&frameStartOffsetPreceding != 0:
+			s = i - int(call.startOff)
+		case f&frameStartOffsetFollowing != 0:
+			s = i + int(call.startOff)
+		}
+		switch {
+		case f&frameEndUnboundedFollowing != 0:
+			e = pe
+		case f&frameEndOffsetPreceding != 0:
+			e = i - int(call.endOff) + 1
+		case f&frameEndOffsetFollowing != 0:
+			e = i + int(call.endOff) + 1
+		case f&frameEndCurrentRow != 0 && f&frameRows != 0:
+			e = i + 1
+		default: // RANGE … CURRENT ROW, the default with ORDER BY: the peers too
+			e = peerE
+		}
+	}
+	return max(s, ps), min(e, pe)
+}
+
+// maxWindowWork bounds rows × frame size for aggregates over moving frames.
+const maxWindowWork = 50_000_000
+
+func (w *windowOp) fill(ec *evalContext, call *windowCall, b array.Builder, args []arrow.Array, n int, partStart, partEnd, peerStart, peerEnd []int) error {
+	switch call.name {
+	case "row_number":
+		for i := 0; i < n; i++ {
+			b.(*array.Int64Builder).Append(int64(i - partStart[i] + 1))
+		}
+		return nil
+	case "rank":
+		for i := 0; i < n; i++ {
+			b.(*array.Int64Builder).Append(int64(peerStart[i] - partStart[i] + 1))
+		}
+		return nil
+	case "dense_rank":
+		rank := int64(0)
+		for i := 0; i < n; i++ {
+			if i == partStart[i] {
+				rank = 0
+			}
+			if i == peerStart[i] {
+				rank++
+			}
+			b.(*array.Int64Builder).Append(rank)
+		}
+		return nil
+	case "percent_rank", "cume_dist":
+		for i := 0; i < n; i++ {
+			size := float64(partEnd[i] - partStart[i])
+			if call.name == "percent_rank" {
+				v := 0.0
+				if size > 1 {
+					v = float64(peerStart[i]-partStart[i]) / (size - 1)
+				}
+				b.(*array.Float64Builder).Append(v)
+			} else {
+				b.(*array.Float64Builder).Append(float64(peerEnd[i]-partStart[i]) / size)
+			}
+		}
+		return nil
+	case "ntile":
+		for i := 0; i < n; i++ {
+			if args[0].IsNull(i) {
+				b.AppendNull()
+				continue
+			}
+			buckets := int(intAt(args[0], i))
+			if buckets <= 0 {
+				return sqlstate.Errorf(sqlstate.InvalidParameterValue, "argument of ntile must be greater than zero")
+			}
+			size, pos := partEnd[i]-partStart[i], i-partStart[i]
+			// PostgreSQL: the first size%buckets buckets get one row more.
+			per, extra := size/buckets, size%buckets
+			var bucket int
+			if pos < extra*(per+1) {
+				bucket = pos/(per+1) + 1
+			} else {
+				bucket = extra + (pos-extra*(per+1))/max(per, 1) + 1
+			}
+			b.(*array.Int32Builder).Append(int32(bucket))
+		}
+		return nil
+	case "lag", "lead":
+		for i := 0; i < n; i++ {
+			off := int64(1)
+			if len(args) > 1 {
+				if args[1].IsNull(i) {
+					b.AppendNull()
+					continue
+				}
+				off = intAt(args[1], i)
+			}
+			j := i - int(off)
+			if call.name == "lead" {
+				j = i + int(off)
+			}
+			switch {
+			case j >= partStart[i] && j < partEnd[i]:
+				if err := appendValue(b, args[0], j); err != nil {
+					return err
+				}
+			case len(args) > 2:
+				if err := appendValue(b, args[2], i); err != nil {
+					return err
+				}
+			default:
+				b.AppendNull()
+			}
+		}
+		return nil
+	case "first_value", "last_value", "nth_value":
+		for i := 0; i < n; i++ {
+			s, e := frameOf(call, i, partStart[i], partEnd[i], peerStart[i], peerEnd[i])
+			j := -1
+			switch call.name {
+			case "first_value":
+				j = s
+			case "last_value":
+				j = e - 1
+			default:
+				if len(args) < 2 || args[1].IsNull(i) {
+					return sqlstate.Errorf(sqlstate.InvalidParameterValue, "nth_value needs a position")
+				}
+				j = s + int(intAt(args[1], i)) - 1
+			}
+			if j < s || j >= e {
+				b.AppendNull()
+				continue
+			}
+			if err := appendValue(b, args[0], j); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return w.fillAggregate(ec, call, b, args, n, partStart, partEnd, peerStart, peerEnd)
+}
+
+// fillAggregate computes an aggregate over each row's frame. Rows whose
+// frame is the same (a whole partition, or peers under the default frame
+// grown from the partition start) share one group.
+func (w *windowOp) fillAggregate(ec *evalContext, call *windowCall, b array.Builder, args []arrow.Array, n int, partStart, partEnd, peerStart, peerEnd []int) error {
+	type frame struct{ s, e int }
+	groupOf := map[frame]uint32{}
+	rowGroup := make([]uint32, n)
+	var frames []frame
+	work := 0
+	for i := 0; i < n; i++ {
+		s, e := frameOf(call, i, partStart[i], partEnd[i], peerStart[i], peerEnd[i])
+		f := frame{s, e}
+		g, ok := groupOf[f]
+		if !ok {
+			g = uint32(len(frames))
+			groupOf[f] = g
+			frames = append(frames, f)
+			work += max(e-s, 0)
+		}
+		rowGroup[i] = g
+	}
+	if work > maxWindowWork {
+		return sqlstate.Errorf(sqlstate.ProgramLimitExceeded, "window aggregate %s over moving frames is too large (%d frame rows); this case is not optimised yet", call.name, work)
+	}
+	st := call.agg.New(ec)
+	defer st.Release()
+	// Feed each frame's rows as that frame's group, in chunks.
+	var groups []uint32
+	var idx []int32
+	flush := func() error {
+		if len(idx) == 0 {
+			return nil
+		}
+		sub := make([]arrow.Array, len(args))
+		for k, a := range args {
+			sub[k] = takeArray(ec.mem, a, idx)
+		}
+		err := st.Update(groups, len(frames), sub)
+		releaseArrays(sub)
+		groups, idx = groups[:0], idx[:0]
+		return err
+	}
+	for g, f := range frames {
+		for j := f.s; j < f.e; j++ {
+			groups = append(groups, uint32(g))
+			idx = append(idx, int32(j))
+			if len(idx) >= outBatchRows {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	vals, err := st.Finish(len(frames))
+	if err != nil {
+		return err
+	}
+	defer vals.Release()
+	for i := 0; i < n; i++ {
+		if err := appendValue(b, vals, int(rowGroup[i])); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// intAt reads row i of an integer array.
+func intAt(arr arrow.Array, i int) int64 {
+	switch a := arr.(type) {
+	case *array.Int64:
+		return a.Value(i)
+	case *array.Int32:
+		return int64(a.Value(i))
+	case *array.Int16:
+		return int64(a.Value(i))
+	}
+	return 0
+}
