@@ -25,6 +25,11 @@ type ShareObject struct {
 	Alias   string    `json:"alias,omitempty"` // "schema.table" for ADD TABLE … AS
 	Comment string    `json:"comment,omitempty"`
 	Added   time.Time `json:"added"`
+	// NeedsUsage: granted Databend/Snowflake style (GRANT SELECT … TO
+	// SHARE), so hidden while USAGE on its database is revoked.
+	NeedsUsage bool `json:"needs_usage,omitempty"`
+	// Revoked marks a DATABASE entry whose USAGE was revoked.
+	Revoked bool `json:"revoked,omitempty"`
 }
 
 // Share is a named bundle of references to its owner's tables.
@@ -209,19 +214,19 @@ type SharedTable struct {
 // shareView lists the tables share s exposes, sorted by visible name.
 // Dropped objects are skipped: a share never dangles.
 func (tx *Tx) shareView(s Share) ([]SharedTable, error) {
-	usage := map[DatabaseID]bool{}
+	revoked := map[DatabaseID]bool{}
 	for _, o := range s.Objects {
-		if o.Kind == ShareDatabase {
-			usage[DatabaseID(o.ID)] = true
+		if o.Kind == ShareDatabase && o.Revoked {
+			revoked[DatabaseID(o.ID)] = true
 		}
 	}
-	// With USAGE grants present (Databend style), only tables of databases
-	// with USAGE are visible: revoking USAGE hides them all at once.
-	visibleDB := func(db DatabaseID) bool { return len(usage) == 0 || usage[db] }
+	// Objects granted Databend style hide while USAGE on their database is
+	// revoked: REVOKE USAGE takes them all away at once, GRANT USAGE back.
+	visible := func(db DatabaseID, o ShareObject) bool { return !o.NeedsUsage || !revoked[db] }
 	var out []SharedTable
 	seen := map[TableID]bool{}
 	add := func(t Table, sch Schema, db Database, o ShareObject) {
-		if seen[t.ID] || !visibleDB(db.ID) || db.Tenant != s.Owner {
+		if seen[t.ID] || !visible(db.ID, o) || db.Tenant != s.Owner {
 			return
 		}
 		seen[t.ID] = true

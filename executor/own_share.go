@@ -55,7 +55,7 @@ func (x *execution) runShareStmt(st parser.Own) (Result, bool, error) {
 		return res, true, err
 	case *parser.AlterShareTable:
 		res, err := x.ddl("ALTER SHARE", func(tx *catalog.Tx) error {
-			err := x.shareTable(tx, s.Share, s.Table, s.Alias, s.Comment, s.Remove)
+			err := x.shareTable(tx, s.Share, s.Table, s.Alias, s.Comment, s.Remove, false)
 			if s.IfExists && isShareMissing(err, s.Share) {
 				return nil
 			}
@@ -64,7 +64,7 @@ func (x *execution) runShareStmt(st parser.Own) (Result, bool, error) {
 		return res, true, err
 	case *parser.AlterShareSchema:
 		res, err := x.ddl("ALTER SHARE", func(tx *catalog.Tx) error {
-			err := x.shareSchema(tx, s.Share, s.Schema, catalog.ShareSchema, s.Remove)
+			err := x.shareSchema(tx, s.Share, s.Schema, catalog.ShareSchema, s.Remove, false)
 			if s.IfExists && isShareMissing(err, s.Share) {
 				return nil
 			}
@@ -95,9 +95,9 @@ func (x *execution) runShareStmt(st parser.Own) (Result, bool, error) {
 				_, err := x.resolveSchema(tx, s.Name)
 				return err
 			case parser.ObjTable:
-				return x.shareTable(tx, s.Share, s.Name, nil, "", s.Revoke)
+				return x.shareTable(tx, s.Share, s.Name, nil, "", s.Revoke, true)
 			case parser.ObjAllTablesInSchema:
-				return x.shareSchema(tx, s.Share, s.Name, catalog.ShareSchema, s.Revoke)
+				return x.shareSchema(tx, s.Share, s.Name, catalog.ShareSchema, s.Revoke, true)
 			}
 			return notSupported("GRANT on %s", s.Object)
 		})
@@ -207,7 +207,8 @@ func (x *execution) resolveSchema(tx *catalog.Tx, name parser.QualifiedName) (ca
 }
 
 // shareTable adds or removes a table of the provider's own.
-func (x *execution) shareTable(tx *catalog.Tx, share string, name, alias parser.QualifiedName, comment string, remove bool) error {
+// needsUsage marks a Databend-style grant, visible only with USAGE on its database.
+func (x *execution) shareTable(tx *catalog.Tx, share string, name, alias parser.QualifiedName, comment string, remove, needsUsage bool) error {
 	ref := x.qualify(name)
 	t, err := tx.Table(ref)
 	if err != nil {
@@ -226,7 +227,7 @@ func (x *execution) shareTable(tx *catalog.Tx, share string, name, alias parser.
 			}
 			return nil
 		}
-		o := catalog.ShareObject{Kind: catalog.ShareTable, ID: uint64(t.ID), Comment: comment, Added: tx.Now().UTC()}
+		o := catalog.ShareObject{Kind: catalog.ShareTable, ID: uint64(t.ID), Comment: comment, Added: tx.Now().UTC(), NeedsUsage: needsUsage}
 		if len(alias) == 1 {
 			o.Alias = ref.Schema + "." + alias[0]
 		} else if len(alias) == 2 {
@@ -241,7 +242,7 @@ func (x *execution) shareTable(tx *catalog.Tx, share string, name, alias parser.
 }
 
 // shareSchema adds or removes every table of a schema, present and future.
-func (x *execution) shareSchema(tx *catalog.Tx, share string, name parser.QualifiedName, kind string, remove bool) error {
+func (x *execution) shareSchema(tx *catalog.Tx, share string, name parser.QualifiedName, kind string, remove, needsUsage bool) error {
 	sch, err := x.resolveSchema(tx, name)
 	if err != nil {
 		return err
@@ -253,7 +254,7 @@ func (x *execution) shareSchema(tx *catalog.Tx, share string, name parser.Qualif
 			}
 			return nil
 		}
-		s.AddObject(catalog.ShareObject{Kind: kind, ID: uint64(sch.ID), Added: tx.Now().UTC()})
+		s.AddObject(catalog.ShareObject{Kind: kind, ID: uint64(sch.ID), Added: tx.Now().UTC(), NeedsUsage: needsUsage})
 		return nil
 	})
 	return err
@@ -269,11 +270,8 @@ func (x *execution) shareDatabase(tx *catalog.Tx, share string, name parser.Qual
 		return sqlstate.Errorf(sqlstate.InsufficientPrivilege, "cannot share database %q: it is itself a share", db.Name)
 	}
 	_, err = tx.AlterShare(share, func(s *catalog.Share) error {
-		if remove {
-			s.RemoveObject(catalog.ShareDatabase, uint64(db.ID))
-			return nil
-		}
-		s.AddObject(catalog.ShareObject{Kind: catalog.ShareDatabase, ID: uint64(db.ID), Added: tx.Now().UTC()})
+		s.RemoveObject(catalog.ShareDatabase, uint64(db.ID))
+		s.AddObject(catalog.ShareObject{Kind: catalog.ShareDatabase, ID: uint64(db.ID), Added: tx.Now().UTC(), Revoked: remove})
 		return nil
 	})
 	return err
@@ -384,6 +382,9 @@ func (x *execution) describeObject(s *parser.Describe) (Result, error) {
 func shareObjectRows(tx *catalog.Tx, sh catalog.Share) ([][]string, error) {
 	var rows [][]string
 	for _, o := range sh.Objects {
+		if o.Revoked {
+			continue
+		}
 		name, ok, err := tx.ObjectName(o)
 		if err != nil {
 			return nil, err
