@@ -6,8 +6,15 @@
 // reads flags, the environment or files of its own accord.
 //
 // Files: main.go (root command), serve.go (sharehouse serve: wiring,
-// first-start bootstrap, HTTP endpoint, graceful shutdown), demo.go (the
-// --demo data set), version.go.
+// first-start bootstrap, graceful shutdown), http.go (the HTTP port:
+// /healthz and GET /activate/{code}, which redeems a recipient's one-time
+// code and answers with its credential), credential.go (the credential
+// JSON), activate.go and connect.go (the partner's side: save the
+// credential with mode 0600; exec psql with the token in PGPASSWORD, never
+// on a command line), demo.go (the --demo data set), version.go.
+//
+// Secrets: activation codes, tokens and passwords never reach a log (the
+// HTTP log shows /activate/REDACTED) nor a command line.
 //
 // The end-to-end tests (*_test.go here) build this binary once and drive it
 // over real TCP with pgx and the real psql.
