@@ -5,6 +5,7 @@ package main
 // leaves every other consumer as it was.
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -164,5 +165,41 @@ func TestSharingRevocation(t *testing.T) {
 				tc.after(t, f)
 			}
 		})
+	}
+}
+
+// TestSharingRevocationMidSession: access ends on the next statement also
+// for a statement prepared before the revocation (pgx caches prepared
+// statements) and inside an open transaction block.
+func TestSharingRevocationMidSession(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	f := newRevokeFixture(t, s, "mid", viaTenants, false)
+	a, g := f.consumers["a"].conn, f.consumers["g"].conn
+	ctx := context.Background()
+	// Prepared (extended protocol, cached by pgx) before the revocation.
+	if n := queryInt64(t, a, "SELECT count(*) FROM s.t1 WHERE id > $1", 0); n != 1 {
+		t.Fatalf("a counts %d", n)
+	}
+	if _, err := a.Prepare(ctx, "t2", "SELECT id FROM s.t2"); err != nil {
+		t.Fatal(err)
+	}
+	mustExec(t, g, "BEGIN")
+	if n := queryInt64(t, g, "SELECT count(*) FROM m.s.t1"); n != 1 {
+		t.Fatalf("g counts %d", n)
+	}
+
+	mustExec(t, f.prov, "REVOKE SELECT ON SHARE sh FROM RECIPIENT a_mid")
+	mustExec(t, f.prov, "ALTER SHARE sh REMOVE TENANTS = g_mid")
+
+	wantAbsent(t, queryErr(a, "SELECT count(*) FROM s.t1 WHERE id > $1", 0))
+	wantAbsent(t, queryErr(a, "t2"))
+	t.Run("inside a transaction block", func(t *testing.T) {
+		wantAbsent(t, queryErr(g, "SELECT count(*) FROM m.s.t1"))
+	})
+	execErr(g, "ROLLBACK")
+	wantAbsent(t, queryErr(g, "SELECT count(*) FROM m.s.t1"))
+	if n := queryInt64(t, f.consumers["b"].conn, "SELECT count(*) FROM s.t1 WHERE id > $1", 0); n != 1 {
+		t.Errorf("b counts %d", n)
 	}
 }
