@@ -34,10 +34,19 @@ var propTenants = []string{"pa", "pb", "pc"}
 
 type propShare struct {
 	owner, name string
-	tables      map[string]bool // ADD TABLE d.s.t
+	tables      map[string]bool // ADD TABLE d.s.t, or GRANT SELECT ON TABLE (then in granted)
+	granted     map[string]bool // tables added Databend style: hidden while USAGE is revoked
 	schema      bool            // ADD SCHEMA d.s: every table, present and future
+	schemaGrant bool            // … added as GRANT SELECT ON ALL TABLES IN SCHEMA
+	usage       int             // USAGE ON DATABASE d: usageNone, usageGranted, usageRevoked
 	tenants     map[string]bool // ADD TENANTS
 }
+
+const (
+	usageNone = iota
+	usageGranted
+	usageRevoked
+)
 
 func (sh *propShare) key() string { return sh.owner + "." + sh.name }
 
@@ -121,7 +130,8 @@ func (m *propModel) recipientsOf(owner string) []*propRecipient {
 // visible reports whether share sh exposes table tb of its owner.
 func (m *propModel) visible(sh *propShare, tb string) bool {
 	_, live := m.tables[sh.owner][tb]
-	return live && (sh.schema || sh.tables[tb])
+	hidden := func(databend bool) bool { return databend && sh.usage == usageRevoked }
+	return live && (sh.schema && !hidden(sh.schemaGrant) || sh.tables[tb] && !hidden(sh.granted[tb]))
 }
 
 // tokenReads reports whether token recipient r may read share sh.
@@ -157,7 +167,7 @@ func (m *propModel) step() {
 	tb, haveTable := pick(m.rnd, tables)
 	r, haveRecip := pick(m.rnd, recips)
 
-	switch op := m.rnd.IntN(16); {
+	switch op := m.rnd.IntN(17); {
 	case op == 0 && len(tables) < 4 || !haveTable:
 		name := m.uniq("t")
 		m.exec(owner, fmt.Sprintf("CREATE TABLE s.%s (id bigint)", name))
@@ -166,7 +176,7 @@ func (m *propModel) step() {
 	case op == 1 && len(shares) < 3 || !haveShare:
 		name := m.uniq("sh")
 		m.exec(owner, "CREATE SHARE "+name)
-		m.shares[owner+"."+name] = &propShare{owner: owner, name: name, tables: map[string]bool{}, tenants: map[string]bool{}}
+		m.shares[owner+"."+name] = &propShare{owner: owner, name: name, tables: map[string]bool{}, granted: map[string]bool{}, tenants: map[string]bool{}}
 	case op == 2 && len(recips) < 3 || !haveRecip:
 		name := m.uniq("r")
 		r := &propRecipient{owner: owner, name: name, grants: map[string]bool{}}
@@ -195,20 +205,45 @@ func (m *propModel) step() {
 			m.gone = append(m.gone, r)
 		}
 	case op == 6 || op == 7:
-		if sh.tables[tb] {
+		// Either grammar, Databricks (ALTER SHARE) or Databend (GRANT).
+		databend := m.rnd.IntN(2) == 0
+		switch {
+		case sh.tables[tb] && databend:
+			m.exec(owner, fmt.Sprintf("REVOKE SELECT ON TABLE d.s.%s FROM SHARE %s", tb, sh.name))
+		case sh.tables[tb]:
 			m.exec(owner, fmt.Sprintf("ALTER SHARE %s REMOVE TABLE d.s.%s", sh.name, tb))
-			delete(sh.tables, tb)
-		} else {
+		case databend:
+			m.exec(owner, fmt.Sprintf("GRANT SELECT ON TABLE d.s.%s TO SHARE %s", tb, sh.name))
+		default:
 			m.exec(owner, fmt.Sprintf("ALTER SHARE %s ADD TABLE d.s.%s", sh.name, tb))
-			sh.tables[tb] = true
+		}
+		if sh.tables[tb] {
+			delete(sh.tables, tb)
+			delete(sh.granted, tb)
+		} else {
+			sh.tables[tb], sh.granted[tb] = true, databend
 		}
 	case op == 8:
-		if sh.schema {
+		databend := m.rnd.IntN(2) == 0
+		switch {
+		case sh.schema && databend:
+			m.exec(owner, fmt.Sprintf("REVOKE SELECT ON ALL TABLES IN SCHEMA d.s FROM SHARE %s", sh.name))
+		case sh.schema:
 			m.exec(owner, fmt.Sprintf("ALTER SHARE %s REMOVE SCHEMA d.s", sh.name))
-		} else {
+		case databend:
+			m.exec(owner, fmt.Sprintf("GRANT SELECT ON ALL TABLES IN SCHEMA d.s TO SHARE %s", sh.name))
+		default:
 			m.exec(owner, fmt.Sprintf("ALTER SHARE %s ADD SCHEMA d.s", sh.name))
 		}
-		sh.schema = !sh.schema
+		sh.schema, sh.schemaGrant = !sh.schema, databend
+	case op == 13:
+		if sh.usage == usageGranted {
+			m.exec(owner, fmt.Sprintf("REVOKE USAGE ON DATABASE d FROM SHARE %s", sh.name))
+			sh.usage = usageRevoked
+		} else {
+			m.exec(owner, fmt.Sprintf("GRANT USAGE ON DATABASE d TO SHARE %s", sh.name))
+			sh.usage = usageGranted
+		}
 	case op == 9:
 		c, _ := pick(m.rnd, others)
 		if sh.tenants[c] {
@@ -383,6 +418,9 @@ func (m *propModel) check() {
 			var want []string
 			if sh.schema {
 				want = append(want, "SCHEMA d.s")
+			}
+			if sh.usage == usageGranted {
+				want = append(want, "DATABASE d")
 			}
 			for _, tb := range sortedKeys(sh.tables) {
 				if _, live := m.tables[c][tb]; live {
