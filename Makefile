@@ -43,21 +43,17 @@ slt:
 	SHAREHOUSE_SLT=full SHAREHOUSE_SLT_REPORT=$(SLT_REPORT) $(GO) test -count=1 -run '^TestSQLLogic$$' ./executor; s=$$?; cat $(SLT_REPORT); exit $$s
 
 # go test -fuzz takes one package and one target at a time: a line per
-# target (internal/layout checks that none is missing).
+# target (cmd/sharehouse/layout_test.go checks that none is missing).
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./parser
-	$(GO) test -run '^$$' -fuzz '^FuzzTextCast$$' -fuzztime $(FUZZTIME) ./executor
+	$(GO) test -run '^$$' -fuzz '^FuzzStartup$$' -fuzztime $(FUZZTIME) ./pgwire
+	$(GO) test -run '^$$' -fuzz '^FuzzMessages$$' -fuzztime $(FUZZTIME) ./pgwire
 	$(GO) test -run '^$$' -fuzz '^FuzzTextDecode$$' -fuzztime $(FUZZTIME) ./executor/sqltype
 	$(GO) test -run '^$$' -fuzz '^FuzzBinaryDecode$$' -fuzztime $(FUZZTIME) ./executor/sqltype
+	$(GO) test -run '^$$' -fuzz '^FuzzTextCast$$' -fuzztime $(FUZZTIME) ./executor
 	$(GO) test -run '^$$' -fuzz '^FuzzReadPart$$' -fuzztime $(FUZZTIME) ./storage
-	$(GO) test -run '^$$' -fuzz '^FuzzStartup$$' -fuzztime $(FUZZTIME) ./pgwire
-	$(GO) test -run '^$$' -fuzz '^FuzzMessages$$' -fuzztime $(FUZZTIME) ./pgwire
-	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./parser
-	$(GO) test -run '^$$' -fuzz '^FuzzStartup$$' -fuzztime $(FUZZTIME) ./pgwire
-	$(GO) test -run '^$$' -fuzz '^FuzzMessages$$' -fuzztime $(FUZZTIME) ./pgwire
-	$(GO) test -run '^$$' -fuzz '^FuzzTextDecode$$' -fuzztime $(FUZZTIME) ./executor/sqltype
-	$(GO) test -run '^$$' -fuzz '^FuzzBinaryDecode$$' -fuzztime $(FUZZTIME) ./executor/sqltype
-	$(GO) test -run '^$$' -fuzz '^FuzzTextCast$$' -fuzztime $(FUZZTIME) ./executor
+	# The sharing property test with random seeds and many more steps.
+	SHAREHOUSE_SHARING_SEED=0 SHAREHOUSE_SHARING_STEPS=3000 $(GO) test -run '^TestSharingProperties$$' -count=1 ./cmd/sharehouse
 
 lint:
 	test -z "$$(gofmt -l .)" && $(GO) vet ./...
