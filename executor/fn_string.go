@@ -168,7 +168,8 @@ func strIntFn(f func(s string, k int64, rest []string) (string, error)) kernel {
 	}
 }
 
-// intValues returns an accessor for an int2/int4/int8 array's row i.
+// intValues returns an accessor for row i of an integer-like array
+// (int2/int4/int8, and date and timestamp by their integer values).
 func intValues(a arrow.Array) func(i int) int64 {
 	switch a := a.(type) {
 	case *array.Int16:
@@ -180,6 +181,12 @@ func intValues(a arrow.Array) func(i int) int64 {
 	case *array.Int64:
 		v := a.Int64Values()
 		return func(i int) int64 { return v[i] }
+	case *array.Date32:
+		v := a.Date32Values()
+		return func(i int) int64 { return int64(v[i]) }
+	case *array.Timestamp:
+		v := a.TimestampValues()
+		return func(i int) int64 { return int64(v[i]) }
 	}
 	return func(int) int64 { return 0 }
 }

@@ -68,12 +68,11 @@ func (h *hashAggOp) next(ctx context.Context) (arrow.Record, error) {
 		keyBuilders[i] = array.NewBuilder(h.env.mem, k.DataType())
 		defer keyBuilders[i].Release()
 	}
-	groupOf := map[string]uint32{}
+	var grp grouper
 	ngroups := 0
 	if len(h.keys) == 0 {
 		ngroups = 1
 	}
-	var keyBuf []byte
 	for {
 		rec, err := h.child.next(ctx)
 		if errEOF(err) {
@@ -97,26 +96,19 @@ func (h *hashAggOp) next(ctx context.Context) (arrow.Record, error) {
 				}
 				keyArrs[i] = v
 			}
-			for r := 0; r < n; r++ {
-				keyBuf = keyBuf[:0]
-				for _, ka := range keyArrs {
-					keyBuf = appendKey(keyBuf, ka, r)
-				}
-				g, ok := groupOf[string(keyBuf)]
-				if !ok {
-					g = uint32(ngroups)
-					ngroups++
-					groupOf[string(keyBuf)] = g
-					for i, ka := range keyArrs {
-						if err := appendValue(keyBuilders[i], ka, r); err != nil {
-							releaseArrays(keyArrs)
-							return nil, err
-						}
+			err := grp.assign(keyArrs, groups, func(r int) error {
+				for i, ka := range keyArrs {
+					if err := appendValue(keyBuilders[i], ka, r); err != nil {
+						return err
 					}
 				}
-				groups[r] = g
-			}
+				return nil
+			})
 			releaseArrays(keyArrs)
+			if err != nil {
+				return nil, err
+			}
+			ngroups = grp.n
 		}
 		for i, a := range h.aggs {
 			if err := h.update(ec, a, states[i], rec, groups, ngroups); err != nil {
@@ -225,4 +217,103 @@ func (d *distinctOp) next(ctx context.Context) (arrow.Record, error) {
 		}
 		return d.out.set(takeRecord(d.env.mem, rec, keep)), nil
 	}
+}
+
+// grouper numbers the distinct key tuples it is shown, in order of first
+// appearance. A single integer or text key is hashed as itself; other keys
+// as their appendKey encoding.
+type grouper struct {
+	n       int
+	byBytes map[string]uint32
+	byInt   map[int64]uint32
+	byStr   map[string]uint32
+	null    int64 // group of the NULL key for single-key maps; -1 until seen
+	keyBuf  []byte
+	started bool
+}
+
+// assign sets groups[r] for every row; onNew(r) is called when row r
+// starts a new group.
+func (g *grouper) assign(keys []arrow.Array, groups []uint32, onNew func(r int) error) error {
+	if !g.started {
+		g.started, g.null = true, -1
+		g.byBytes, g.byInt, g.byStr = map[string]uint32{}, map[int64]uint32{}, map[string]uint32{}
+	}
+	newGroup := func(r int) (uint32, error) {
+		id := uint32(g.n)
+		g.n++
+		return id, onNew(r)
+	}
+	nullGroup := func(r int) (uint32, error) {
+		if g.null < 0 {
+			id, err := newGroup(r)
+			g.null = int64(id)
+			return id, err
+		}
+		return uint32(g.null), nil
+	}
+	if len(keys) == 1 {
+		switch a := keys[0].(type) {
+		case *array.Int64, *array.Int32, *array.Int16, *array.Date32, *array.Timestamp:
+			vals := intValues(a)
+			for r := range groups {
+				if a.IsNull(r) {
+					id, err := nullGroup(r)
+					if err != nil {
+						return err
+					}
+					groups[r] = id
+					continue
+				}
+				id, ok := g.byInt[vals(r)]
+				if !ok {
+					var err error
+					if id, err = newGroup(r); err != nil {
+						return err
+					}
+					g.byInt[vals(r)] = id
+				}
+				groups[r] = id
+			}
+			return nil
+		case *array.String:
+			for r := range groups {
+				if a.IsNull(r) {
+					id, err := nullGroup(r)
+					if err != nil {
+						return err
+					}
+					groups[r] = id
+					continue
+				}
+				v := a.Value(r) // a view of the batch: cloned when kept
+				id, ok := g.byStr[v]
+				if !ok {
+					var err error
+					if id, err = newGroup(r); err != nil {
+						return err
+					}
+					g.byStr[strings.Clone(v)] = id
+				}
+				groups[r] = id
+			}
+			return nil
+		}
+	}
+	for r := range groups {
+		g.keyBuf = g.keyBuf[:0]
+		for _, ka := range keys {
+			g.keyBuf = appendKey(g.keyBuf, ka, r)
+		}
+		id, ok := g.byBytes[string(g.keyBuf)]
+		if !ok {
+			var err error
+			if id, err = newGroup(r); err != nil {
+				return err
+			}
+			g.byBytes[string(g.keyBuf)] = id
+		}
+		groups[r] = id
+	}
+	return nil
 }

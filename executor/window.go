@@ -423,7 +423,7 @@ func (w *windowOp) fill(ec *evalContext, call *windowCall, b array.Builder, args
 				b.AppendNull()
 				continue
 			}
-			buckets := int(intAt(args[0], i))
+			buckets := int(intValues(args[0])(i))
 			if buckets <= 0 {
 				return sqlstate.Errorf(sqlstate.InvalidParameterValue, "argument of ntile must be greater than zero")
 			}
@@ -447,7 +447,7 @@ func (w *windowOp) fill(ec *evalContext, call *windowCall, b array.Builder, args
 					b.AppendNull()
 					continue
 				}
-				off = intAt(args[1], i)
+				off = intValues(args[1])(i)
 			}
 			j := i - int(off)
 			if call.name == "lead" {
@@ -480,7 +480,7 @@ func (w *windowOp) fill(ec *evalContext, call *windowCall, b array.Builder, args
 				if len(args) < 2 || args[1].IsNull(i) {
 					return sqlstate.Errorf(sqlstate.InvalidParameterValue, "nth_value needs a position")
 				}
-				j = s + int(intAt(args[1], i)) - 1
+				j = s + int(intValues(args[1])(i)) - 1
 			}
 			if j < s || j >= e {
 				b.AppendNull()
@@ -562,17 +562,4 @@ func (w *windowOp) fillAggregate(ec *evalContext, call *windowCall, b array.Buil
 		}
 	}
 	return nil
-}
-
-// intAt reads row i of an integer array.
-func intAt(arr arrow.Array, i int) int64 {
-	switch a := arr.(type) {
-	case *array.Int64:
-		return a.Value(i)
-	case *array.Int32:
-		return int64(a.Value(i))
-	case *array.Int16:
-		return int64(a.Value(i))
-	}
-	return 0
 }

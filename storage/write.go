@@ -91,6 +91,9 @@ func (s *Store) writerProps(schema *arrow.Schema) *parquet.WriterProperties {
 		parquet.WithMaxRowGroupLength(int64(s.opts.RowGroupRows)),
 		parquet.WithStats(true),
 		parquet.WithDictionaryDefault(false),
+		// numeric(p ≤ 18) as INT32/INT64: decoded several times faster
+		// than fixed-length byte arrays, and smaller.
+		parquet.WithStoreDecimalAsInteger(true),
 	}
 	for _, f := range schema.Fields() {
 		switch f.Type.ID() {
