@@ -17,6 +17,10 @@ type aggBinding struct {
 	groups  []Expr
 	aggs    []aggCall
 	outCols []*scopeColumn // groups, then aggregates
+	// sets are the grouping sets (indexes into groups); nil for a plain
+	// GROUP BY. groupings are the grouping() calls, output after aggs.
+	sets      [][]int
+	groupings []groupingCall
 }
 
 func (a *aggBinding) addGroup(e Expr) {
@@ -57,6 +61,10 @@ func groupingError(col string) *sqlstate.Error {
 func (a *aggBinding) intercept(b *binder, n *pg.Node, sc *scope) (Expr, bool, error) {
 	if fc := n.GetFuncCall(); fc != nil && fc.Over == nil && isAggregate(funcName(fc)) {
 		e, err := a.bindAggregate(b, fc)
+		return e, true, err
+	}
+	if gf := n.GetGroupingFunc(); gf != nil {
+		e, err := a.bindGrouping(b, gf)
 		return e, true, err
 	}
 	if containsAggregateNode(n) || containsWindow(n) {
@@ -148,11 +156,27 @@ func aggText(name string, args []Expr, fc *pg.FuncCall, filter Expr) string {
 
 // operator builds the aggregation over child (the FROM/WHERE output).
 func (a *aggBinding) operator(e *env, child operator) operator {
-	cols := make([]opColumn, len(a.outCols))
+	cols := make([]opColumn, len(a.outCols), len(a.outCols)+len(a.groupings))
 	for i, c := range a.outCols {
 		cols[i] = opColumn{name: c.name, t: c.t, dt: c.dt}
 	}
-	return &hashAggOp{env: e, child: child, keys: a.groups, aggs: a.aggs, cols: cols}
+	for _, g := range a.groupings {
+		g.col.idx = len(cols)
+		cols = append(cols, opColumn{name: g.col.name, t: g.col.t, dt: g.col.dt})
+	}
+	if a.sets != nil {
+		return &groupingSetsOp{env: e, child: child, a: a, cols: cols, sets: a.sets}
+	}
+	agg := newAggOp(e, child, a.groups, a.aggs, cols[:len(a.outCols)])
+	if len(a.groupings) > 0 {
+		return &groupingConstOp{env: e, child: agg, a: a, cols: cols}
+	}
+	return agg
+}
+
+// newAggOp is a plain hash aggregation: keys, then aggs.
+func newAggOp(e *env, child operator, keys []Expr, aggs []aggCall, cols []opColumn) operator {
+	return &hashAggOp{env: e, child: child, keys: keys, aggs: aggs, cols: cols}
 }
 
 // funcName is a call's function name, lower case, without pg_catalog.
@@ -173,6 +197,10 @@ func containsAggregateNode(n *pg.Node) bool {
 			return false
 		}
 		if fc := m.GetFuncCall(); fc != nil && fc.Over == nil && isAggregate(funcName(fc)) {
+			found = true
+			return false
+		}
+		if m.GetGroupingFunc() != nil {
 			found = true
 			return false
 		}

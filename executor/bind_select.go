@@ -150,14 +150,16 @@ func (q *queryBinder) bindSelect(sel *pg.SelectStmt) (operator, []opColumn, erro
 	outScope := sc
 	if grouped {
 		agg = &aggBinding{input: sc}
-		for _, g := range sel.GroupClause {
+		bindKey := func(g *pg.Node) (Expr, error) {
 			gn := g
 			// GROUP BY 1 / GROUP BY alias refer to the select list.
 			if k, ok := ordinal(g); ok {
 				if k < 1 || k > len(targets) {
-					return nil, nil, sqlstate.Errorf(sqlstate.InvalidColumnReference, "GROUP BY position %d is not in select list", k)
+					return nil, sqlstate.Errorf(sqlstate.InvalidColumnReference, "GROUP BY position %d is not in select list", k)
 				}
-				gn = targets[k-1].node
+				if gn = targets[k-1].node; gn == nil {
+					return targets[k-1].expr, nil // a column of *
+				}
 			} else if cr := g.GetColumnRef(); cr != nil {
 				if f, _ := columnRefFields(cr); len(f) == 1 {
 					if _, err := sc.resolve(f, cr.Location); err != nil {
@@ -169,11 +171,13 @@ func (q *queryBinder) bindSelect(sel *pg.SelectStmt) (operator, []opColumn, erro
 					}
 				}
 			}
-			e, err := q.bindExpr(gn, sc)
-			if err != nil {
-				return nil, nil, err
+			if containsAggregateNode(gn) {
+				return nil, sqlstate.Errorf(sqlstate.GroupingError, "aggregate functions are not allowed in GROUP BY")
 			}
-			agg.addGroup(e)
+			return q.bindExpr(gn, sc)
+		}
+		if err := agg.bindGroupClause(sel.GroupClause, sel.GroupDistinct, bindKey); err != nil {
+			return nil, nil, err
 		}
 		outScope = &scope{agg: agg}
 	}
@@ -459,6 +463,9 @@ func ordinal(n *pg.Node) (int, bool) {
 
 func (q *queryBinder) bindLimit(sel *pg.SelectStmt) (limit, offset int64, err error) {
 	limit = -1
+	if sel.LimitOption == pg.LimitOption_LIMIT_OPTION_WITH_TIES {
+		return 0, 0, notSupported("FETCH FIRST … WITH TIES is not supported yet")
+	}
 	eval := func(n *pg.Node, what string) (int64, bool, error) {
 		e, err := q.bindExpr(n, &scope{})
 		if err != nil {
