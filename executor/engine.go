@@ -29,17 +29,24 @@ type Config struct {
 	// PublicURL is the base of activation links (the HTTP listener as the
 	// recipients reach it), e.g. "http://127.0.0.1:8433".
 	PublicURL string
+	// QueryMemoryLimit bounds what one operator of a query may hold in
+	// memory (a sort's or a join's input); DefaultQueryMemoryLimit if 0.
+	QueryMemoryLimit int64
 }
+
+// DefaultQueryMemoryLimit is the per-operator memory bound by default.
+const DefaultQueryMemoryLimit = 4 << 30
 
 // Engine runs statements for sessions; one per server, safe for concurrent use.
 type Engine struct {
-	cat     *catalog.Catalog
-	log     *slog.Logger
-	mem     memory.Allocator
-	now     func() time.Time
-	version string
-	public  string
-	nextPID atomic.Uint32
+	cat         *catalog.Catalog
+	log         *slog.Logger
+	mem         memory.Allocator
+	now         func() time.Time
+	version     string
+	public      string
+	queryMemory int64
+	nextPID     atomic.Uint32
 }
 
 // New returns an Engine over cfg.Catalog.
@@ -47,6 +54,10 @@ func New(cfg Config) *Engine {
 	e := &Engine{cat: cfg.Catalog, log: cfg.Logger, mem: cfg.Allocator, now: cfg.Now, version: cfg.ServerVersion, public: strings.TrimRight(cfg.PublicURL, "/")}
 	if e.public == "" {
 		e.public = "http://127.0.0.1:8433"
+	}
+	e.queryMemory = cfg.QueryMemoryLimit
+	if e.queryMemory == 0 {
+		e.queryMemory = DefaultQueryMemoryLimit
 	}
 	if e.log == nil {
 		e.log = slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -418,3 +418,17 @@ func TestWindowFunctions(t *testing.T) {
 		t.Errorf("window in WHERE: %v", err)
 	}
 }
+
+func TestQueryMemoryLimit(t *testing.T) {
+	e, s := testEngine(t)
+	e.queryMemory = 1 << 20 // 1 MiB
+	mustRun(t, s, `CREATE TABLE big (id bigint, pad text)`)
+	mustRun(t, s, `INSERT INTO big SELECT g, repeat('x', 100) FROM generate_series(1, 50000) g`)
+	if _, _, err := run(t, s, `SELECT id FROM big ORDER BY pad, id`); sqlstate.CodeOf(err) != sqlstate.OutOfMemory {
+		t.Fatalf("sort over the limit: %v", err)
+	}
+	// The session and the server go on; a bounded query still runs.
+	if got := flat(mustRun(t, s, `SELECT count(*) FROM big`)); got != "50000" {
+		t.Fatalf("after 53200: %s", got)
+	}
+}

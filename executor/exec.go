@@ -37,7 +37,7 @@ func (x *execution) evalContext() *evalContext {
 }
 
 func (x *execution) newEnv() *env {
-	return &env{mem: x.mem(), start: *x.evalContext()}
+	return &env{mem: x.mem(), start: *x.evalContext(), memLimit: x.s.eng.queryMemory}
 }
 
 // run executes one statement.

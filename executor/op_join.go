@@ -77,6 +77,9 @@ func (j *joinOp) buildSide(ctx context.Context) error {
 		return err
 	}
 	defer releaseAll(recs)
+	if err := j.env.fits("the join's inner input", recs); err != nil {
+		return err
+	}
 	all, err := concatRecords(j.env.mem, schemaOf(j.right.columns()), recs)
 	if err != nil {
 		return err

@@ -75,6 +75,9 @@ func (s *sortOp) sort(ctx context.Context) error {
 		return err
 	}
 	defer releaseAll(recs)
+	if err := s.env.fits("ORDER BY", recs); err != nil {
+		return err
+	}
 	all, err := concatRecords(s.env.mem, schemaOf(s.child.columns()), recs)
 	if err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/apache/arrow/go/v17/arrow/memory"
 
+	"github.com/sharehouse/sharehouse/executor/sqlstate"
 	"github.com/sharehouse/sharehouse/executor/sqltype"
 )
 
@@ -38,6 +39,27 @@ type opColumn struct {
 type env struct {
 	mem   memory.Allocator
 	start evalContext // template: ctx is set per call
+	// memLimit bounds what one operator may hold in memory (a sort's or a
+	// join's input); 0 for no bound.
+	memLimit int64
+}
+
+// fits fails with 53200 when the batches an operator materialises exceed
+// the query memory limit: the query fails, the server keeps serving.
+func (e *env) fits(what string, recs []arrow.Record) error {
+	if e.memLimit <= 0 {
+		return nil
+	}
+	var n int64
+	for _, r := range recs {
+		n += recordBytes(r)
+	}
+	if n > e.memLimit {
+		return sqlstate.Errorf(sqlstate.OutOfMemory, "out of memory: %s needs more than %d MB", what, e.memLimit>>20).
+			WithDetail("sharehouse does not spill to disk yet; the limit is the server's query memory limit").
+			WithHint("Add a WHERE clause or a LIMIT, or aggregate before sorting.")
+	}
+	return nil
 }
 
 func (e *env) eval(ctx context.Context) *evalContext {

@@ -236,6 +236,9 @@ func (w *windowOp) compute(ctx context.Context) error {
 		return err
 	}
 	defer releaseAll(recs)
+	if err := w.env.fits("the window function", recs); err != nil {
+		return err
+	}
 	cur, err := concatRecords(w.env.mem, schemaOf(w.child.columns()), recs)
 	if err != nil {
 		return err
