@@ -43,7 +43,7 @@ func newScanOp(name string, snap *catalog.Snapshot, fields []arrow.Field, cols [
 }
 
 func (s *scanOp) columns() []opColumn { return s.cols }
-func (s *scanOp) String() string     { return fmt.Sprintf("Seq Scan on %s", s.name) }
+func (s *scanOp) String() string      { return fmt.Sprintf("Seq Scan on %s", s.name) }
 
 // start launches the decoding goroutine. Its context is the first call's:
 // cancelling the statement ends it; close always does.
