@@ -432,3 +432,40 @@ func TestQueryMemoryLimit(t *testing.T) {
 		t.Fatalf("after 53200: %s", got)
 	}
 }
+
+// TestPortalResumesWithNewContext: a result read in parts under different
+// contexts (a portal resumed by later Executes) keeps streaming.
+func TestPortalResumesWithNewContext(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE TABLE p (id bigint)`)
+	mustRun(t, s, `INSERT INTO p SELECT g FROM generate_series(1, 200000) g`)
+	stmts, err := s.Parse(context.Background(), `SELECT id FROM p`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx1, cancel1 := context.WithCancel(context.Background())
+	res, err := s.Execute(ctx1, stmts[0], nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := res.Rows.Next(ctx1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := rec.NumRows()
+	cancel1() // the first Execute's statement is over
+	for {
+		rec, err := res.Rows.Next(context.Background())
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("after %d rows: %v", n, err)
+		}
+		n += rec.NumRows()
+	}
+	res.Rows.Close(nil)
+	if n != 200000 {
+		t.Fatalf("read %d rows", n)
+	}
+}

@@ -45,10 +45,12 @@ func newScanOp(name string, snap *catalog.Snapshot, fields []arrow.Field, cols [
 func (s *scanOp) columns() []opColumn { return s.cols }
 func (s *scanOp) String() string      { return fmt.Sprintf("Seq Scan on %s", s.name) }
 
-// start launches the decoding goroutine. Its context is the first call's:
-// cancelling the statement ends it; close always does.
-func (s *scanOp) start(ctx context.Context) {
-	ctx, s.stop = context.WithCancel(ctx)
+// start launches the decoding goroutine. It outlives any one call's
+// context (a portal resumes with another), so close is what ends it; a
+// canceled caller stops waiting for it in next.
+func (s *scanOp) start() {
+	ctx, stop := context.WithCancel(context.Background())
+	s.stop = stop
 	s.batches = make(chan scanBatch, scanPrefetch)
 	s.wg.Add(1)
 	go func() {
@@ -86,7 +88,7 @@ func (s *scanOp) next(ctx context.Context) (arrow.Record, error) {
 		return nil, err
 	}
 	if s.batches == nil {
-		s.start(ctx)
+		s.start()
 	}
 	select {
 	case b, ok := <-s.batches:
