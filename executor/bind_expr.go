@@ -776,10 +776,10 @@ func resolveTypeName(tn *pg.TypeName) (sqltype.T, error) {
 	for _, n := range tn.Names {
 		names = append(names, n.GetString_().GetSval())
 	}
-	if len(tn.ArrayBounds) > 0 {
-		return sqltype.T{}, notSupported("array types are not supported yet")
-	}
 	name := names[len(names)-1]
+	if len(tn.ArrayBounds) > 0 {
+		return arrayTypeByName(name, tn.Location)
+	}
 	var mods []int32
 	for _, m := range tn.Typmods {
 		c := m.GetAConst()
@@ -808,7 +808,7 @@ func typeByName(name string, mods []int32) (sqltype.T, error) {
 		"time": sqltype.TimeT, "timestamp": sqltype.TimestampT, "timestamptz": sqltype.TimestamptzT,
 		"interval": sqltype.IntervalT, "oid": sqltype.OidT,
 		"regclass": {OID: sqltype.Regclass, Typmod: -1}, "regtype": {OID: sqltype.Regtype, Typmod: -1},
-		"regproc": {OID: sqltype.Regproc, Typmod: -1},
+		"regproc": {OID: sqltype.Regproc, Typmod: -1}, "regnamespace": {OID: sqltype.Regnamespace, Typmod: -1},
 	}
 	switch name {
 	case "numeric", "decimal":

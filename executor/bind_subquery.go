@@ -396,6 +396,18 @@ func (b *binder) bindSubLink(sl *pg.SubLink, sc *scope) (Expr, error) {
 			in.set[string(key)] = true
 		}
 		return in, nil
+	case pg.SubLinkType_ARRAY_SUBLINK:
+		if len(cols) != 1 {
+			return nil, sqlstate.Errorf(sqlstate.SyntaxError, "subquery must return only one column").WithPosition(sl.Location + 1)
+		}
+		if b.x.describeOnly {
+			return textArrayConst("{}"), nil
+		}
+		lit, err := arrayOfSubquery(b.x.ctx, b.x.evalContext(), op)
+		if err != nil {
+			return nil, err
+		}
+		return textArrayConst(lit), nil
 	}
 	return nil, notSupported("%s subqueries are not supported yet", sl.SubLinkType)
 }
@@ -488,6 +500,11 @@ func (b *binder) correlated(sl *pg.SubLink, sc *scope, cols []opColumn) (Expr, e
 			return nil, sqlstate.Errorf(sqlstate.SyntaxError, "subquery must return only one column").WithPosition(sl.Location + 1)
 		}
 		e.t, e.dt = cols[0].t, cols[0].dt
+	case pg.SubLinkType_ARRAY_SUBLINK:
+		if len(cols) != 1 {
+			return nil, sqlstate.Errorf(sqlstate.SyntaxError, "subquery must return only one column").WithPosition(sl.Location + 1)
+		}
+		e.t, e.dt = tText, tText.Arrow()
 	case pg.SubLinkType_ANY_SUBLINK:
 		if len(sl.OperName) > 0 && sl.OperName[len(sl.OperName)-1].GetString_().GetSval() != "=" {
 			return nil, notSupported("only IN and = ANY are supported with subqueries")
@@ -591,6 +608,12 @@ func (e *correlatedExpr) evalRow(ec *evalContext, tx *catalog.Tx, row arrow.Reco
 		}
 		vals.Release()
 		return nil, sqlstate.Errorf(sqlstate.CardinalityViolation, "more than one row returned by a subquery used as an expression")
+	case pg.SubLinkType_ARRAY_SUBLINK:
+		lit, err := arrayOfSubquery(ec.ctx, ec, op)
+		if err != nil {
+			return nil, err
+		}
+		return textArrayValue(lit), nil
 	}
 	// x IN (subquery): true on a match; else NULL if x or a value is NULL.
 	vals, err := collect(ec.ctx, op, -1)

@@ -1,8 +1,6 @@
 package executor
 
 import (
-	"github.com/apache/arrow/go/v17/arrow"
-	"github.com/apache/arrow/go/v17/arrow/array"
 	pg "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/sharehouse/sharehouse/catalog"
@@ -385,10 +383,11 @@ func (x *execution) alterTable(tx *catalog.Tx, at *pg.AlterTableStmt) error {
 }
 
 // fillDefaults gives the rows a table already has the defaults of columns
-// just added, as PostgreSQL does for ADD COLUMN … DEFAULT: every part of
-// the table is rewritten in this transaction.
+// just added, as PostgreSQL does for ADD COLUMN … DEFAULT: an UPDATE of
+// every row that sets only those columns, in this transaction.
 func (x *execution) fillDefaults(tx *catalog.Tx, t catalog.Table, added []uint32) error {
-	sets := make([]Expr, len(t.Columns))
+	m := &modification{t: t, plan: &plan{}, sets: make([]Expr, len(t.Columns))}
+	defer m.plan.release()
 	for i, c := range t.Columns {
 		for _, id := range added {
 			if c.ID == id {
@@ -396,60 +395,12 @@ func (x *execution) fillDefaults(tx *catalog.Tx, t catalog.Table, added []uint32
 				if err != nil {
 					return err
 				}
-				sets[i] = e
+				m.sets[i] = e
 			}
 		}
 	}
-	snap, err := tx.Snapshot(t)
-	if err != nil {
-		return err
-	}
-	defer snap.Release()
-	schema := storedSchema(t)
-	ec := x.evalContext()
-	for i, part := range snap.Parts() {
-		it, err := snap.ScanPart(x.ctx, i, schema.Fields())
-		if err != nil {
-			return err
-		}
-		var out []arrow.Record
-		for {
-			rec, err := it.Next(x.ctx)
-			if errEOF(err) {
-				break
-			}
-			if err != nil {
-				it.Close()
-				releaseAll(out)
-				return err
-			}
-			cols := make([]arrow.Array, len(sets))
-			for c := range sets {
-				if sets[c] == nil {
-					cols[c] = rec.Column(c)
-					cols[c].Retain()
-					continue
-				}
-				v, err := sets[c].Eval(ec, rec)
-				if err != nil {
-					releaseArrays(cols)
-					it.Close()
-					releaseAll(out)
-					return err
-				}
-				cols[c] = v
-			}
-			out = append(out, array.NewRecord(schema, cols, rec.NumRows()))
-			releaseArrays(cols)
-		}
-		it.Close()
-		err = tx.ReplacePart(x.ctx, t, part.ID, out)
-		releaseAll(out)
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	_, err := x.apply(tx, m)
+	return err
 }
 
 func (x *execution) renameTag(r *pg.RenameStmt) string {

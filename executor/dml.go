@@ -411,6 +411,13 @@ func (x *execution) modifyIn(tx *catalog.Tx, n *pg.Node) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	return x.apply(tx, m)
+}
+
+// apply runs a bound UPDATE or DELETE part by part: a part with no
+// matching row is left alone; one with matches is replaced by its
+// rewritten rows, all in tx.
+func (x *execution) apply(tx *catalog.Tx, m *modification) (int64, error) {
 	snap, err := tx.Snapshot(m.t)
 	if err != nil {
 		return 0, err

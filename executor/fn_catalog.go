@@ -711,6 +711,12 @@ func splitQualifiedName(s string) ([]string, bool) {
 // regclass, regtype or regproc, and an OID of those back to its name.
 // ok is false for every other cast.
 func (b *binder) castCatalog(arg Expr, t sqltype.T, loc int32) (Expr, bool, error) {
+	if e, ok, err := b.castArray(arg, t, loc); ok || err != nil {
+		return e, ok, err
+	}
+	if e, ok, err := b.castRegnamespace(arg, t, loc); ok || err != nil {
+		return e, ok, err
+	}
 	from := arg.Type().OID
 	switch t.OID {
 	case sqltype.Regclass, sqltype.Regtype, sqltype.Regproc:

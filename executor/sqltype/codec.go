@@ -52,7 +52,7 @@ func TextEncoder(t T, dt arrow.DataType, f Format) (Encoder, error) {
 		return encodeInt32Text, nil
 	case Int8:
 		return encodeInt64Text, nil
-	case Oid, Regproc, Regclass, Regtype:
+	case Oid, Regproc, Regclass, Regtype, Regnamespace:
 		return encodeUint32Text, nil
 	case Float4:
 		return encodeFloat32Text, nil
@@ -96,7 +96,7 @@ func BinaryEncoder(t T, dt arrow.DataType) (Encoder, error) {
 		return encodeInt32Binary, nil
 	case Int8:
 		return encodeInt64Binary, nil
-	case Oid, Regproc, Regclass, Regtype:
+	case Oid, Regproc, Regclass, Regtype, Regnamespace:
 		return encodeUint32Binary, nil
 	case Float4:
 		return encodeFloat32Binary, nil
@@ -139,7 +139,7 @@ func TextDecoder(t T, dt arrow.DataType, f Format) (Decoder, error) {
 		return decodeInt32Text, nil
 	case Int8:
 		return decodeInt64Text, nil
-	case Oid, Regproc, Regclass, Regtype:
+	case Oid, Regproc, Regclass, Regtype, Regnamespace:
 		return decodeOidText, nil
 	case Float4:
 		return decodeFloat32Text, nil
@@ -185,7 +185,7 @@ func BinaryDecoder(t T, dt arrow.DataType) (Decoder, error) {
 		return decodeInt32Binary, nil
 	case Int8:
 		return decodeInt64Binary, nil
-	case Oid, Regproc, Regclass, Regtype:
+	case Oid, Regproc, Regclass, Regtype, Regnamespace:
 		return decodeUint32Binary, nil
 	case Float4:
 		return decodeFloat32Binary, nil

@@ -46,6 +46,21 @@ const (
 	Regtype     OID = 2206
 	UUID        OID = 2950
 	JSONB       OID = 3802
+
+	Regnamespace OID = 4089
+
+	// Array types. Their values are held as the text of an array literal
+	// ('{a,"b c"}'), as the catalogs' array columns are: see ArrayElem.
+	BoolArray    OID = 1000
+	CharArray    OID = 1002
+	NameArray    OID = 1003
+	Int2Array    OID = 1005
+	Int4Array    OID = 1007
+	TextArray    OID = 1009
+	VarcharArray OID = 1015
+	Int8Array    OID = 1016
+	Float8Array  OID = 1022
+	OidArray     OID = 1028
 )
 
 // T is a SQL type: an OID and PostgreSQL's type modifier (-1 when none).
@@ -123,7 +138,7 @@ func (t T) Arrow() arrow.DataType {
 		return arrow.PrimitiveTypes.Int32
 	case Int8:
 		return arrow.PrimitiveTypes.Int64
-	case Oid, Regproc, Regclass, Regtype:
+	case Oid, Regproc, Regclass, Regtype, Regnamespace:
 		return arrow.PrimitiveTypes.Uint32
 	case Float4:
 		return arrow.PrimitiveTypes.Float32
@@ -188,6 +203,38 @@ var types = map[OID]typeInfo{
 	Regtype:     {"regtype", 4},
 	UUID:        {"uuid", 16},
 	JSONB:       {"jsonb", -1},
+
+	Regnamespace: {"regnamespace", 4},
+	BoolArray:    {"boolean[]", -1},
+	CharArray:    {"\"char\"[]", -1},
+	NameArray:    {"name[]", -1},
+	Int2Array:    {"smallint[]", -1},
+	Int4Array:    {"integer[]", -1},
+	TextArray:    {"text[]", -1},
+	VarcharArray: {"character varying[]", -1},
+	Int8Array:    {"bigint[]", -1},
+	Float8Array:  {"double precision[]", -1},
+	OidArray:     {"oid[]", -1},
+}
+
+var arrayElems = map[OID]OID{
+	BoolArray: Bool, CharArray: Char, NameArray: Name, Int2Array: Int2, Int4Array: Int4,
+	TextArray: Text, VarcharArray: Varchar, Int8Array: Int8, Float8Array: Float8, OidArray: Oid,
+}
+
+// ArrayElem returns the element type of an array type; ok is false for a
+// type that is not an array.
+func ArrayElem(oid OID) (elem OID, ok bool) { elem, ok = arrayElems[oid]; return elem, ok }
+
+// ArrayOf returns the array type of elements of type elem; ok is false when
+// sharehouse has no such array type.
+func ArrayOf(elem OID) (OID, bool) {
+	for a, e := range arrayElems {
+		if e == elem {
+			return a, true
+		}
+	}
+	return 0, false
 }
 
 // Known reports whether sharehouse knows the type OID.
