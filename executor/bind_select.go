@@ -41,6 +41,8 @@ type queryBinder struct {
 	scans []*pendingScan
 	// ctes are the WITH queries in scope, by name.
 	ctes map[string]*pg.CommonTableExpr
+	// work are the working tables of the WITH RECURSIVE terms being bound.
+	work map[string]*workTable
 	// outer is the enclosing query's scope when this binds a subquery;
 	// outerRef binds references to it (see scope.outerRef).
 	outer    *scope
@@ -57,7 +59,7 @@ func newQueryBinder(x *execution, tx *catalog.Tx, p *plan) *queryBinder {
 // sub returns a binder for a subquery: same transaction, plan and WITH
 // queries, its own scans; outer is the scope it may not reach into.
 func (q *queryBinder) sub(outer *scope) *queryBinder {
-	s := &queryBinder{tx: q.tx, env: q.env, plan: q.plan, ctes: q.ctes, outer: outer}
+	s := &queryBinder{tx: q.tx, env: q.env, plan: q.plan, ctes: q.ctes, work: q.work, outer: outer}
 	s.binder = binder{x: q.x, q: s}
 	return s
 }
@@ -624,7 +626,18 @@ func (q *queryBinder) bindFromItem(n *pg.Node) (*relation, error) {
 
 // bindTable resolves a table name and takes its snapshot.
 func (q *queryBinder) bindTable(rv *pg.RangeVar) (*relation, error) {
+	if w, ok := q.work[rv.Relname]; ok && rv.Schemaname == "" && rv.Catalogname == "" {
+		alias := rv.Relname
+		var colnames []*pg.Node
+		if rv.Alias != nil {
+			alias, colnames = rv.Alias.Aliasname, rv.Alias.Colnames
+		}
+		return derivedRelation(alias, colnames, &replayOp{cols: w.cols, recs: w.recs}, w.cols), nil
+	}
 	if cte, ok := q.ctes[rv.Relname]; ok && rv.Schemaname == "" && rv.Catalogname == "" {
+		if cte.Cterecursive {
+			return q.bindRecursiveCTE(cte, rv)
+		}
 		return q.bindCTE(cte, rv)
 	}
 	ref, err := q.x.tableRef(q.tx, rv)

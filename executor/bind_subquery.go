@@ -19,9 +19,6 @@ import (
 
 // addCTEs puts a WITH clause's queries in scope for the statement.
 func (q *queryBinder) addCTEs(w *pg.WithClause) error {
-	if w.Recursive {
-		return notSupported("WITH RECURSIVE is not supported yet")
-	}
 	ctes := make(map[string]*pg.CommonTableExpr, len(q.ctes)+len(w.Ctes))
 	for k, v := range q.ctes {
 		ctes[k] = v
@@ -30,6 +27,19 @@ func (q *queryBinder) addCTEs(w *pg.WithClause) error {
 		cte := n.GetCommonTableExpr()
 		if cte.Ctequery.GetSelectStmt() == nil {
 			return notSupported("WITH holding %s is not supported", nodeKind(cte.Ctequery))
+		}
+		if w.Recursive && !cte.Cterecursive && referencesTable(cte.Ctequery.ProtoReflect(), cte.Ctename) {
+			cte.Cterecursive = true
+		}
+		// A WITH query's own name hides an outer working table.
+		if _, ok := q.work[cte.Ctename]; ok {
+			work := map[string]*workTable{}
+			for k, v := range q.work {
+				if k != cte.Ctename {
+					work[k] = v
+				}
+			}
+			q.work = work
 		}
 		ctes[cte.Ctename] = cte
 	}

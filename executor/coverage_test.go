@@ -30,6 +30,19 @@ func TestCoverage(t *testing.T) {
 		{`SELECT b, grouping(b), count(*) FROM g GROUP BY ROLLUP(b) ORDER BY 2, 1`, "x,0,2|y,0,2|NULL,1,4"},
 		{`SELECT n FROM generate_series(1,10) n ORDER BY n OFFSET 2 ROWS FETCH FIRST 3 ROWS ONLY`, "3|4|5"},
 		{`SELECT n FROM generate_series(1,10) n ORDER BY n FETCH NEXT ROW ONLY`, "1"},
+		{`WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n+1 FROM t WHERE n < 5) SELECT sum(n), count(*) FROM t`, "15,5"},
+		{`WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n+1 FROM t) SELECT n FROM t LIMIT 3`, "1|2|3"},
+		{`WITH RECURSIVE t(n) AS (SELECT 1 UNION SELECT (n+1) % 4 FROM t) SELECT n FROM t ORDER BY n`, "0|1|2|3"},
+		{`WITH RECURSIVE f(i, a, b) AS (SELECT 1, 0::bigint, 1::bigint UNION ALL SELECT i+1, b, a+b FROM f WHERE i < 10) SELECT i, a FROM f ORDER BY i DESC LIMIT 2`, "10,34|9,21"},
+		{`WITH RECURSIVE t AS (SELECT 1 AS n UNION ALL SELECT n+1 FROM t WHERE n < 3), u AS (SELECT n*10 AS m FROM t) SELECT * FROM u ORDER BY m`, "10|20|30"},
+		{`WITH RECURSIVE x(a) AS (SELECT 1) SELECT * FROM x`, "1"},
+		{`WITH RECURSIVE tree(id, lvl) AS (SELECT c, 0 FROM g WHERE a = 1 AND b='x' UNION ALL SELECT g.c, tree.lvl+1 FROM g JOIN tree ON g.c = tree.id + 10) SELECT * FROM tree ORDER BY 1`, "10,0|20,1|30,2|40,3"},
+		// The shape of pgx's LoadTypes: (A UNION ALL B) UNION recursive term.
+		{`WITH RECURSIVE pc(parent, child) AS (VALUES (1007::oid, 23::oid), (23::oid, 0::oid)),
+		  rel(parent, child, depth) AS (SELECT DISTINCT 0::oid, 1007::oid, 0 FROM pg_type WHERE typname = 'int4'
+		    UNION ALL SELECT 0::oid, 0::oid, 1 WHERE false
+		    UNION SELECT pc.parent, pc.child, rel.depth + 1 FROM pc INNER JOIN rel ON (pc.parent = rel.child))
+		  SELECT typname, max(depth) FROM rel INNER JOIN pg_type ON (pg_type.oid = rel.child) GROUP BY typname ORDER BY max(depth) DESC, typname`, "int4,1"},
 	}
 	for _, c := range cases {
 		t.Run(c.sql, func(t *testing.T) {
@@ -45,6 +58,7 @@ func TestCoverage(t *testing.T) {
 		{`SELECT grouping(c) FROM g GROUP BY a`, sqlstate.GroupingError},
 		{`SELECT b FROM g GROUP BY ROLLUP(a)`, sqlstate.GroupingError},
 		{`SELECT n FROM generate_series(1,10) n ORDER BY n FETCH FIRST 2 ROWS WITH TIES`, sqlstate.FeatureNotSupported},
+		{`WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n+1.5 FROM t WHERE n < 3) SELECT * FROM t`, sqlstate.DatatypeMismatch},
 	}
 	for _, c := range errs {
 		t.Run(c.sql, func(t *testing.T) {
