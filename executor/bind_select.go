@@ -101,6 +101,14 @@ func (q *queryBinder) bindSelect(sel *pg.SelectStmt) (operator, []opColumn, erro
 	// FROM
 	var from *relation
 	for _, item := range sel.FromClause {
+		if rs := item.GetRangeSubselect(); rs != nil && rs.Lateral && from != nil {
+			r, err := q.bindLateral(from, rs)
+			if err != nil {
+				return nil, nil, err
+			}
+			from = r
+			continue
+		}
 		r, err := q.bindFromItem(item)
 		if err != nil {
 			return nil, nil, err

@@ -469,3 +469,19 @@ func TestPortalResumesWithNewContext(t *testing.T) {
 		t.Fatalf("read %d rows", n)
 	}
 }
+
+func TestLateral(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE TABLE c (id int, name text)`)
+	mustRun(t, s, `CREATE TABLE o (cid int, amount int)`)
+	mustRun(t, s, `INSERT INTO c VALUES (1, 'a'), (2, 'b'), (3, 'c')`)
+	mustRun(t, s, `INSERT INTO o VALUES (1, 10), (1, 30), (2, 5), (1, 20)`)
+	got := flat(mustRun(t, s, `SELECT c.name, top.amount FROM c, LATERAL (SELECT amount FROM o WHERE o.cid = c.id ORDER BY amount DESC LIMIT 2) top ORDER BY 1, 2 DESC`))
+	if got != "a,30|a,20|b,5" {
+		t.Errorf("LATERAL top-2: %q", got)
+	}
+	got = flat(mustRun(t, s, `SELECT c.id, s.total FROM c, LATERAL (SELECT sum(amount) AS total FROM o WHERE o.cid = c.id) s ORDER BY 1`))
+	if got != "1,60|2,5|3,NULL" {
+		t.Errorf("LATERAL aggregate: %q", got)
+	}
+}
