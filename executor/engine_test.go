@@ -15,9 +15,10 @@ import (
 	"github.com/sharehouse/sharehouse/storage"
 )
 
-// testEngine opens a real store, catalog and engine in a temp dir with a
-// superuser "admin", and returns a session as admin in postgres.
-func testEngine(t *testing.T) (*Engine, *Session) {
+// openCatalog opens a real store and catalog in a temp dir with a
+// superuser "admin"; at cleanup (after the caller's own cleanups) it
+// closes them and checks the store.
+func openCatalog(t *testing.T) *catalog.Catalog {
 	t.Helper()
 	ctx := context.Background()
 	opts := storage.DefaultOptions()
@@ -33,14 +34,7 @@ func testEngine(t *testing.T) (*Engine, *Session) {
 	if _, err := cat.EnsureSuperuser(ctx, "admin", "pw"); err != nil {
 		t.Fatal(err)
 	}
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
-	eng := New(Config{Catalog: cat, Allocator: mem})
-	s, err := eng.NewSession(ctx, SessionOptions{User: "admin", Database: "postgres"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	t.Cleanup(func() {
-		s.Close()
 		if err := cat.Close(); err != nil {
 			t.Error(err)
 		}
@@ -50,6 +44,24 @@ func testEngine(t *testing.T) (*Engine, *Session) {
 		if err := st.Close(); err != nil {
 			t.Error(err)
 		}
+	})
+	return cat
+}
+
+// testEngine opens an engine over openCatalog with a checked allocator
+// and returns a session as admin in postgres; cleanup asserts that no
+// query memory is left.
+func testEngine(t *testing.T) (*Engine, *Session) {
+	t.Helper()
+	cat := openCatalog(t)
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	eng := New(Config{Catalog: cat, Allocator: mem})
+	s, err := eng.NewSession(context.Background(), SessionOptions{User: "admin", Database: "postgres"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		s.Close()
 		mem.AssertSize(t, 0)
 	})
 	return eng, s

@@ -14,8 +14,6 @@ import (
 
 	"github.com/apache/arrow/go/v17/arrow/memory"
 
-	"github.com/sharehouse/sharehouse/catalog"
-	"github.com/sharehouse/sharehouse/storage"
 )
 
 // TestSQLLogic runs the public sqllogictest corpus (../shared/sqllogictest,
@@ -199,39 +197,15 @@ func runSLTFile(t *testing.T, path, mode string) *sltFileResult {
 // report: one leak must not hide the rates.
 func sltEngine(t *testing.T) (*Session, *sltPanicLog, *memory.CheckedAllocator) {
 	t.Helper()
-	ctx := context.Background()
-	opts := storage.DefaultOptions()
-	opts.NoSync = true
-	st, err := storage.Open(t.TempDir(), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat, err := catalog.Open(ctx, st, catalog.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cat.EnsureSuperuser(ctx, "admin", "pw"); err != nil {
-		t.Fatal(err)
-	}
+	cat := openCatalog(t)
 	panics := &sltPanicLog{}
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	eng := New(Config{Catalog: cat, Allocator: mem, Logger: slog.New(panics)})
-	s, err := eng.NewSession(ctx, SessionOptions{User: "admin", Database: "postgres"})
+	s, err := eng.NewSession(context.Background(), SessionOptions{User: "admin", Database: "postgres"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		s.Close()
-		if err := cat.Close(); err != nil {
-			t.Error(err)
-		}
-		if err := st.Check(); err != nil {
-			t.Errorf("storage check: %v", err)
-		}
-		if err := st.Close(); err != nil {
-			t.Error(err)
-		}
-	})
+	t.Cleanup(s.Close)
 	return s, panics, mem
 }
 
