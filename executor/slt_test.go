@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/apache/arrow/go/v17/arrow/memory"
-
 )
 
 // TestSQLLogic runs the public sqllogictest corpus (../shared/sqllogictest,
