@@ -238,6 +238,10 @@ func (b *binder) bindExpr(n *pg.Node, sc *scope) (Expr, error) {
 		return b.bindSQLValueFunction(n.GetSqlvalueFunction())
 	case n.GetSubLink() != nil:
 		return b.bindSubLink(n.GetSubLink(), sc)
+	case n.GetAIndirection() != nil:
+		return b.bindIndirection(n.GetAIndirection(), sc)
+	case n.GetAArrayExpr() != nil:
+		return b.bindArrayExpr(n.GetAArrayExpr(), sc)
 	}
 	return nil, notSupported("expression %s is not supported yet", nodeKind(n))
 }

@@ -101,59 +101,7 @@ func (b *binder) call(name string, args []Expr, loc int32) (Expr, error) {
 
 // bindRangeFunction binds a function in FROM; generate_series for now.
 func (q *queryBinder) bindRangeFunction(rf *pg.RangeFunction) (*relation, error) {
-	if rf.Lateral || rf.Ordinality || len(rf.Functions) != 1 {
-		return nil, notSupported("this form of function in FROM is not supported yet")
-	}
-	items := rf.Functions[0].GetList().GetItems()
-	fc := items[0].GetFuncCall()
-	if fc == nil || funcName(fc) != "generate_series" {
-		return nil, notSupported("only generate_series is supported as a function in FROM")
-	}
-	if len(fc.Args) < 2 || len(fc.Args) > 3 {
-		return nil, sqlstate.Errorf(sqlstate.UndefinedFunction, "function generate_series with %d arguments does not exist", len(fc.Args))
-	}
-	vals := make([]int64, 3)
-	vals[2] = 1
-	t := sqltype.Int4T
-	for i, a := range fc.Args {
-		e, err := q.bindExpr(a, &scope{})
-		if err != nil {
-			return nil, err
-		}
-		if e.Type().OID == sqltype.Int8 || e.Type().OID == sqltype.Numeric {
-			t = sqltype.Int8T
-		}
-		e, err = q.cast(e, sqltype.Int8T, false, fc.Location)
-		if err != nil {
-			return nil, err
-		}
-		c, ok := e.(*constExpr)
-		if !ok {
-			return nil, notSupported("generate_series arguments must be constants")
-		}
-		if c.isNull() {
-			vals[i] = 0
-			return q.emptySeries(rf, t)
-		}
-		vals[i] = constInt64(c)
-	}
-	if vals[2] == 0 {
-		return nil, sqlstate.Errorf(sqlstate.InvalidParameterValue, "step size cannot equal zero")
-	}
-	name := "generate_series"
-	rel := name
-	if rf.Alias != nil {
-		rel = rf.Alias.Aliasname
-		name = rel
-		if len(rf.Alias.Colnames) > 0 {
-			name = rf.Alias.Colnames[0].GetString_().GetSval()
-		}
-	}
-	col := &scopeColumn{rel: rel, name: name, t: t, dt: t.Arrow(), used: true}
-	return &relation{cols: []*scopeColumn{col}, build: func() operator {
-		col.idx = 0
-		return &seriesOp{env: q.env, col: opColumn{name: name, t: t, dt: t.Arrow()}, cur: vals[0], stop: vals[1], step: vals[2]}
-	}}, nil
+	return q.bindFunctionScan(rf)
 }
 
 func (q *queryBinder) emptySeries(rf *pg.RangeFunction, t sqltype.T) (*relation, error) {

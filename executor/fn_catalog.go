@@ -424,12 +424,17 @@ func (b *binder) bindCatalogFunc(name string, args []Expr, loc int32) (Expr, boo
 			break
 		}
 		return call(sig(sqltype.Int8T), tText, true, func(a []any) (any, error) { return sizePretty(argInt(a[0])), nil })
+	case "array_upper", "array_lower", "array_length", "cardinality":
+		return b.bindArrayDims(name, args, loc)
 	case "array_to_string":
-		if n != 2 && n != 3 || !isString(args[0].Type().OID) && args[0].Type().OID != sqltype.Unknown {
+		if n != 2 && n != 3 || !isArrayLike(args[0].Type().OID) {
 			break
 		}
 		// The catalogs' array columns are text holding an array literal.
-		params := []sqltype.T{tText, tText, tText}[:n]
+		params := []sqltype.T{argOf(args[0]).T, tText, tText}[:n]
+		if params[0].OID == sqltype.Unknown {
+			params[0] = tText
+		}
 		return call(params, tText, true, func(a []any) (any, error) {
 			elems, ok := parseArrayLiteral(argStr(a[0]))
 			if !ok {
@@ -932,7 +937,7 @@ func (b *binder) bindAnyAll(a *pg.A_Expr, op string, sc *scope) (Expr, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !isString(r.Type().OID) && r.Type().OID != sqltype.Unknown {
+	if !isArrayLike(r.Type().OID) {
 		return nil, sqlstate.Errorf(sqlstate.WrongObjectType, "op ANY/ALL (array) requires array on right side").WithPosition(a.Location + 1)
 	}
 	if r, err = b.cast(r, tText, false, a.Location); err != nil {

@@ -57,7 +57,8 @@ var (
 	stBytea       = sqltype.ByteaT
 	stXid         = sqltype.OidT
 	stNodeTree    = sqltype.TextT
-	stVector      = sqltype.TextT
+	stVector      = sqltype.T{OID: sqltype.Int2Vector, Typmod: -1}
+	stOidVector   = sqltype.T{OID: sqltype.OidVector, Typmod: -1}
 	stArray       = sqltype.TextT
 	stVarchar     = sqltype.VarcharT
 	stYesNo       = sqltype.VarcharOf(3)

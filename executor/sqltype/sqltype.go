@@ -49,6 +49,11 @@ const (
 
 	Regnamespace OID = 4089
 
+	// int2vector and oidvector: the catalogs' space-separated vectors,
+	// subscripted from 0. Held as their text, like the array types.
+	Int2Vector OID = 22
+	OidVector  OID = 30
+
 	// Array types. Their values are held as the text of an array literal
 	// ('{a,"b c"}'), as the catalogs' array columns are: see ArrayElem.
 	BoolArray    OID = 1000
@@ -205,6 +210,8 @@ var types = map[OID]typeInfo{
 	JSONB:       {"jsonb", -1},
 
 	Regnamespace: {"regnamespace", 4},
+	Int2Vector:   {"int2vector", -1},
+	OidVector:    {"oidvector", -1},
 	BoolArray:    {"boolean[]", -1},
 	CharArray:    {"\"char\"[]", -1},
 	NameArray:    {"name[]", -1},
@@ -225,6 +232,18 @@ var arrayElems = map[OID]OID{
 // ArrayElem returns the element type of an array type; ok is false for a
 // type that is not an array.
 func ArrayElem(oid OID) (elem OID, ok bool) { elem, ok = arrayElems[oid]; return elem, ok }
+
+// VectorElem returns the element type of int2vector and oidvector; ok is
+// false for every other type.
+func VectorElem(oid OID) (elem OID, ok bool) {
+	switch oid {
+	case Int2Vector:
+		return Int2, true
+	case OidVector:
+		return Oid, true
+	}
+	return 0, false
+}
 
 // ArrayOf returns the array type of elements of type elem; ok is false when
 // sharehouse has no such array type.
