@@ -424,6 +424,39 @@ func (b *binder) bindCatalogFunc(name string, args []Expr, loc int32) (Expr, boo
 			break
 		}
 		return call(sig(sqltype.Int8T), tText, true, func(a []any) (any, error) { return sizePretty(argInt(a[0])), nil })
+	case "current_schemas":
+		if n != 1 {
+			break
+		}
+		g, err := b.catalogGen()
+		if err != nil {
+			return nil, true, err
+		}
+		// Schemas of the path that exist, pg_catalog first when implicit
+		// schemas are asked for (it is searched first unless named).
+		exists := map[string]bool{}
+		for _, r := range g.pgNamespace() {
+			exists[r["nspname"].(string)] = true
+		}
+		path := g.searchPath()
+		return call(sig(tBool), sqltype.T{OID: sqltype.NameArray, Typmod: -1}, true, func(a []any) (any, error) {
+			var out []*string
+			named := false
+			for _, p := range path {
+				named = named || p == "pg_catalog"
+			}
+			if a[0].(bool) && !named {
+				pc := "pg_catalog"
+				out = append(out, &pc)
+			}
+			for _, p := range path {
+				if exists[p] {
+					p := p
+					out = append(out, &p)
+				}
+			}
+			return formatArrayLiteral(out), nil
+		})
 	case "array_upper", "array_lower", "array_length", "cardinality":
 		return b.bindArrayDims(name, args, loc)
 	case "array_to_string":

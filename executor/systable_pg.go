@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 
+	pg "github.com/pganalyze/pg_query_go/v6"
+
 	"github.com/sharehouse/sharehouse/catalog"
 	"github.com/sharehouse/sharehouse/executor/sqltype"
 )
@@ -442,7 +444,7 @@ func (g *sysGen) pgAttrdef() []sysRow {
 	for _, t := range g.tables {
 		for j, c := range t.Columns {
 			if c.Default != "" {
-				out = append(out, sysRow{"oid": attrdefOID(t.ID, j+1), "adrelid": uint64(t.ID), "adnum": j + 1, "adbin": c.Default})
+				out = append(out, sysRow{"oid": attrdefOID(t.ID, j+1), "adrelid": uint64(t.ID), "adnum": j + 1, "adbin": deparseDefault(c.Default, sqltype.OID(c.Type.OID))})
 			}
 		}
 	}
@@ -492,4 +494,28 @@ func pgCollationRows() []sysRow {
 			"collprovider": provider, "collisdeterministic": true, "collencoding": -1, "collcollate": coll, "collctype": coll}
 	}
 	return []sysRow{row(oidDefaultCollation, "default", "d", nil), row(oidCCollation, "C", "c", "C"), row(oidPOSIXCollation, "POSIX", "c", "POSIX")}
+}
+
+// deparseDefault writes a column default as pg_get_expr prints it: a
+// string literal carries its cast to the column's type ('open'::text), as
+// PostgreSQL's deparser writes a typed constant; other expressions are
+// kept as written.
+func deparseDefault(expr string, t sqltype.OID) string {
+	tree, err := pg.Parse("SELECT " + expr)
+	if err != nil || len(tree.Stmts) != 1 {
+		return expr
+	}
+	sel := tree.Stmts[0].Stmt.GetSelectStmt()
+	if sel == nil || len(sel.TargetList) != 1 {
+		return expr
+	}
+	c := sel.TargetList[0].GetResTarget().GetVal().GetAConst()
+	if c == nil || c.GetSval() == nil {
+		return expr
+	}
+	name := sqltype.T{OID: t, Typmod: -1}.String()
+	if t == sqltype.BPChar {
+		name = "bpchar"
+	}
+	return "'" + strings.ReplaceAll(c.GetSval().GetSval(), "'", "''") + "'::" + name
 }

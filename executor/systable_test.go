@@ -49,7 +49,7 @@ func TestSystemTables(t *testing.T) {
 			FROM pg_catalog.pg_attribute a WHERE a.attrelid = 't'::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
 			"id,integer,t,f,1|name,character varying(20),f,t,2|amount,numeric(12,2),f,f,3"},
 		{"attrdef", `SELECT pg_catalog.pg_get_expr(d.adbin, d.adrelid, true), adnum FROM pg_catalog.pg_attrdef d WHERE d.adrelid = 't'::regclass`,
-			"'x',2"},
+			"'x'::character varying,2"},
 		{"regclass out", `SELECT 'finance.orders'::regclass::text, 't'::regclass::text, 'pg_class'::regclass::oid`,
 			"finance.orders,t,1259"},
 		{"regtype", `SELECT 'int4'::text::regtype::oid, 'character varying'::regtype::oid, 'numeric'::regtype::text`,
@@ -201,5 +201,33 @@ func TestAnyAllArrays(t *testing.T) {
 	}
 	if _, _, err := run(t, s, `SELECT 1 = ANY('{x}')`); sqlstate.CodeOf(err) != sqlstate.InvalidTextRepresentation {
 		t.Errorf("ANY bad element: %v", err)
+	}
+}
+
+// TestArrays covers the array forms psql's describe queries use: ARRAY
+// (subquery), ARRAY[…], subscripts, array casts, array_upper/cardinality,
+// unnest and generate_series in FROM (WITH ORDINALITY), regnamespace and
+// current_schemas.
+func TestArrays(t *testing.T) {
+	_, s := testEngine(t)
+	for _, tc := range []struct{ sql, want string }{
+		{`SELECT ARRAY(SELECT relname FROM pg_class WHERE relname IN ('pg_am', 'pg_class') ORDER BY 1)`, "{pg_am,pg_class}"},
+		{`SELECT ARRAY(SELECT relname FROM pg_class WHERE false)`, "{}"},
+		{`SELECT ARRAY(SELECT x FROM (VALUES ('a b'), (''), ('"q"'), (NULL), ('null')) v(x))`, `{"a b","","\"q\"",NULL,"null"}`},
+		{`SELECT (ARRAY['a', NULL, 'c'])[3], (ARRAY[1, 2])[0], ('{4,5}'::int4[])[2] + 1`, "c,NULL,6"},
+		{`SELECT '{1, 2,3}'::int2[], cardinality('{x,y}'::text[]), array_upper('{1,2}'::int4[], 1), array_upper('{}'::int4[], 1)`, "{1,2,3},2,2,NULL"},
+		{`SELECT array_to_string(ARRAY['a', 'b'], ', ')`, "a, b"},
+		{`SELECT string_agg(x || ':' || n, ' ') FROM unnest('{a,"b,c",NULL}'::text[]) WITH ORDINALITY AS u(x, n)`, "a:1 b,c:2"},
+		{`SELECT sum(x) FROM unnest(ARRAY[1, 2, 3]) x WHERE x > 1`, "5"},
+		{`SELECT string_agg(s::text || '/' || o::text, ' ') FROM generate_series(2, 4) WITH ORDINALITY g(s, o)`, "2/1 3/2 4/3"},
+		{`SELECT 'pg_catalog'::regnamespace::text, 11::oid::regnamespace::text`, "pg_catalog,pg_catalog"},
+		{`SELECT (current_schemas(true))[1], current_schemas(false)`, "pg_catalog,{public}"},
+		{`SELECT count(*) FROM pg_roles r WHERE ARRAY(SELECT b.rolname FROM pg_roles b WHERE b.oid = r.oid) <> '{}'`, "1"},
+	} {
+		t.Run(tc.sql, func(t *testing.T) {
+			if got := flat(mustRun(t, s, tc.sql)); got != tc.want {
+				t.Errorf("got  %s\nwant %s", got, tc.want)
+			}
+		})
 	}
 }
