@@ -45,48 +45,8 @@ func arrayOfSubquery(ctx context.Context, ec *evalContext, op operator) (string,
 }
 
 // formatArrayLiteral writes a one-dimensional array literal with
-// array_out's quoting: an element is double-quoted when it is empty, is
-// NULL spelled as text, or holds a space, quote, backslash, comma or brace.
-func formatArrayLiteral(elems []*string) string {
-	var sb strings.Builder
-	sb.WriteByte('{')
-	for i, e := range elems {
-		if i > 0 {
-			sb.WriteByte(',')
-		}
-		if e == nil {
-			sb.WriteString("NULL")
-			continue
-		}
-		if !arrayElemNeedsQuotes(*e) {
-			sb.WriteString(*e)
-			continue
-		}
-		sb.WriteByte('"')
-		for j := 0; j < len(*e); j++ {
-			if c := (*e)[j]; c == '"' || c == '\\' {
-				sb.WriteByte('\\')
-			}
-			sb.WriteByte((*e)[j])
-		}
-		sb.WriteByte('"')
-	}
-	sb.WriteByte('}')
-	return sb.String()
-}
-
-func arrayElemNeedsQuotes(s string) bool {
-	if s == "" || strings.EqualFold(s, "NULL") {
-		return true
-	}
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '"', '\\', ',', '{', '}', ' ', '\t', '\n', '\r', '\v', '\f':
-			return true
-		}
-	}
-	return false
-}
+// array_out's quoting.
+func formatArrayLiteral(elems []*string) string { return sqltype.FormatArrayLiteral(elems) }
 
 // textArrayConst is an array literal as a constant of the catalogs' array
 // representation.
@@ -164,6 +124,9 @@ func (b *binder) castArray(arg Expr, t sqltype.T, loc int32) (Expr, bool, error)
 	_, fromArray := sqltype.ArrayElem(from)
 	if _, vec := sqltype.VectorElem(from); vec {
 		fromArray = true
+	}
+	if _, isParam := arg.(*paramExpr); isParam && from == sqltype.Unknown {
+		return nil, false, nil // $1::text[]: the parameter takes the type
 	}
 	param := arg.Type()
 	if from == sqltype.Unknown {

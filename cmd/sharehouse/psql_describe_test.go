@@ -8,6 +8,7 @@ package main
 // attributes standing for the tenant).
 
 import (
+	"context"
 	"strings"
 	"testing"
 )
@@ -67,5 +68,34 @@ Access method: heap
 				t.Errorf("psql %s:\ngot:\n%s\nwant:\n%s", tc.cmd, got, want)
 			}
 		})
+	}
+}
+
+// TestArrayWire reads and sends arrays through pgx, which uses the binary
+// form for the array types it knows.
+func TestArrayWire(t *testing.T) {
+	s := startServer(t)
+	conn := s.admin(t, "postgres")
+	ctx := context.Background()
+	var (
+		texts []string
+		ints  []int16
+		oids  []uint32
+		names []string
+	)
+	err := conn.QueryRow(ctx, `SELECT '{a,"b c",""}'::text[], '{1,-2}'::int2[], '{23,25}'::oid[], current_schemas(true)`).Scan(&texts, &ints, &oids, &names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(texts, "|") != "a|b c|" || len(ints) != 2 || ints[1] != -2 || len(oids) != 2 || oids[1] != 25 || strings.Join(names, ",") != "pg_catalog,public" {
+		t.Errorf("got %q %v %v %q", texts, ints, oids, names)
+	}
+	var n int64
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM unnest($1::text[]) x WHERE x <> 'b'`, []string{"a", "b", "c"}).Scan(&n); err != nil || n != 2 {
+		t.Errorf("unnest($1::text[]): %d %v", n, err)
+	}
+	var got string
+	if err := conn.QueryRow(ctx, `SELECT array_to_string($1::int4[], ',')`, []int32{3, 4}).Scan(&got); err != nil || got != "3,4" {
+		t.Errorf("array_to_string($1::int4[]): %q %v", got, err)
 	}
 }

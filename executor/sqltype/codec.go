@@ -87,6 +87,9 @@ func BinaryEncoder(t T, dt arrow.DataType) (Encoder, error) {
 	if err := checkArrow(t, dt); err != nil {
 		return nil, err
 	}
+	if _, _, ok := isArrayType(t.OID); ok {
+		return arrayBinaryEncoder(t)
+	}
 	switch t.OID {
 	case Bool:
 		return encodeBoolBinary, nil
@@ -129,6 +132,9 @@ func BinaryEncoder(t T, dt arrow.DataType) (Encoder, error) {
 func TextDecoder(t T, dt arrow.DataType, f Format) (Decoder, error) {
 	if err := checkArrow(t, dt); err != nil {
 		return nil, err
+	}
+	if _, _, ok := isArrayType(t.OID); ok {
+		return arrayTextDecoder(t)
 	}
 	switch t.OID {
 	case Bool:
@@ -175,6 +181,9 @@ func TextDecoder(t T, dt arrow.DataType, f Format) (Decoder, error) {
 func BinaryDecoder(t T, dt arrow.DataType) (Decoder, error) {
 	if err := checkArrow(t, dt); err != nil {
 		return nil, err
+	}
+	if _, _, ok := isArrayType(t.OID); ok {
+		return arrayBinaryDecoder(t)
 	}
 	switch t.OID {
 	case Bool:

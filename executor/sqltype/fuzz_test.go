@@ -16,6 +16,7 @@ var fuzzTypes = []T{
 	BoolT, Int2T, Int4T, Int8T, OidT, Float4T, Float8T, NumericT, NumericOf(10, 3), NumericOf(38, 0),
 	TextT, VarcharOf(4), BPCharOf(4), NameT, ByteaT, UUIDT, DateT, TimeT, TimestampT, TimestamptzT,
 	IntervalT, {JSONB, -1}, {Timestamp, 2},
+	{TextArray, -1}, {Int2Array, -1}, {Int4Array, -1}, {OidArray, -1}, {Int2Vector, -1}, {Float8Array, -1},
 }
 
 func fuzzType(k uint8) (T, arrow.DataType) {
