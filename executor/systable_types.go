@@ -7,8 +7,8 @@ import (
 )
 
 // pgTypeDef is one pg_type row: the types sqltype knows, with PostgreSQL
-// 15's values (taken from its catalog). Array types are not listed (typarray
-// is 0) until sqltype has them.
+// 15's values (taken from its catalog). typarray is the array type when
+// sqltype has it (sqltype.ArrayOf), else 0.
 type pgTypeDef struct {
 	oid                                         uint32
 	name                                        string
@@ -20,6 +20,7 @@ type pgTypeDef struct {
 	input, output, receive, send, modin, modout proc
 	align, storage                              string
 	collation                                   uint32
+	subscript                                   proc // array_subscript_handler for arrays and vectors
 }
 
 // proc is a regproc value: a function's oid and name.
@@ -55,6 +56,19 @@ var pgTypes = []pgTypeDef{
 	{oid: 2206, name: "regtype", len: 4, byval: true, typtype: "b", category: "N", preferred: false, elem: 0, input: proc{2220, "regtypein"}, output: proc{2221, "regtypeout"}, receive: proc{2454, "regtyperecv"}, send: proc{2455, "regtypesend"}, modin: proc{0, "-"}, modout: proc{0, "-"}, align: "i", storage: "p", collation: 0},
 	{oid: 2950, name: "uuid", len: 16, byval: false, typtype: "b", category: "U", preferred: false, elem: 0, input: proc{2952, "uuid_in"}, output: proc{2953, "uuid_out"}, receive: proc{2961, "uuid_recv"}, send: proc{2962, "uuid_send"}, modin: proc{0, "-"}, modout: proc{0, "-"}, align: "c", storage: "p", collation: 0},
 	{oid: 3802, name: "jsonb", len: -1, byval: false, typtype: "b", category: "U", preferred: false, elem: 0, input: proc{3806, "jsonb_in"}, output: proc{3804, "jsonb_out"}, receive: proc{3805, "jsonb_recv"}, send: proc{3803, "jsonb_send"}, modin: proc{0, "-"}, modout: proc{0, "-"}, align: "i", storage: "x", collation: 0},
+	{oid: 22, name: "int2vector", len: -1, byval: false, typtype: "b", category: "A", preferred: false, elem: 21, input: proc{40, "int2vectorin"}, output: proc{41, "int2vectorout"}, receive: proc{2410, "int2vectorrecv"}, send: proc{2411, "int2vectorsend"}, modin: proc{0, "-"}, modout: proc{0, "-"}, align: "i", storage: "p", collation: 0, subscript: proc{6179, "array_subscript_handler"}},
+	{oid: 30, name: "oidvector", len: -1, byval: false, typtype: "b", category: "A", preferred: false, elem: 26, input: proc{54, "oidvectorin"}, output: proc{55, "oidvectorout"}, receive: proc{2420, "oidvectorrecv"}, send: proc{2421, "oidvectorsend"}, modin: proc{0, "-"}, modout: proc{0, "-"}, align: "i", storage: "p", collation: 0, subscript: proc{6179, "array_subscript_handler"}},
+	{oid: 1000, name: "_bool", len: -1, byval: false, typtype: "b", category: "A", preferred: false, elem: 16, input: proc{750, "array_in"}, output: proc{751, "array_out"}, receive: proc{2400, "array_recv"}, send: proc{2401, "array_send"}, modin: proc{0, "-"}, modout: proc{0, "-"}, align: "i", storage: "x", collation: 0, subscript: proc{6179, "array_subscript_handler"}},
+	{oid: 1002, name: "_char", len: -1, byval: false, typtype: "b", category: "A", preferred: false, elem: 18, input: proc{750, "array_in"}, output: proc{751, "array_out"}, receive: proc{2400, "array_recv"}, send: proc{2401, "array_send"}, modin: proc{0, "-"}, modout: proc{0, "-"}, align: "i", storage: "x", collation: 0, subscript: proc{6179, "array_subscript_handler"}},
+	{oid: 1003, name: "_name", len: -1, byval: false, typtype: "b", category: "A", preferred: false, elem: 19, input: proc{750, "array_in"}, output: proc{751, "array_out"}, receive: proc{2400, "array_recv"}, send: proc{2401, "array_send"}, modin: proc{0, "-"}, modout: proc{0, "-"}, align: "i", storage: "x", collation: 950, subscript: proc{6179, "array_subscript_handler"}},
+	{oid: 1005, name: "_int2", len: -1, byval: false, typtype: "b", category: "A", preferred: false, elem: 21, input: proc{750, "array_in"}, output: proc{751, "array_out"}, receive: proc{2400, "array_recv"}, send: proc{2401, "array_send"}, modin: proc{0, "-"}, modout: proc{0, "-"}, align: "i", storage: "x", collation: 0, subscript: proc{6179, "array_subscript_handler"}},
+	{oid: 1007, name: "_int4", len: -1, byval: false, typtype: "b", category: "A", preferred: false, elem: 23, input: proc{750, "array_in"}, output: proc{751, "array_out"}, receive: proc{2400, "array_recv"}, send: proc{2401, "array_send"}, modin: proc{0, "-"}, modout: proc{0, "-"}, align: "i", storage: "x", collation: 0, subscript: proc{6179, "array_subscript_handler"}},
+	{oid: 1009, name: "_text", len: -1, byval: false, typtype: "b", category: "A", preferred: false, elem: 25, input: proc{750, "array_in"}, output: proc{751, "array_out"}, receive: proc{2400, "array_recv"}, send: proc{2401, "array_send"}, modin: proc{0, "-"}, modout: proc{0, "-"}, align: "i", storage: "x", collation: 100, subscript: proc{6179, "array_subscript_handler"}},
+	{oid: 1015, name: "_varchar", len: -1, byval: false, typtype: "b", category: "A", preferred: false, elem: 1043, input: proc{750, "array_in"}, output: proc{751, "array_out"}, receive: proc{2400, "array_recv"}, send: proc{2401, "array_send"}, modin: proc{2915, "varchartypmodin"}, modout: proc{2916, "varchartypmodout"}, align: "i", storage: "x", collation: 100, subscript: proc{6179, "array_subscript_handler"}},
+	{oid: 1016, name: "_int8", len: -1, byval: false, typtype: "b", category: "A", preferred: false, elem: 20, input: proc{750, "array_in"}, output: proc{751, "array_out"}, receive: proc{2400, "array_recv"}, send: proc{2401, "array_send"}, modin: proc{0, "-"}, modout: proc{0, "-"}, align: "d", storage: "x", collation: 0, subscript: proc{6179, "array_subscript_handler"}},
+	{oid: 1022, name: "_float8", len: -1, byval: false, typtype: "b", category: "A", preferred: false, elem: 701, input: proc{750, "array_in"}, output: proc{751, "array_out"}, receive: proc{2400, "array_recv"}, send: proc{2401, "array_send"}, modin: proc{0, "-"}, modout: proc{0, "-"}, align: "d", storage: "x", collation: 0, subscript: proc{6179, "array_subscript_handler"}},
+	{oid: 1028, name: "_oid", len: -1, byval: false, typtype: "b", category: "A", preferred: false, elem: 26, input: proc{750, "array_in"}, output: proc{751, "array_out"}, receive: proc{2400, "array_recv"}, send: proc{2401, "array_send"}, modin: proc{0, "-"}, modout: proc{0, "-"}, align: "i", storage: "x", collation: 0, subscript: proc{6179, "array_subscript_handler"}},
+	{oid: 4089, name: "regnamespace", len: 4, byval: true, typtype: "b", category: "N", preferred: false, elem: 0, input: proc{4084, "regnamespacein"}, output: proc{4085, "regnamespaceout"}, receive: proc{4087, "regnamespacerecv"}, send: proc{4088, "regnamespacesend"}, modin: proc{0, "-"}, modout: proc{0, "-"}, align: "i", storage: "p", collation: 0, subscript: proc{0, "-"}},
 }
 
 // pgTypeInfo returns the pg_type facts of oid (zero for an unknown type).
@@ -74,7 +88,7 @@ func pgTypeRows() []sysRow {
 			"oid": t.oid, "typname": t.name, "typnamespace": oidPgCatalog, "typowner": oidBootstrapRole,
 			"typlen": t.len, "typbyval": t.byval, "typtype": t.typtype, "typcategory": t.category,
 			"typispreferred": t.preferred, "typisdefined": true, "typdelim": ",", "typrelid": 0,
-			"typsubscript": 0, "typelem": t.elem, "typarray": 0,
+			"typsubscript": t.subscript.oid, "typelem": t.elem, "typarray": typArray(t.oid),
 			"typinput": t.input.oid, "typoutput": t.output.oid, "typreceive": t.receive.oid, "typsend": t.send.oid,
 			"typmodin": t.modin.oid, "typmodout": t.modout.oid, "typanalyze": 0,
 			"typalign": t.align, "typstorage": t.storage, "typnotnull": false, "typbasetype": 0,
@@ -110,11 +124,19 @@ func procName(oid uint32) string {
 		return "array_in"
 	}
 	for _, t := range pgTypes {
-		for _, p := range []proc{t.input, t.output, t.receive, t.send, t.modin, t.modout} {
+		for _, p := range []proc{t.input, t.output, t.receive, t.send, t.modin, t.modout, t.subscript} {
 			if p.oid == oid {
 				return p.name
 			}
 		}
 	}
 	return strconv.FormatUint(uint64(oid), 10)
+}
+
+// typArray is pg_type.typarray: the array type of oid when sqltype has one.
+func typArray(oid uint32) uint32 {
+	if a, ok := sqltype.ArrayOf(sqltype.OID(oid)); ok {
+		return uint32(a)
+	}
+	return 0
 }
