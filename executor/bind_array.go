@@ -624,3 +624,110 @@ func (b *binder) bindArrayExpr(ae *pg.A_ArrayExpr, sc *scope) (Expr, error) {
 		return formatArrayLiteral(out), nil
 	}, ae.Location)
 }
+
+// resolveArrayOp resolves =, <> and || where an operand is of an array type
+// (ok false otherwise); an untyped literal beside an array is of its type.
+// Arrays are held canonically (see sqltype), so equal arrays have equal
+// text. || is array_cat, array_append or array_prepend, where a NULL
+// array counts as empty. It is for resolveBinary to call.
+func resolveArrayOp(op string, l, r argInfo) (funcImpl, bool) {
+	_, la := sqltype.ArrayElem(l.T.OID)
+	_, ra := sqltype.ArrayElem(r.T.OID)
+	if !la && !ra {
+		return funcImpl{}, false
+	}
+	if !la && l.T.OID == sqltype.Unknown {
+		l, la = r, true
+	}
+	if !ra && r.T.OID == sqltype.Unknown {
+		r, ra = l, true
+	}
+	switch op {
+	case "=", "<>":
+		if !la || !ra || l.T.OID != r.T.OID {
+			return funcImpl{}, false
+		}
+		neg := op == "<>"
+		return funcImpl{Name: op, Args: []argInfo{l, r}, Result: boolInfo, Eval: func(ec *evalContext, in []arrow.Array, n int) (arrow.Array, error) {
+			a, b := in[0].(*array.String), in[1].(*array.String)
+			bb := array.NewBooleanBuilder(ec.mem)
+			defer bb.Release()
+			for i := 0; i < n; i++ {
+				if a.IsNull(i) || b.IsNull(i) {
+					bb.AppendNull()
+					continue
+				}
+				bb.Append((a.Value(i) == b.Value(i)) != neg)
+			}
+			return bb.NewArray(), nil
+		}}, true
+	case "||":
+		t := l
+		if !la {
+			t = r
+		}
+		elem, _ := sqltype.ArrayElem(t.T.OID)
+		// The non-array side must be the element type.
+		for _, side := range []struct {
+			a   argInfo
+			arr bool
+		}{{l, la}, {r, ra}} {
+			if !side.arr && side.a.T.OID != elem {
+				return funcImpl{}, false
+			}
+		}
+		if la && ra && l.T.OID != r.T.OID {
+			return funcImpl{}, false
+		}
+		return funcImpl{Name: "||", Args: []argInfo{l, r}, Result: t, NonStrict: true, Eval: func(ec *evalContext, in []arrow.Array, n int) (arrow.Array, error) {
+			sides := [2]func(i int) ([]*string, error){}
+			for k, isArr := range []bool{la, ra} {
+				a := in[k]
+				if isArr {
+					s := a.(*array.String)
+					sides[k] = func(i int) ([]*string, error) {
+						if s.IsNull(i) {
+							return nil, nil
+						}
+						elems, ok := sqltype.ParseArrayLiteral(s.Value(i))
+						if !ok {
+							return nil, sqlstate.Errorf(sqlstate.InvalidTextRepresentation, "malformed array literal: %q", s.Value(i))
+						}
+						return elems, nil
+					}
+					continue
+				}
+				enc, err := sqltype.TextEncoder(sqltype.T{OID: elem, Typmod: -1}, a.DataType(), ec.format)
+				if err != nil {
+					return nil, err
+				}
+				sides[k] = func(i int) ([]*string, error) {
+					if a.IsNull(i) {
+						return []*string{nil}, nil
+					}
+					v := string(enc(nil, a, i))
+					return []*string{&v}, nil
+				}
+			}
+			sb := array.NewStringBuilder(ec.mem)
+			defer sb.Release()
+			for i := 0; i < n; i++ {
+				x, err := sides[0](i)
+				if err != nil {
+					return nil, err
+				}
+				y, err := sides[1](i)
+				if err != nil {
+					return nil, err
+				}
+				if la && ra && in[0].IsNull(i) && in[1].IsNull(i) {
+					sb.AppendNull()
+					continue
+				}
+				sb.Append(sqltype.FormatArrayLiteral(append(x, y...)))
+			}
+			return sb.NewArray(), nil
+		}}, true
+	}
+	return funcImpl{}, false
+}
