@@ -230,7 +230,8 @@ func anyInt64(v any) int64 {
 }
 
 // bindFunctionScan binds a set-returning function in FROM: generate_series
-// (integer bounds), unnest(array) and pg_partition_ancestors, optionally
+// (integer bounds), unnest(array) and pg_partition_ancestors (empty),
+// optionally
 // WITH ORDINALITY. Their arguments may name the enclosing query's columns
 // (a correlated subquery binds once per outer row, so they are constants
 // then); they are evaluated once, when the statement is bound.
@@ -287,16 +288,19 @@ func (q *queryBinder) bindFunctionScan(rf *pg.RangeFunction) (*relation, error) 
 		t = elemType(args[0].Type().OID)
 		vals = func() (arrow.Array, error) { return q.unnestValues(t, args[0]) }
 	case "pg_partition_ancestors":
-		// Without partitioning a relation's only "ancestor" is itself.
+		// No rows for a relation that is not a partition; there are none.
 		if len(args) != 1 {
 			return nil, sqlstate.Errorf(sqlstate.UndefinedFunction, "function pg_partition_ancestors with %d arguments does not exist", len(args))
 		}
 		t = sqltype.T{OID: sqltype.Regclass, Typmod: -1}
-		arg, err := q.cast(args[0], t, false, fc.Location)
-		if err != nil {
+		if _, ok, err := q.castCatalog(args[0], t, fc.Location); err != nil {
 			return nil, err
+		} else if !ok {
+			if _, err := q.cast(args[0], t, false, fc.Location); err != nil {
+				return nil, err
+			}
 		}
-		vals = func() (arrow.Array, error) { return q.evalOnce(arg) }
+		vals = func() (arrow.Array, error) { return array.NewBuilder(defaultMem, t.Arrow()).NewArray(), nil }
 	default:
 		return nil, notSupported("function %s in FROM is not supported yet", name)
 	}

@@ -424,6 +424,16 @@ func (b *binder) bindCatalogFunc(name string, args []Expr, loc int32) (Expr, boo
 			break
 		}
 		return call(sig(sqltype.Int8T), tText, true, func(a []any) (any, error) { return sizePretty(argInt(a[0])), nil })
+	case "pg_partition_ancestors":
+		// Set-returning: no rows for a relation that is not a partition, and
+		// sharehouse has no partitions. In an expression (x IN (SELECT
+		// pg_partition_ancestors(…) …), as psql writes it) the empty set is
+		// approximated by NULL, which matches nothing; in FROM it is empty.
+		if n != 1 {
+			break
+		}
+		rc := sqltype.T{OID: sqltype.Regclass, Typmod: -1}
+		return call(sig(rc), rc, false, func(a []any) (any, error) { return nil, nil })
 	case "current_schemas":
 		if n != 1 {
 			break

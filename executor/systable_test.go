@@ -222,6 +222,8 @@ func TestArrays(t *testing.T) {
 		{`SELECT string_agg(s::text || '/' || o::text, ' ') FROM generate_series(2, 4) WITH ORDINALITY g(s, o)`, "2/1 3/2 4/3"},
 		{`SELECT 'pg_catalog'::regnamespace::text, 11::oid::regnamespace::text`, "pg_catalog,pg_catalog"},
 		{`SELECT (current_schemas(true))[1], current_schemas(false)`, "pg_catalog,{public}"},
+		{`SELECT count(*) FROM pg_partition_ancestors('pg_class') WITH ORDINALITY a(relid, depth)`, "0"},
+		{`SELECT count(*) FROM pg_class WHERE oid IN (SELECT pg_partition_ancestors('pg_class') UNION ALL VALUES ('pg_am'::regclass))`, "1"},
 		{`SELECT count(*) FROM pg_roles r WHERE ARRAY(SELECT b.rolname FROM pg_roles b WHERE b.oid = r.oid) <> '{}'`, "1"},
 	} {
 		t.Run(tc.sql, func(t *testing.T) {
