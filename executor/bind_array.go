@@ -121,6 +121,8 @@ func parseArrayValue(o sqltype.OID, s string) (elems []*string, lower int64, err
 func (b *binder) castArray(arg Expr, t sqltype.T, loc int32) (Expr, bool, error) {
 	from := arg.Type().OID
 	_, toArray := sqltype.ArrayElem(t.OID)
+	_, toVector := sqltype.VectorElem(t.OID)
+	toArray = toArray || toVector
 	_, fromArray := sqltype.ArrayElem(from)
 	if _, vec := sqltype.VectorElem(from); vec {
 		fromArray = true
@@ -135,9 +137,24 @@ func (b *binder) castArray(arg Expr, t sqltype.T, loc int32) (Expr, bool, error)
 	switch {
 	case toArray && isArrayLike(from):
 		e, err := b.catCall(t.String(), []Expr{arg}, sig(param), t, true, func(a []any) (any, error) {
-			elems, _, err := parseArrayValue(from, argStr(a[0]))
+			// Text is read in the target's own form; a typed array in its.
+			form := from
+			if !fromArray {
+				form = t.OID
+			}
+			elems, _, err := parseArrayValue(form, argStr(a[0]))
 			if err != nil {
 				return nil, err
+			}
+			if toVector {
+				parts := make([]string, len(elems))
+				for i, e := range elems {
+					if e == nil {
+						return nil, sqlstate.Errorf(sqlstate.NullValueNotAllowed, "array must not contain nulls")
+					}
+					parts[i] = *e
+				}
+				return strings.Join(parts, " "), nil
 			}
 			return formatArrayLiteral(elems), nil
 		}, loc)
@@ -734,4 +751,24 @@ func resolveArrayOp(op string, l, r argInfo) (funcImpl, bool) {
 		}}, true
 	}
 	return funcImpl{}, false
+}
+
+// arrayAsText is an array-like value as the text of an array literal, the
+// form the array functions that predate the array types read: a vector is
+// rewritten as a literal, an array or text is kept.
+func (b *binder) arrayAsText(e Expr, loc int32) (Expr, error) {
+	o := e.Type().OID
+	if elem, ok := sqltype.VectorElem(o); ok {
+		arr, _ := sqltype.ArrayOf(elem)
+		lit, _, err := b.castArray(e, sqltype.T{OID: arr, Typmod: -1}, loc)
+		if err != nil {
+			return nil, err
+		}
+		e, o = lit, arr
+	}
+	if _, ok := sqltype.ArrayElem(o); ok {
+		t, _, err := b.castArray(e, tText, loc)
+		return t, err
+	}
+	return b.cast(e, tText, false, loc)
 }

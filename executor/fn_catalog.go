@@ -983,7 +983,7 @@ func (b *binder) bindAnyAll(a *pg.A_Expr, op string, sc *scope) (Expr, error) {
 	if !isArrayLike(r.Type().OID) {
 		return nil, sqlstate.Errorf(sqlstate.WrongObjectType, "op ANY/ALL (array) requires array on right side").WithPosition(a.Location + 1)
 	}
-	if r, err = b.cast(r, tText, false, a.Location); err != nil {
+	if r, err = b.arrayAsText(r, a.Location); err != nil {
 		return nil, err
 	}
 	if l.Type().OID == sqltype.Unknown {

@@ -59,6 +59,8 @@ var (
 	stNodeTree    = sqltype.TextT
 	stVector      = sqltype.T{OID: sqltype.Int2Vector, Typmod: -1}
 	stOidVector   = sqltype.T{OID: sqltype.OidVector, Typmod: -1}
+	stInt2Array   = sqltype.T{OID: sqltype.Int2Array, Typmod: -1}
+	stOidArray    = sqltype.T{OID: sqltype.OidArray, Typmod: -1}
 	stArray       = sqltype.TextT
 	stVarchar     = sqltype.VarcharT
 	stYesNo       = sqltype.VarcharOf(3)

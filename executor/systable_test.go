@@ -223,6 +223,9 @@ func TestArrays(t *testing.T) {
 		{`SELECT 'pg_catalog'::regnamespace::text, 11::oid::regnamespace::text`, "pg_catalog,pg_catalog"},
 		{`SELECT (current_schemas(true))[1], current_schemas(false)`, "pg_catalog,{public}"},
 		{`SELECT count(*) FROM pg_partition_ancestors('pg_class') WITH ORDINALITY a(relid, depth)`, "0"},
+		{`SELECT 2 = any('1 2'::int2vector), 3 = any('1 2'::int2vector), 2 = any('{1,2}'::int2[]), '1 2'::int2vector::text, '{1,2}'::int2[]::varchar`, "t,f,t,1 2,{1,2}"},
+		{`SELECT ('1  2'::int2vector)[1], ('1  2'::int2vector)[0], array_upper('1 2'::int2vector, 1)`, "2,1,1"},
+		{`SELECT count(*) FROM pg_constraint c WHERE 1 = ANY(c.conkey) OR c.confkey[1] = 1`, "0"},
 		{`SELECT count(*) FROM pg_class WHERE oid IN (SELECT pg_partition_ancestors('pg_class') UNION ALL VALUES ('pg_am'::regclass))`, "1"},
 		{`SELECT count(*) FROM pg_roles r WHERE ARRAY(SELECT b.rolname FROM pg_roles b WHERE b.oid = r.oid) <> '{}'`, "1"},
 	} {
