@@ -104,12 +104,6 @@ func (q *queryBinder) bindRangeFunction(rf *pg.RangeFunction) (*relation, error)
 	return q.bindFunctionScan(rf)
 }
 
-func (q *queryBinder) emptySeries(rf *pg.RangeFunction, t sqltype.T) (*relation, error) {
-	col := &scopeColumn{rel: "generate_series", name: "generate_series", t: t, dt: t.Arrow(), used: true}
-	return &relation{cols: []*scopeColumn{col}, build: func() operator {
-		return &seriesOp{env: q.env, col: opColumn{name: col.name, t: t, dt: t.Arrow()}, cur: 1, stop: 0, step: 1}
-	}}, nil
-}
 
 // bigFloatParse writes a numeric literal with an exponent in plain digits.
 func bigFloatParse(s string) (string, int, error) {

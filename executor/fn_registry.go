@@ -84,6 +84,9 @@ func unknownPeer(op string, t argInfo, _ bool) argInfo {
 }
 
 func resolveBinary(op string, l, r argInfo) (funcImpl, error) {
+	if f, ok := resolveArrayOp(op, l, r); ok {
+		return f, nil
+	}
 	lo, ro := l.T.OID, r.T.OID
 	switch op {
 	case "+", "-", "*", "/", "%", "^":
