@@ -104,7 +104,6 @@ func (q *queryBinder) bindRangeFunction(rf *pg.RangeFunction) (*relation, error)
 	return q.bindFunctionScan(rf)
 }
 
-
 // bigFloatParse writes a numeric literal with an exponent in plain digits.
 func bigFloatParse(s string) (string, int, error) {
 	r, ok := new(big.Rat).SetString(s)
