@@ -497,3 +497,12 @@ func TestLateral(t *testing.T) {
 		t.Errorf("LATERAL aggregate: %q", got)
 	}
 }
+
+func TestNestedLoopInSlices(t *testing.T) {
+	_, s := testEngine(t)
+	// 3000 × 3000 candidate pairs: more than one slice of the nested loop.
+	got := flat(mustRun(t, s, `SELECT count(*) FROM generate_series(1, 3000) a(x) JOIN generate_series(1, 3000) b(y) ON a.x < b.y AND b.y - a.x = 1`))
+	if got != "2999" {
+		t.Errorf("got %q", got)
+	}
+}

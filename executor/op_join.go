@@ -137,7 +137,7 @@ func (j *joinOp) next(ctx context.Context) (arrow.Record, error) {
 		if err != nil {
 			return nil, err
 		}
-		out, err := j.probeBatch(ctx, rec)
+		out, err := j.probeChunked(ctx, rec)
 		if err != nil {
 			return nil, err
 		}
@@ -149,6 +149,37 @@ func (j *joinOp) next(ctx context.Context) (arrow.Record, error) {
 		}
 		return j.out.set(out), nil
 	}
+}
+
+// nestedLoopPairs bounds the candidate pairs a nested loop builds at once.
+const nestedLoopPairs = 1 << 20
+
+// probeChunked joins one left batch; a nested loop takes it in slices so
+// that the candidate pairs it builds at once stay bounded.
+func (j *joinOp) probeChunked(ctx context.Context, rec arrow.Record) (arrow.Record, error) {
+	n, m := int(rec.NumRows()), int(j.build.NumRows())
+	if len(j.leftKeys) > 0 || n*m <= nestedLoopPairs {
+		return j.probeBatch(ctx, rec)
+	}
+	step := max(1, nestedLoopPairs/max(m, 1))
+	var outs []arrow.Record
+	defer func() { releaseAll(outs) }()
+	for start := 0; start < n; start += step {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		part := rec.NewSlice(int64(start), int64(min(start+step, n)))
+		out, err := j.probeBatch(ctx, part)
+		part.Release()
+		if err != nil {
+			return nil, err
+		}
+		outs = append(outs, out)
+		if err := j.env.fits("the nested loop join's output", outs); err != nil {
+			return nil, err
+		}
+	}
+	return concatRecords(j.env.mem, j.schemaOf(), outs)
 }
 
 // probeBatch joins one left batch with the build side.
@@ -184,9 +215,6 @@ func (j *joinOp) probeBatch(ctx context.Context, rec arrow.Record) (arrow.Record
 		releaseArrays(keys)
 	} else {
 		m := int(j.build.NumRows())
-		if n*m > 64*1024*1024 {
-			return nil, errTooLarge("nested loop join")
-		}
 		for r := 0; r < n; r++ {
 			for b := 0; b < m; b++ {
 				li = append(li, int32(r))
