@@ -95,14 +95,3 @@ func (c *Catalog) EnsureSuperuser(ctx context.Context, name, password string) (c
 	})
 	return created, err
 }
-
-// NeedsBootstrap reports whether the catalog has no tenant yet.
-func (c *Catalog) NeedsBootstrap(ctx context.Context) (bool, error) {
-	empty := false
-	err := c.View(ctx, System, func(tx *Tx) error {
-		k, _ := tx.bucket(bucketTenants).Cursor().First()
-		empty = k == nil
-		return nil
-	})
-	return empty, err
-}

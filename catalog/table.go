@@ -26,10 +26,7 @@ type Column struct {
 	Type    ColumnType `json:"type"`
 	NotNull bool       `json:"not_null,omitempty"`
 	Default string     `json:"default,omitempty"` // SQL expression text, "" for none
-	// Missing is the value rows written before the column existed read as
-	// (a constant default at ADD COLUMN time), as SQL literal text; "" is NULL.
-	Missing string `json:"missing,omitempty"`
-	Comment string `json:"comment,omitempty"`
+	Comment string     `json:"comment,omitempty"`
 }
 
 // Field returns the name data files use for the column.
