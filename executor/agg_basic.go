@@ -204,6 +204,11 @@ func resolveAggregateBase(name string, args []argInfo, star bool) (aggImpl, erro
 		and := name != "bool_or"
 		impl.New = func(ec *evalContext) aggState { return &boolAggState{and: and, mem: ec.mem} }
 		return impl, nil
+	case "array_agg":
+		if len(args) != 1 {
+			return noAgg()
+		}
+		return resolveArrayAgg(impl, a)
 	case "string_agg":
 		if len(args) != 2 || !isString(o) || !isString(args[1].T.OID) {
 			if len(args) == 2 && o == sqltype.Bytea && args[1].T.OID == sqltype.Bytea {

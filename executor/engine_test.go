@@ -506,3 +506,12 @@ func TestNestedLoopInSlices(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+func TestArrayAgg(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE TABLE aa (g int, v text, n int)`)
+	mustRun(t, s, `INSERT INTO aa VALUES (1, 'x', 1), (1, 'y z', NULL), (2, 'w', 3)`)
+	if got := flat(mustRun(t, s, `SELECT g, array_agg(v), array_agg(n) FROM aa GROUP BY g ORDER BY g`)); got != `1,{x,"y z"},{1,NULL}|2,{w},{3}` {
+		t.Errorf("got %q", got)
+	}
+}
