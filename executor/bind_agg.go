@@ -91,9 +91,6 @@ func (a *aggBinding) intercept(b *binder, n *pg.Node, sc *scope) (Expr, bool, er
 
 func (a *aggBinding) bindAggregate(b *binder, fc *pg.FuncCall) (Expr, error) {
 	name := funcName(fc)
-	if len(fc.AggOrder) > 0 {
-		return nil, notSupported("ORDER BY inside aggregate calls is not supported yet")
-	}
 	var args []Expr
 	for _, an := range fc.Args {
 		if containsAggregateNode(an) {
@@ -113,6 +110,24 @@ func (a *aggBinding) bindAggregate(b *binder, fc *pg.FuncCall) (Expr, error) {
 	if err != nil {
 		return nil, withPosition(err, fc.Location)
 	}
+	var orderText []string
+	if len(fc.AggOrder) > 0 {
+		// agg(x ORDER BY k): the keys travel as extra arguments; the state
+		// sorts each group's rows by them before the aggregate sees them.
+		var keys []sortKey
+		for _, o := range fc.AggOrder {
+			sb := o.GetSortBy()
+			e, err := b.bindExpr(sb.Node, a.input)
+			if err != nil {
+				return nil, err
+			}
+			keys = append(keys, sortKey{expr: e, desc: sb.SortbyDir == pg.SortByDir_SORTBY_DESC,
+				nullsFirst: sb.SortbyNulls == pg.SortByNulls_SORTBY_NULLS_FIRST || (sb.SortbyNulls == pg.SortByNulls_SORTBY_NULLS_DEFAULT && sb.SortbyDir == pg.SortByDir_SORTBY_DESC)})
+			args = append(args, e)
+			orderText = append(orderText, e.String())
+		}
+		impl = orderedAggregate(impl, len(args)-len(keys), keys)
+	}
 	var filter Expr
 	if fc.AggFilter != nil {
 		f, err := b.bindExpr(fc.AggFilter, a.input)
@@ -124,6 +139,9 @@ func (a *aggBinding) bindAggregate(b *binder, fc *pg.FuncCall) (Expr, error) {
 		}
 	}
 	text := aggText(name, args, fc, filter)
+	if len(orderText) > 0 {
+		text += " ORDER BY " + strings.Join(orderText, ", ")
+	}
 	for i, existing := range a.aggs {
 		if existing.text == text {
 			return &boundCol{c: a.outCols[len(a.groups)+i]}, nil

@@ -515,3 +515,13 @@ func TestArrayAgg(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+func TestOrderedAggregates(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE TABLE oa (g int, v text, k int)`)
+	mustRun(t, s, `INSERT INTO oa VALUES (1, 'b', 2), (1, 'a', 3), (1, 'c', 1), (2, 'z', NULL), (2, 'y', 5)`)
+	got := flat(mustRun(t, s, `SELECT g, string_agg(v, ',' ORDER BY k), array_agg(v ORDER BY v DESC), string_agg(v, '' ORDER BY k NULLS FIRST) FROM oa GROUP BY g ORDER BY g`))
+	if got != "1,c,b,a,{c,b,a},cba|2,y,z,{z,y},zy" {
+		t.Errorf("got %q", got)
+	}
+}
