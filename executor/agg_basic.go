@@ -55,7 +55,8 @@ func grow[T any](s []T, n int) []T {
 func isAggregate(name string) bool {
 	switch name {
 	case "count", "sum", "avg", "min", "max", "bool_and", "bool_or", "every", "string_agg",
-		"stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop", "array_agg":
+		"stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop", "array_agg",
+		"percentile_cont", "percentile_disc":
 		return true
 	}
 	return false

@@ -106,7 +106,17 @@ func (a *aggBinding) bindAggregate(b *binder, fc *pg.FuncCall) (Expr, error) {
 	for i, e := range args {
 		infos[i] = argOf(e)
 	}
-	impl, err := resolveAggregate(name, infos, fc.AggStar, fc.AggDistinct)
+	var impl aggImpl
+	var err error
+	within := ""
+	if fc.AggWithinGroup {
+		within = " WITHIN GROUP " + args[0].String()
+		// fn(fraction) WITHIN GROUP (ORDER BY x): x is what is aggregated.
+		impl, args, err = a.bindOrderedSet(b, fc, name, args)
+		fc = &pg.FuncCall{Funcname: fc.Funcname, Args: fc.Args, AggOrder: fc.AggOrder, AggFilter: fc.AggFilter, Location: fc.Location}
+	} else {
+		impl, err = resolveAggregate(name, infos, fc.AggStar, fc.AggDistinct)
+	}
 	if err != nil {
 		return nil, withPosition(err, fc.Location)
 	}
@@ -138,7 +148,7 @@ func (a *aggBinding) bindAggregate(b *binder, fc *pg.FuncCall) (Expr, error) {
 			return nil, err
 		}
 	}
-	text := aggText(name, args, fc, filter)
+	text := aggText(name, args, fc, filter) + within
 	if len(orderText) > 0 {
 		text += " ORDER BY " + strings.Join(orderText, ", ")
 	}

@@ -525,3 +525,16 @@ func TestOrderedAggregates(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+func TestPercentiles(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE TABLE pc (g int, v int)`)
+	mustRun(t, s, `INSERT INTO pc VALUES (1, 10), (1, 20), (1, 30), (1, 40), (1, NULL), (2, 7)`)
+	got := flat(mustRun(t, s, `SELECT g, percentile_cont(0.5) WITHIN GROUP (ORDER BY v), percentile_disc(0.5) WITHIN GROUP (ORDER BY v), percentile_cont(0.25) WITHIN GROUP (ORDER BY v) FROM pc GROUP BY g ORDER BY g`))
+	if got != "1,25,20,17.5|2,7,7,7" {
+		t.Errorf("got %q", got)
+	}
+	if _, _, err := run(t, s, `SELECT percentile_cont(1.5) WITHIN GROUP (ORDER BY v) FROM pc`); sqlstate.CodeOf(err) != sqlstate.NumericValueOutOfRange {
+		t.Errorf("fraction 1.5: %v", err)
+	}
+}
