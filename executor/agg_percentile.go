@@ -45,7 +45,9 @@ func (a *aggBinding) bindOrderedSet(b *binder, fc *pg.FuncCall, name string, arg
 	}
 	impl.Result = argOf(x)
 	cont := name == "percentile_cont"
-	impl.New = func(ec *evalContext) aggState { return &percentileState{ec: ec, f: fraction, cont: cont, dt: x.DataType()} }
+	impl.New = func(ec *evalContext) aggState {
+		return &percentileState{ec: ec, f: fraction, cont: cont, dt: x.DataType()}
+	}
 	return impl, []Expr{x}, nil
 }
 
