@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"cmp"
 	"slices"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -53,46 +54,16 @@ func (s *orderedAggState) Finish(ngroups int) (arrow.Array, error) {
 		}
 		all[i] = c
 	}
-	keyArrs := all[s.nargs:]
-	cmps := make([]comparator, len(keyArrs))
-	for i, k := range keyArrs {
-		cmps[i] = compareFunc(k)
-	}
+	byKeys := rowOrder(s.keys, all[s.nargs:])
 	idx := make([]int32, len(s.groups))
 	for i := range idx {
 		idx[i] = int32(i)
 	}
 	slices.SortStableFunc(idx, func(a, b int32) int {
-		if s.groups[a] != s.groups[b] {
-			if s.groups[a] < s.groups[b] {
-				return -1
-			}
-			return 1
+		if c := cmp.Compare(s.groups[a], s.groups[b]); c != 0 {
+			return c
 		}
-		for i, k := range s.keys {
-			an, bn := keyArrs[i].IsNull(int(a)), keyArrs[i].IsNull(int(b))
-			var c int
-			switch {
-			case an && bn:
-			case an || bn:
-				c = 1
-				if bn {
-					c = -1
-				}
-				if k.nullsFirst != k.desc {
-					c = -c
-				}
-			default:
-				c = cmps[i](int(a), int(b))
-			}
-			if k.desc {
-				c = -c
-			}
-			if c != 0 {
-				return c
-			}
-		}
-		return 0
+		return byKeys(a, b)
 	})
 	groups := make([]uint32, len(idx))
 	for i, r := range idx {

@@ -144,7 +144,6 @@ func (s *sortOp) topN(ctx context.Context) error {
 func (s *sortOp) order(ctx context.Context, all arrow.Record, limit int64, threshold int64) (arrow.Record, error) {
 	ec := s.env.eval(ctx)
 	keys := make([]arrow.Array, len(s.keys))
-	cmps := make([]comparator, len(s.keys))
 	defer func() {
 		for _, k := range keys {
 			if k != nil {
@@ -158,36 +157,8 @@ func (s *sortOp) order(ctx context.Context, all arrow.Record, limit int64, thres
 			return nil, err
 		}
 		keys[i] = v
-		cmps[i] = compareFunc(v)
 	}
-	cmp := func(a, b int32) int {
-		for i, k := range s.keys {
-			an, bn := keys[i].IsNull(int(a)), keys[i].IsNull(int(b))
-			var c int
-			switch {
-			case an && bn:
-				c = 0
-			case an || bn:
-				// NULLs sort as larger than any value unless NULLS FIRST.
-				c = 1
-				if bn {
-					c = -1
-				}
-				if k.nullsFirst != k.desc {
-					c = -c
-				}
-			default:
-				c = cmps[i](int(a), int(b))
-			}
-			if k.desc {
-				c = -c
-			}
-			if c != 0 {
-				return c
-			}
-		}
-		return 0
-	}
+	cmp := rowOrder(s.keys, keys)
 	idx := make([]int32, 0, all.NumRows())
 	if limit > 0 && threshold > 0 {
 		// Rows 0..threshold-1 are the best limit rows so far, in order: a
@@ -211,4 +182,40 @@ func (s *sortOp) order(ctx context.Context, all arrow.Record, limit int64, thres
 		idx = idx[:limit]
 	}
 	return takeRecord(s.env.mem, all, idx), nil
+}
+
+// rowOrder compares rows a and b by the evaluated keys, in PostgreSQL's
+// order: NULLs sort as larger than any value unless NULLS FIRST, and DESC
+// reverses both.
+func rowOrder(keys []sortKey, vals []arrow.Array) func(a, b int32) int {
+	cmps := make([]comparator, len(vals))
+	for i, v := range vals {
+		cmps[i] = compareFunc(v)
+	}
+	return func(a, b int32) int {
+		for i, k := range keys {
+			an, bn := vals[i].IsNull(int(a)), vals[i].IsNull(int(b))
+			var c int
+			switch {
+			case an && bn:
+			case an || bn:
+				c = 1
+				if bn {
+					c = -1
+				}
+				if k.nullsFirst != k.desc {
+					c = -c
+				}
+			default:
+				c = cmps[i](int(a), int(b))
+			}
+			if k.desc {
+				c = -c
+			}
+			if c != 0 {
+				return c
+			}
+		}
+		return 0
+	}
 }
