@@ -320,8 +320,7 @@ func (b *binder) bindSubLink(sl *pg.SubLink, sc *scope) (Expr, error) {
 	correlated := false
 	sub.outerRef = func(pe Expr) (Expr, error) {
 		correlated = true
-		// A typed stand-in: this binding only learns the subquery's shape.
-		return &constExpr{t: pe.Type(), value: nullArray(pe.DataType()), text: pe.String()}, nil
+		return typedNull(pe)
 	}
 	op, cols, err := sub.bindSelect(sl.Subselect.GetSelectStmt())
 	if err != nil {
@@ -583,15 +582,7 @@ func (e *correlatedExpr) evalRow(ec *evalContext, tx *catalog.Tx, row arrow.Reco
 	defer p.release()
 	q := newQueryBinder(e.b.x, tx, p)
 	q.ctes, q.outer = e.b.q.ctes, e.outer
-	q.outerRef = func(pe Expr) (Expr, error) {
-		v, err := pe.Eval(ec, row)
-		if err != nil {
-			return nil, err
-		}
-		defer v.Release()
-		// A copy the constant may keep: the row's batch is not its to hold.
-		return &constExpr{t: pe.Type(), value: takeArray(defaultMem, v, []int32{0}), text: pe.String()}, nil
-	}
+	q.outerRef = rowValues(ec, row, nil)
 	op, _, err := q.bindSelect(e.sl.Subselect.GetSelectStmt())
 	if err != nil {
 		return nil, err
@@ -670,4 +661,29 @@ func (e *correlatedExpr) evalRow(ec *evalContext, tx *catalog.Tx, row arrow.Reco
 		return nullArray(e.dt), nil
 	}
 	return boolConst(false).value, nil
+}
+
+// typedNull binds an outer reference as a NULL of its type: a binding that
+// only learns a subquery's shape.
+func typedNull(pe Expr) (Expr, error) {
+	return &constExpr{t: pe.Type(), value: nullArray(pe.DataType()), text: pe.String()}, nil
+}
+
+// rowValues binds outer references as the values of one outer row (a
+// one-row batch); local, when set, renumbers the outer columns to row's
+// layout.
+func rowValues(ec *evalContext, row arrow.Record, local map[*scopeColumn]*scopeColumn) func(Expr) (Expr, error) {
+	return func(pe Expr) (Expr, error) {
+		e := pe
+		if local != nil {
+			e = substituteColumns(pe, local)
+		}
+		v, err := e.Eval(ec, row)
+		if err != nil {
+			return nil, err
+		}
+		defer v.Release()
+		// A copy the constant may keep: the row's batch is not its to hold.
+		return &constExpr{t: pe.Type(), value: takeArray(defaultMem, v, []int32{0}), text: pe.String()}, nil
+	}
 }

@@ -19,9 +19,7 @@ func (q *queryBinder) bindLateral(left *relation, rs *pg.RangeSubselect) (*relat
 	// A first binding with typed NULLs for left's columns learns the
 	// subquery's output columns.
 	probe := q.sub(outer)
-	probe.outerRef = func(pe Expr) (Expr, error) {
-		return &constExpr{t: pe.Type(), value: nullArray(pe.DataType()), text: pe.String()}, nil
-	}
+	probe.outerRef = typedNull
 	op, cols, err := probe.bindSelect(sel)
 	if err != nil {
 		return nil, err
@@ -146,14 +144,7 @@ func (l *lateralOp) runFor(ec *evalContext, tx *catalog.Tx, row arrow.Record, bu
 	defer p.release()
 	q := newQueryBinder(l.q.x, tx, p)
 	q.ctes, q.outer = l.q.ctes, l.outer
-	q.outerRef = func(pe Expr) (Expr, error) {
-		v, err := substituteColumns(pe, l.local).Eval(ec, row)
-		if err != nil {
-			return nil, err
-		}
-		defer v.Release()
-		return &constExpr{t: pe.Type(), value: takeArray(defaultMem, v, []int32{0}), text: pe.String()}, nil
-	}
+	q.outerRef = rowValues(ec, row, l.local)
 	op, _, err := q.bindSelect(l.sel)
 	if err != nil {
 		return 0, err
