@@ -15,6 +15,13 @@ type Snapshot = storage.Snapshot
 // RecordIterator streams a snapshot's record batches.
 type RecordIterator = storage.RecordIterator
 
+// RowGroupStats is one row group of a part with per-column statistics
+// (Snapshot.PartStats); Snapshot.ScanRowGroups reads chosen row groups.
+type RowGroupStats = storage.RowGroupStats
+
+// ColumnStats bounds a column's values in one row group.
+type ColumnStats = storage.ColumnStats
+
 // Part is a data file written for a bulk load, not yet published.
 type Part = storage.Part
 

@@ -66,7 +66,15 @@ func FuzzReadPart(f *testing.F) {
 			s.mu.Lock()
 			clear(s.verified)
 			s.mu.Unlock()
-			it, err = s.openFile(meta, out)
+			// The statistics come from the same footer: damage must
+			// surface as ErrCorrupt there too.
+			if _, err := s.fileStats(meta, out.Fields()); err != nil && !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("stats error not ErrCorrupt: %v", err)
+			}
+			s.mu.Lock()
+			clear(s.verified)
+			s.mu.Unlock()
+			it, err = s.openFile(meta, out, nil)
 		}
 		if err != nil {
 			if !errors.Is(err, ErrCorrupt) {

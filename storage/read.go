@@ -138,6 +138,12 @@ func (sn *Snapshot) usable(ctx context.Context) error {
 }
 
 func (sn *Snapshot) openPart(i int, schema *arrow.Schema) (RecordIterator, error) {
+	return sn.openPartGroups(i, schema, nil)
+}
+
+// openPartGroups opens part i reading only rowGroups (nil: all). An
+// inline part is one row group.
+func (sn *Snapshot) openPartGroups(i int, schema *arrow.Schema, rowGroups []int) (RecordIterator, error) {
 	p := sn.parts[i]
 	mem := sn.s.mem
 	var (
@@ -146,12 +152,18 @@ func (sn *Snapshot) openPart(i int, schema *arrow.Schema) (RecordIterator, error
 	)
 	switch p.meta.Kind {
 	case kindInline:
+		if rowGroups != nil && !slices.Equal(rowGroups, []int{0}) {
+			if len(rowGroups) > 0 {
+				return nil, fmt.Errorf("%w: table %d part %d has one row group, not %v", ErrNotFound, sn.table, p.meta.ID, rowGroups)
+			}
+			return emptyIter(schema), nil
+		}
 		it, err = openInline(mem, p.blob, schema)
 		if err != nil {
 			err = fmt.Errorf("table %d part %d: %w", sn.table, p.meta.ID, err)
 		}
 	default:
-		it, err = sn.s.openFile(p.meta, schema)
+		it, err = sn.s.openFile(p.meta, schema, rowGroups)
 	}
 	return it, err
 }
@@ -431,7 +443,7 @@ type fileIter struct {
 // checks the whole file against the manifest's CRC-32C (files are immutable,
 // so once is enough): the Parquet decoder trusts its input far enough that
 // damaged pages can make it spin forever, so damage must be caught before.
-func (s *Store) openFile(p partMeta, out *arrow.Schema) (RecordIterator, error) {
+func (s *Store) openFile(p partMeta, out *arrow.Schema, rowGroups []int) (RecordIterator, error) {
 	f, err := os.Open(s.path(p.File))
 	if err != nil {
 		if os.IsNotExist(err) {
@@ -443,7 +455,7 @@ func (s *Store) openFile(p partMeta, out *arrow.Schema) (RecordIterator, error) 
 		f.Close()
 		return nil, err
 	}
-	it, err := openParquet(s.mem, p.File, f, p.Rows, out)
+	it, err := openParquet(s.mem, p.File, f, p.Rows, out, rowGroups)
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -473,8 +485,8 @@ func (s *Store) verify(f *os.File, p partMeta) error {
 }
 
 // openParquet reads Parquet bytes from r, which it closes (if an io.Closer)
-// on Close. name is for error messages.
-func openParquet(mem memory.Allocator, name string, r parquet.ReaderAtSeeker, wantRows int64, out *arrow.Schema) (_ RecordIterator, err error) {
+// on Close: the given row groups (nil: all). name is for error messages.
+func openParquet(mem memory.Allocator, name string, r parquet.ReaderAtSeeker, wantRows int64, out *arrow.Schema, rowGroups []int) (_ RecordIterator, err error) {
 	it := &fileIter{name: name, want: wantRows}
 	defer func() {
 		if err != nil {
@@ -494,6 +506,24 @@ func openParquet(mem memory.Allocator, name string, r parquet.ReaderAtSeeker, wa
 	total := it.pr.NumRows()
 	if wantRows >= 0 && total != wantRows {
 		return nil, corrupt(fmt.Errorf("%d rows, manifest says %d", total, wantRows))
+	}
+	if rowGroups == nil {
+		rowGroups = make([]int, it.pr.NumRowGroups())
+		for i := range rowGroups {
+			rowGroups[i] = i
+		}
+	} else {
+		// Only the chosen row groups: the row count to expect is theirs.
+		total = 0
+		for _, g := range rowGroups {
+			if g < 0 || g >= it.pr.NumRowGroups() {
+				return nil, fmt.Errorf("%w: data file %s has no row group %d", ErrNotFound, name, g)
+			}
+			total += it.pr.MetaData().RowGroup(g).NumRows()
+		}
+		if wantRows >= 0 {
+			it.want = total
+		}
 	}
 	fr, err := pqarrow.NewFileReader(it.pr, pqarrow.ArrowReadProperties{BatchSize: maxBatchRows}, mem)
 	if err != nil {
@@ -528,10 +558,6 @@ func openParquet(mem memory.Allocator, name string, r parquet.ReaderAtSeeker, wa
 	// One column reader per field read, made here rather than by pqarrow's
 	// GetRecordReader: that one builds them in goroutines, where a decoder
 	// panic on a damaged file could not be recovered.
-	rowGroups := make([]int, it.pr.NumRowGroups())
-	for i := range rowGroups {
-		rowGroups[i] = i
-	}
 	it.readers = make([]*pqarrow.ColumnReader, len(have))
 	for j := range have {
 		if !proj.reads(j) {
@@ -547,6 +573,11 @@ func openParquet(mem memory.Allocator, name string, r parquet.ReaderAtSeeker, wa
 	}
 	it.cols = make([]arrow.Array, len(have))
 	return it, nil
+}
+
+// emptyIter returns no rows.
+func emptyIter(schema *arrow.Schema) RecordIterator {
+	return &fileIter{proj: &projection{out: schema}}
 }
 
 func (p *projection) reads(j int) bool {
