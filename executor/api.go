@@ -94,6 +94,16 @@ type SessionOptions struct {
 	// AuthKey is the SCRAM StoredKey the client proved knowledge of: for a
 	// token recipient it says which token the session stands on.
 	AuthKey []byte
+	// TLS describes the connection's encryption; nil on a plain connection.
+	// pg_stat_ssl shows it.
+	TLS *TLSInfo
+}
+
+// TLSInfo is what pg_stat_ssl reports about an encrypted connection.
+type TLSInfo struct {
+	Version string // "TLSv1.3", as OpenSSL names it
+	Cipher  string // e.g. "TLS_AES_128_GCM_SHA256"
+	Bits    int    // symmetric key length
 }
 
 // SCRAMCredential is a stored SCRAM-SHA-256 verifier (RFC 5802/7677).

@@ -20,6 +20,7 @@ type Session struct {
 	db         string
 	clientAddr string
 	pid        uint32
+	tls        *TLSInfo // nil on a plain connection
 	settings   *sessionSettings
 	log        *slog.Logger
 
@@ -56,7 +57,7 @@ func newSession(e *Engine, who catalog.Principal, db string, opts SessionOptions
 		}
 		params[k] = v
 	}
-	s := &Session{eng: e, who: who, db: db, clientAddr: opts.ClientAddr, settings: newSessionSettings(params)}
+	s := &Session{eng: e, who: who, db: db, clientAddr: opts.ClientAddr, tls: opts.TLS, settings: newSessionSettings(params)}
 	s.settings.values["server_version"] = e.version
 	s.settings.values["session_authorization"] = who.Name
 	if who.Super {

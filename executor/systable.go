@@ -63,6 +63,7 @@ var (
 	stOidArray    = sqltype.T{OID: sqltype.OidArray, Typmod: -1}
 	stArray       = sqltype.TextT
 	stVarchar     = sqltype.VarcharT
+	stNumeric     = sqltype.NumericT
 	stYesNo       = sqltype.VarcharOf(3)
 )
 

@@ -221,6 +221,8 @@ func (g *sysGen) rows(def *sysTableDef) ([]sysRow, error) {
 		return g.pgTables(), nil
 	case "pg_views":
 		return g.pgViews(), nil
+	case "pg_stat_ssl":
+		return g.pgStatSSL(), nil
 	}
 	// Indexes, constraints, inheritance, triggers, policies, publications,
 	// extensions, procedures …: sharehouse has none of these objects.
@@ -518,4 +520,16 @@ func deparseDefault(expr string, t sqltype.OID) string {
 		name = "bpchar"
 	}
 	return "'" + strings.ReplaceAll(c.GetSval().GetSval(), "'", "''") + "'::" + name
+}
+
+// pgStatSSL is the session's own row: a session sees no other backend (as
+// pg_stat_activity shows none), but clients ask whether theirs is encrypted
+// with "WHERE pid = pg_backend_pid()".
+func (g *sysGen) pgStatSSL() []sysRow {
+	r := sysRow{"pid": int(g.x.s.pid), "ssl": false, "version": nil, "cipher": nil, "bits": nil,
+		"client_dn": nil, "client_serial": nil, "issuer_dn": nil}
+	if t := g.x.s.tls; t != nil {
+		r["ssl"], r["version"], r["cipher"], r["bits"] = true, t.Version, t.Cipher, t.Bits
+	}
+	return []sysRow{r}
 }

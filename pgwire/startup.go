@@ -75,7 +75,7 @@ func (c *conn) startup(ctx context.Context) bool {
 		return false
 	}
 
-	opts := executor.SessionOptions{User: user, Database: db, ClientAddr: c.raw.RemoteAddr().String(), Params: map[string]string{}, AuthKey: c.authKey}
+	opts := executor.SessionOptions{User: user, Database: db, ClientAddr: c.raw.RemoteAddr().String(), Params: map[string]string{}, AuthKey: c.authKey, TLS: tlsInfo(c.nc)}
 	for k, v := range sm.Parameters {
 		if k != "user" && k != "database" && !strings.HasPrefix(k, "_pq_.") {
 			opts.Params[k] = v

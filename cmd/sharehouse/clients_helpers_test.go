@@ -1,0 +1,63 @@
+package main
+
+// Helpers of the client-matrix tests (clients_*_test.go, tls_test.go): a
+// provider's table shared with a token recipient, and running the client
+// programs under testdata/clients.
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// clientTimeout bounds one run of a client program (an interpreter start
+// included).
+const clientTimeout = 60 * time.Second
+
+// shareWithRecipient shares tables (three-part names) of the provider
+// connected as prov in a new share, grants it to a new token recipient and
+// returns that recipient's activated credential.
+func shareWithRecipient(t testing.TB, prov *pgx.Conn, share, recipient string, tables ...string) shareCredential {
+	t.Helper()
+	mustExec(t, prov, "CREATE SHARE "+share)
+	for _, tbl := range tables {
+		mustExec(t, prov, fmt.Sprintf("ALTER SHARE %s ADD TABLE %s", share, tbl))
+	}
+	link := mustCreateRecipient(t, prov, "CREATE RECIPIENT "+recipient)
+	mustExec(t, prov, fmt.Sprintf("GRANT SELECT ON SHARE %s TO RECIPIENT %s", share, recipient))
+	return mustActivate(t, link)
+}
+
+// requireTool returns the path of a program the client tests need; it
+// fails the test, naming the Debian package, when the program is missing.
+func requireTool(t testing.TB, path, pkg string) string {
+	t.Helper()
+	p, err := exec.LookPath(path)
+	if err != nil {
+		t.Fatalf("%s is required by the client tests (apt-get install %s; .ci/run installs it): %v", path, pkg, err)
+	}
+	return p
+}
+
+// runClient runs a client program in dir with env added and returns its
+// stdout; a non-zero exit fails the test with both outputs.
+func runClient(t testing.TB, dir string, env []string, name string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), clientTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%s %q: %v\nstdout:\n%s\nstderr:\n%s", name, args, err, out.String(), errb.String())
+	}
+	return out.String()
+}
