@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"testing"
@@ -60,4 +61,18 @@ func runClient(t testing.TB, dir string, env []string, name string, args ...stri
 		t.Fatalf("%s %q: %v\nstdout:\n%s\nstderr:\n%s", name, args, err, out.String(), errb.String())
 	}
 	return out.String()
+}
+
+// withSSLMode returns u with its sslmode set to mode (drivers differ in
+// which modes they know: lib/pq and node-postgres have no "prefer").
+func withSSLMode(t testing.TB, u, mode string) string {
+	t.Helper()
+	pu, err := url.Parse(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := pu.Query()
+	q.Set("sslmode", mode)
+	pu.RawQuery = q.Encode()
+	return pu.String()
 }

@@ -10,7 +10,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -22,14 +21,7 @@ import (
 // closed when the test ends.
 func libpqOpen(t *testing.T, u string) *sql.DB {
 	t.Helper()
-	pu, err := url.Parse(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := pu.Query()
-	q.Set("sslmode", "disable")
-	pu.RawQuery = q.Encode()
-	db, err := sql.Open("postgres", pu.String())
+	db, err := sql.Open("postgres", withSSLMode(t, u, "disable"))
 	if err != nil {
 		t.Fatal(err)
 	}
