@@ -67,7 +67,7 @@ func (a *aggBinding) intercept(b *binder, n *pg.Node, sc *scope) (Expr, bool, er
 		e, err := a.bindGrouping(b, gf)
 		return e, true, err
 	}
-	if containsAggregateNode(n) || containsWindow(n) {
+	if containsAggregateNode(n) || containsWindow(n) || containsSRF(n) {
 		return nil, false, nil
 	}
 	if n.GetAConst() != nil || n.GetParamRef() != nil {

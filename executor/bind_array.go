@@ -585,9 +585,15 @@ func (b *binder) bindIndirection(ind *pg.A_Indirection, sc *scope) (Expr, error)
 		return nil, err
 	}
 	for _, n := range ind.Indirection {
+		if s := n.GetString_(); s != nil {
+			if e, err = selectField(e, s.Sval); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		ix := n.GetAIndices()
 		if ix == nil {
-			return nil, notSupported("field selection is not supported yet")
+			return nil, notSupported("this indirection is not supported yet")
 		}
 		if e, err = b.bindSubscript(e, ix, sc, -1); err != nil {
 			return nil, err

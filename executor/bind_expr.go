@@ -45,6 +45,9 @@ type scope struct {
 	// win collects window function calls where they are allowed (the
 	// select list and ORDER BY).
 	win *windowBinding
+	// srf collects set-returning function calls where they are allowed
+	// (the select list).
+	srf *srfBinding
 	// agg, when set, binds in an aggregate query's output: group
 	// expressions and aggregate calls become references to its columns.
 	agg *aggBinding

@@ -18,6 +18,9 @@ func (b *binder) bindFuncCall(fc *pg.FuncCall, sc *scope) (Expr, error) {
 	if fc.Over != nil {
 		return b.bindWindowCall(fc, sc)
 	}
+	if setReturning[name] {
+		return b.bindSRFCall(fc, sc)
+	}
 	if isAggregate(name) {
 		return nil, sqlstate.Errorf(sqlstate.GroupingError, "aggregate functions are not allowed here").WithPosition(fc.Location + 1)
 	}

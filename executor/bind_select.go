@@ -196,6 +196,8 @@ func (q *queryBinder) bindSelect(sel *pg.SelectStmt) (operator, []opColumn, erro
 	// grouped rows (or the FROM rows without grouping).
 	win := &windowBinding{}
 	outScope.win = win
+	srf := &srfBinding{}
+	outScope.srf = srf
 
 	// SELECT list.
 	var exprs []Expr
@@ -226,9 +228,9 @@ func (q *queryBinder) bindSelect(sel *pg.SelectStmt) (operator, []opColumn, erro
 	}
 	var having Expr
 	if sel.HavingClause != nil {
-		outScope.win = nil // HAVING filters before windows are computed
+		outScope.win, outScope.srf = nil, nil // HAVING filters before windows and sets are computed
 		e, err := q.bindExpr(sel.HavingClause, outScope)
-		outScope.win = win
+		outScope.win, outScope.srf = win, srf
 		if err != nil {
 			return nil, nil, err
 		}
@@ -335,6 +337,9 @@ func (q *queryBinder) bindSelect(sel *pg.SelectStmt) (operator, []opColumn, erro
 	if len(win.calls) > 0 {
 		root = newWindowOp(q.env, root, win.calls)
 	}
+	if len(srf.calls) > 0 {
+		root = newProjectSetOp(q.env, root, srf.calls)
+	}
 	root = newProjectOp(q.env, root, exprs, cols)
 	if sel.DistinctClause != nil && !distinctOn {
 		root = &distinctOp{env: q.env, child: root}
@@ -429,6 +434,11 @@ func columnName(n *pg.Node) string {
 			return alias
 		}
 		return name
+	case n.GetAIndirection() != nil:
+		ind := n.GetAIndirection().Indirection
+		if s := ind[len(ind)-1].GetString_(); s != nil {
+			return s.Sval // (f(x)).n is named n
+		}
 	case n.GetCaseExpr() != nil:
 		return "case"
 	case n.GetCoalesceExpr() != nil:

@@ -131,6 +131,14 @@ func appendValue(b array.Builder, arr arrow.Array, i int) error {
 		b.(*array.TimestampBuilder).Append(a.Value(i))
 	case *array.MonthDayNanoInterval:
 		b.(*array.MonthDayNanoIntervalBuilder).Append(a.Value(i))
+	case *array.Struct: // a record
+		sb := b.(*array.StructBuilder)
+		sb.Append(true)
+		for j := 0; j < a.NumField(); j++ {
+			if err := appendValue(sb.FieldBuilder(j), a.Field(j), i); err != nil {
+				return err
+			}
+		}
 	default:
 		return fmt.Errorf("appendValue: unsupported array %T", arr)
 	}

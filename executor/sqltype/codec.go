@@ -44,6 +44,8 @@ func TextEncoder(t T, dt arrow.DataType, f Format) (Encoder, error) {
 		return nil, err
 	}
 	switch t.OID {
+	case Record:
+		return recordTextEncoder(dt, f)
 	case Bool:
 		return encodeBoolText, nil
 	case Int2:
@@ -91,6 +93,8 @@ func BinaryEncoder(t T, dt arrow.DataType) (Encoder, error) {
 		return arrayBinaryEncoder(t)
 	}
 	switch t.OID {
+	case Record:
+		return recordBinaryEncoder(dt)
 	case Bool:
 		return encodeBoolBinary, nil
 	case Int2:
@@ -132,6 +136,9 @@ func BinaryEncoder(t T, dt arrow.DataType) (Encoder, error) {
 func TextDecoder(t T, dt arrow.DataType, f Format) (Decoder, error) {
 	if err := checkArrow(t, dt); err != nil {
 		return nil, err
+	}
+	if t.OID == Record {
+		return nil, sqlstate.Errorf(sqlstate.FeatureNotSupported, "input of anonymous composite types is not implemented")
 	}
 	if _, _, ok := isArrayType(t.OID); ok {
 		return arrayTextDecoder(t)
@@ -181,6 +188,9 @@ func TextDecoder(t T, dt arrow.DataType, f Format) (Decoder, error) {
 func BinaryDecoder(t T, dt arrow.DataType) (Decoder, error) {
 	if err := checkArrow(t, dt); err != nil {
 		return nil, err
+	}
+	if t.OID == Record {
+		return nil, sqlstate.Errorf(sqlstate.FeatureNotSupported, "input of anonymous composite types is not implemented")
 	}
 	if _, _, ok := isArrayType(t.OID); ok {
 		return arrayBinaryDecoder(t)
@@ -234,6 +244,12 @@ func checkArrow(t T, dt arrow.DataType) error {
 	}
 	if t.OID == Numeric && (dt.ID() == arrow.DECIMAL128 || dt.ID() == arrow.STRING) {
 		return nil
+	}
+	if t.OID == Record {
+		if _, ok := RecordFields(dt); ok {
+			return nil
+		}
+		return fmt.Errorf("sqltype: Arrow type %s does not hold a record", dt)
 	}
 	if !Known(t.OID) {
 		// An unknown type travels as text.

@@ -208,6 +208,7 @@ var types = map[OID]typeInfo{
 	Regtype:     {"regtype", 4},
 	UUID:        {"uuid", 16},
 	JSONB:       {"jsonb", -1},
+	Record:      {"record", -1},
 
 	Regnamespace: {"regnamespace", 4},
 	Int2Vector:   {"int2vector", -1},
