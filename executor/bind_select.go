@@ -95,9 +95,6 @@ func (q *queryBinder) bindSelect(sel *pg.SelectStmt) (operator, []opColumn, erro
 	if sel.IntoClause != nil {
 		return nil, nil, notSupported("SELECT INTO is not supported")
 	}
-	if len(sel.WindowClause) > 0 {
-		return nil, nil, notSupported("named windows (WINDOW clause) are not supported yet")
-	}
 	// FROM
 	var from *relation
 	for _, item := range sel.FromClause {
@@ -195,6 +192,9 @@ func (q *queryBinder) bindSelect(sel *pg.SelectStmt) (operator, []opColumn, erro
 	// Window calls in the select list and ORDER BY are computed over the
 	// grouped rows (or the FROM rows without grouping).
 	win := &windowBinding{}
+	if err := win.defineWindows(sel.WindowClause); err != nil {
+		return nil, nil, err
+	}
 	outScope.win = win
 	srf := &srfBinding{}
 	outScope.srf = srf
@@ -316,6 +316,12 @@ func (q *queryBinder) bindSelect(sel *pg.SelectStmt) (operator, []opColumn, erro
 			onIdx = append(onIdx, idx)
 		}
 	}
+
+	outScope.win = nil // a WINDOW clause may not hold window calls
+	if err := win.checkUnused(&q.binder, outScope); err != nil {
+		return nil, nil, err
+	}
+	outScope.win = win
 
 	limit, offset, err := q.bindLimit(sel)
 	if err != nil {

@@ -37,6 +37,9 @@ func inputs(op operator, set func(i int, in operator) operator) []operator {
 	case *distinctOp:
 		pick(0, &o.child)
 		return []operator{o.child}
+	case *windowOp:
+		pick(0, &o.child)
+		return []operator{o.child}
 	case *joinOp:
 		pick(0, &o.left)
 		pick(1, &o.right)

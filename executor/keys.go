@@ -6,6 +6,8 @@ import (
 	"encoding/binary"
 	"math"
 
+	"github.com/cockroachdb/apd/v3"
+
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
 )
@@ -125,6 +127,19 @@ func compareFunc(arr arrow.Array) comparator {
 		return func(i, j int) int { return cmp.Compare(intervalSpan(a.Value(i)), intervalSpan(a.Value(j))) }
 	}
 	panic("compareFunc: unsupported array type " + arr.DataType().String())
+}
+
+// numericTextOrder orders numerics held as text (numeric without a
+// fitting decimal width) by value, not by their digits' bytes.
+func numericTextOrder(a *array.String) comparator {
+	vals := make([]apd.Decimal, a.Len())
+	r := newNumReader(a)
+	for i := range vals {
+		if a.IsValid(i) {
+			_ = r.get(i, &vals[i]) // text numerics are valid by construction
+		}
+	}
+	return func(i, j int) int { return numCmp(&vals[i], &vals[j]) }
 }
 
 func orderBool(a, b bool) int {

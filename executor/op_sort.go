@@ -7,6 +7,9 @@ import (
 	"strings"
 
 	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+
+	"github.com/sharehouse/sharehouse/executor/sqltype"
 )
 
 // sortKey is one ORDER BY term over the input's columns.
@@ -191,6 +194,9 @@ func rowOrder(keys []sortKey, vals []arrow.Array) func(a, b int32) int {
 	cmps := make([]comparator, len(vals))
 	for i, v := range vals {
 		cmps[i] = compareFunc(v)
+		if str, ok := v.(*array.String); ok && keys[i].expr != nil && keys[i].expr.Type().OID == sqltype.Numeric {
+			cmps[i] = numericTextOrder(str)
+		}
 	}
 	return func(a, b int32) int {
 		for i, k := range keys {

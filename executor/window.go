@@ -2,6 +2,7 @@ package executor
 
 import (
 	"context"
+	"encoding/binary"
 	"io"
 	"strings"
 
@@ -17,21 +18,6 @@ import (
 // Each is computed by a windowOp over the query's rows (after grouping),
 // which appends one column per call; the select list reads those columns.
 
-// PostgreSQL's frame option bits (parsenodes.h).
-const (
-	frameRows                    = 0x00004
-	frameGroups                  = 0x00008
-	frameStartUnboundedPreceding = 0x00020
-	frameEndUnboundedFollowing   = 0x00100
-	frameStartCurrentRow         = 0x00200
-	frameEndCurrentRow           = 0x00400
-	frameStartOffsetPreceding    = 0x00800
-	frameEndOffsetPreceding      = 0x01000
-	frameStartOffsetFollowing    = 0x02000
-	frameEndOffsetFollowing      = 0x04000
-	frameExclusion               = 0x08000 | 0x10000 | 0x20000
-)
-
 // windowCall is one bound window function call.
 type windowCall struct {
 	name      string
@@ -39,17 +25,22 @@ type windowCall struct {
 	partition []Expr
 	order     []sortKey
 	frame     int32
-	startOff  int64
+	startOff  int64 // ROWS and GROUPS offsets
 	endOff    int64
-	agg       *aggImpl // set for aggregates used as window functions
-	t         sqltype.T
-	dt        arrow.DataType
-	col       *scopeColumn // the output column the select list reads
+	// RANGE offsets: the ORDER BY key and each row's start and end bound
+	// (key ∓ offset), cast to one type.
+	rangeKey, startBound, endBound Expr
+	agg                            *aggImpl // set for aggregates used as window functions
+	t                              sqltype.T
+	dt                             arrow.DataType
+	col                            *scopeColumn // the output column the select list reads
 }
 
 // windowBinding collects the window calls of one SELECT.
 type windowBinding struct {
 	calls []*windowCall
+	named map[string]*namedWindow // the WINDOW clause, by name
+	order []*namedWindow          // and in order
 }
 
 var rankingFunctions = map[string]bool{
@@ -62,12 +53,12 @@ func (b *binder) bindWindowCall(fc *pg.FuncCall, sc *scope) (Expr, error) {
 	if sc.win == nil {
 		return nil, sqlstate.Errorf(sqlstate.WindowingError, "window functions are not allowed here").WithPosition(fc.Location + 1)
 	}
-	w := fc.Over
-	if w.Name != "" || w.Refname != "" {
-		return nil, notSupported("named windows are not supported yet")
+	w, err := sc.win.resolve(fc.Over)
+	if err != nil {
+		return nil, err
 	}
 	name := funcName(fc)
-	call := &windowCall{name: name, frame: w.FrameOptions}
+	call := &windowCall{name: name}
 	inner := &scope{cols: sc.cols, agg: sc.agg, parent: sc.parent, outerRef: sc.outerRef}
 	for _, a := range fc.Args {
 		e, err := b.bindExpr(a, inner)
@@ -92,28 +83,8 @@ func (b *binder) bindWindowCall(fc *pg.FuncCall, sc *scope) (Expr, error) {
 		call.order = append(call.order, sortKey{expr: e, desc: sb.SortbyDir == pg.SortByDir_SORTBY_DESC,
 			nullsFirst: sb.SortbyNulls == pg.SortByNulls_SORTBY_NULLS_FIRST || (sb.SortbyNulls == pg.SortByNulls_SORTBY_NULLS_DEFAULT && sb.SortbyDir == pg.SortByDir_SORTBY_DESC)})
 	}
-	if call.frame&frameExclusion != 0 || call.frame&frameGroups != 0 {
-		return nil, notSupported("window frame EXCLUDE and GROUPS are not supported yet")
-	}
-	for _, off := range []struct {
-		n   *pg.Node
-		dst *int64
-	}{{w.StartOffset, &call.startOff}, {w.EndOffset, &call.endOff}} {
-		if off.n == nil {
-			continue
-		}
-		e, err := b.bindExpr(off.n, &scope{})
-		if err == nil {
-			e, err = b.cast(e, sqltype.Int8T, false, fc.Location)
-		}
-		c, ok := e.(*constExpr)
-		if err != nil || !ok || c.isNull() {
-			return nil, notSupported("window frame offsets must be constants")
-		}
-		*off.dst = constInt64(c)
-		if call.frame&frameRows == 0 {
-			return nil, notSupported("RANGE frames with offsets are not supported yet")
-		}
+	if err := b.bindFrame(call, w); err != nil {
+		return nil, err
 	}
 	switch {
 	case rankingFunctions[name]:
@@ -313,31 +284,49 @@ func (w *windowOp) apply(ctx context.Context, rec arrow.Record, call *windowCall
 		}
 		return true
 	}
+	wr := &windowRows{partStart: make([]int, n), partEnd: make([]int, n), peerStart: make([]int, n), peerEnd: make([]int, n),
+		group: make([]int, n), partFirstGroup: make([]int, n), partEndGroup: make([]int, n)}
 	// Partitions [start, end) and, within them, peer groups (equal ORDER BY).
-	partStart := make([]int, n)
-	partEnd := make([]int, n)
-	peerStart := make([]int, n)
-	peerEnd := make([]int, n)
 	for i := 0; i < n; {
 		j := i + 1
 		for j < n && same(parts, i, j) {
 			j++
 		}
+		first := len(wr.groupStart)
 		for k := i; k < j; {
 			l := k + 1
 			for l < j && same(orders, k, l) {
 				l++
 			}
+			g := len(wr.groupStart)
+			wr.groupStart, wr.groupEnd = append(wr.groupStart, k), append(wr.groupEnd, l)
 			for m := k; m < l; m++ {
-				partStart[m], partEnd[m], peerStart[m], peerEnd[m] = i, j, k, l
+				wr.partStart[m], wr.partEnd[m], wr.peerStart[m], wr.peerEnd[m], wr.group[m] = i, j, k, l, g
 			}
 			k = l
 		}
+		for m := i; m < j; m++ {
+			wr.partFirstGroup[m], wr.partEndGroup[m] = first, len(wr.groupStart)
+		}
 		i = j
 	}
+	var keyBounds []arrow.Array
+	if call.rangeKey != nil {
+		bounds := []Expr{call.rangeKey, call.startBound, call.endBound}
+		for k, e := range bounds {
+			if e == nil {
+				bounds[k] = call.rangeKey // an edge without offset: unused
+			}
+		}
+		if keyBounds, err = eval(bounds); err != nil {
+			return nil, err
+		}
+		defer releaseArrays(keyBounds)
+	}
+	fr := computeFrames(call, wr, keyBounds)
 	b := array.NewBuilder(w.env.mem, call.dt)
 	defer b.Release()
-	if err := w.fill(ec, call, b, args, n, partStart, partEnd, peerStart, peerEnd); err != nil {
+	if err := w.fill(ec, call, b, args, fr); err != nil {
 		return nil, err
 	}
 	col := b.NewArray()
@@ -347,42 +336,13 @@ func (w *windowOp) apply(ctx context.Context, rec arrow.Record, call *windowCall
 	return array.NewRecord(arrow.NewSchema(fields, nil), cols, int64(n)), nil
 }
 
-// frameOf returns the frame [s, e) of row i.
-func frameOf(call *windowCall, i, ps, pe, peerS, peerE int) (int, int) {
-	f := call.frame
-	s, e := ps, pe
-	if len(call.order) > 0 || f&frameRows != 0 {
-		switch {
-		case f&frameStartCurrentRow != 0:
-			s = peerS
-			if f&frameRows != 0 {
-				s = i
-			}
-		case f&frameStartOffsetPreceding != 0:
-			s = i - int(call.startOff)
-		case f&frameStartOffsetFollowing != 0:
-			s = i + int(call.startOff)
-		}
-		switch {
-		case f&frameEndUnboundedFollowing != 0:
-			e = pe
-		case f&frameEndOffsetPreceding != 0:
-			e = i - int(call.endOff) + 1
-		case f&frameEndOffsetFollowing != 0:
-			e = i + int(call.endOff) + 1
-		case f&frameEndCurrentRow != 0 && f&frameRows != 0:
-			e = i + 1
-		default: // RANGE … CURRENT ROW, the default with ORDER BY: the peers too
-			e = peerE
-		}
-	}
-	return max(s, ps), min(e, pe)
-}
-
 // maxWindowWork bounds rows × frame size for aggregates over moving frames.
 const maxWindowWork = 50_000_000
 
-func (w *windowOp) fill(ec *evalContext, call *windowCall, b array.Builder, args []arrow.Array, n int, partStart, partEnd, peerStart, peerEnd []int) error {
+func (w *windowOp) fill(ec *evalContext, call *windowCall, b array.Builder, args []arrow.Array, fr *frames) error {
+	wr := fr.rows
+	partStart, partEnd, peerStart, peerEnd := wr.partStart, wr.partEnd, wr.peerStart, wr.peerEnd
+	n := len(partStart)
 	switch call.name {
 	case "row_number":
 		for i := 0; i < n; i++ {
@@ -395,15 +355,8 @@ func (w *windowOp) fill(ec *evalContext, call *windowCall, b array.Builder, args
 		}
 		return nil
 	case "dense_rank":
-		rank := int64(0)
 		for i := 0; i < n; i++ {
-			if i == partStart[i] {
-				rank = 0
-			}
-			if i == peerStart[i] {
-				rank++
-			}
-			b.(*array.Int64Builder).Append(rank)
+			b.(*array.Int64Builder).Append(int64(wr.group[i] - wr.partFirstGroup[i] + 1))
 		}
 		return nil
 	case "percent_rank", "cume_dist":
@@ -471,21 +424,26 @@ func (w *windowOp) fill(ec *evalContext, call *windowCall, b array.Builder, args
 		}
 		return nil
 	case "first_value", "last_value", "nth_value":
+		var buf [][2]int
 		for i := 0; i < n; i++ {
-			s, e := frameOf(call, i, partStart[i], partEnd[i], peerStart[i], peerEnd[i])
-			j := -1
+			var j int
 			switch call.name {
 			case "first_value":
-				j = s
+				j = fr.nth(i, 0, false, buf)
 			case "last_value":
-				j = e - 1
+				j = fr.nth(i, 0, true, buf)
 			default:
 				if len(args) < 2 || args[1].IsNull(i) {
-					return sqlstate.Errorf(sqlstate.InvalidParameterValue, "nth_value needs a position")
+					b.AppendNull()
+					continue
 				}
-				j = s + int(intValues(args[1])(i)) - 1
+				k := intValues(args[1])(i)
+				if k <= 0 {
+					return sqlstate.Errorf(sqlstate.InvalidParameterValue, "argument of nth_value must be greater than zero")
+				}
+				j = fr.nth(i, int(k-1), false, buf)
 			}
-			if j < s || j >= e {
+			if j < 0 {
 				b.AppendNull()
 				continue
 			}
@@ -495,27 +453,88 @@ func (w *windowOp) fill(ec *evalContext, call *windowCall, b array.Builder, args
 		}
 		return nil
 	}
-	return w.fillAggregate(ec, call, b, args, n, partStart, partEnd, peerStart, peerEnd)
+	if fr.growing() {
+		return w.fillRunning(ec, call, b, args, fr)
+	}
+	return w.fillAggregate(ec, call, b, args, fr)
+}
+
+// fillRunning computes an aggregate whose frames all start at their
+// partition's start: one state per partition takes the rows in order and
+// is read at each new frame end, so the work is linear in the rows.
+func (w *windowOp) fillRunning(ec *evalContext, call *windowCall, b array.Builder, args []arrow.Array, fr *frames) error {
+	n := len(fr.start)
+	var groups []uint32
+	sub := make([]arrow.Array, len(args))
+	for ps := 0; ps < n; {
+		pe := fr.rows.partEnd[ps]
+		st := call.agg.New(ec)
+		fed := ps
+		var val arrow.Array
+		for i := ps; i < pe; i++ {
+			if e := fr.end[i]; e > fed || val == nil {
+				if e > fed {
+					groups = grow(groups[:0], e-fed)
+					for k, a := range args {
+						sub[k] = array.NewSlice(a, int64(fed), int64(e))
+					}
+					err := st.Update(groups, 1, sub)
+					releaseArrays(sub)
+					if err != nil {
+						st.Release()
+						return err
+					}
+					fed = e
+				}
+				if val != nil {
+					val.Release()
+				}
+				var err error
+				if val, err = st.Finish(1); err != nil {
+					st.Release()
+					return err
+				}
+			}
+			if err := appendValue(b, val, 0); err != nil {
+				val.Release()
+				st.Release()
+				return err
+			}
+		}
+		if val != nil {
+			val.Release()
+		}
+		st.Release()
+		ps = pe
+	}
+	return nil
 }
 
 // fillAggregate computes an aggregate over each row's frame. Rows whose
-// frame is the same (a whole partition, or peers under the default frame
-// grown from the partition start) share one group.
-func (w *windowOp) fillAggregate(ec *evalContext, call *windowCall, b array.Builder, args []arrow.Array, n int, partStart, partEnd, peerStart, peerEnd []int) error {
-	type frame struct{ s, e int }
-	groupOf := map[frame]uint32{}
+// frame is the same (a whole partition, peers, a moving frame that did
+// not move) share one group.
+func (w *windowOp) fillAggregate(ec *evalContext, call *windowCall, b array.Builder, args []arrow.Array, fr *frames) error {
+	n := len(fr.start)
+	groupOf := map[string]uint32{}
 	rowGroup := make([]uint32, n)
-	var frames []frame
+	var frameSegs [][][2]int
 	work := 0
+	var segs [][2]int
+	var key []byte
 	for i := 0; i < n; i++ {
-		s, e := frameOf(call, i, partStart[i], partEnd[i], peerStart[i], peerEnd[i])
-		f := frame{s, e}
-		g, ok := groupOf[f]
+		segs = fr.segments(i, segs[:0])
+		key = key[:0]
+		for _, sg := range segs {
+			key = binary.AppendUvarint(binary.AppendUvarint(key, uint64(sg[0])), uint64(sg[1]))
+		}
+		g, ok := groupOf[string(key)]
 		if !ok {
-			g = uint32(len(frames))
-			groupOf[f] = g
-			frames = append(frames, f)
-			work += max(e-s, 0)
+			g = uint32(len(frameSegs))
+			groupOf[string(key)] = g
+			frameSegs = append(frameSegs, append([][2]int{}, segs...))
+			for _, sg := range segs {
+				work += sg[1] - sg[0]
+			}
 		}
 		rowGroup[i] = g
 	}
@@ -535,18 +554,20 @@ func (w *windowOp) fillAggregate(ec *evalContext, call *windowCall, b array.Buil
 		for k, a := range args {
 			sub[k] = takeArray(ec.mem, a, idx)
 		}
-		err := st.Update(groups, len(frames), sub)
+		err := st.Update(groups, len(frameSegs), sub)
 		releaseArrays(sub)
 		groups, idx = groups[:0], idx[:0]
 		return err
 	}
-	for g, f := range frames {
-		for j := f.s; j < f.e; j++ {
-			groups = append(groups, uint32(g))
-			idx = append(idx, int32(j))
-			if len(idx) >= outBatchRows {
-				if err := flush(); err != nil {
-					return err
+	for g, segs := range frameSegs {
+		for _, sg := range segs {
+			for j := sg[0]; j < sg[1]; j++ {
+				groups = append(groups, uint32(g))
+				idx = append(idx, int32(j))
+				if len(idx) >= outBatchRows {
+					if err := flush(); err != nil {
+						return err
+					}
 				}
 			}
 		}
@@ -554,7 +575,7 @@ func (w *windowOp) fillAggregate(ec *evalContext, call *windowCall, b array.Buil
 	if err := flush(); err != nil {
 		return err
 	}
-	vals, err := st.Finish(len(frames))
+	vals, err := st.Finish(len(frameSegs))
 	if err != nil {
 		return err
 	}

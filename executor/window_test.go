@@ -1,0 +1,115 @@
+package executor
+
+import (
+	"testing"
+
+	"github.com/sharehouse/sharehouse/executor/sqlstate"
+)
+
+// windowTestTable is the table the window tests query; the expected rows
+// below are what PostgreSQL 15 prints for each query over it.
+const windowTestTable = `CREATE TABLE w (g text, v int, d date, ts timestamp, n numeric, f float8);
+INSERT INTO w VALUES
+ ('a', 1, '2024-01-01', '2024-01-01 10:00', 1.5, 1.5),
+ ('a', 2, '2024-01-02', '2024-01-01 11:00', 2.5, 2.5),
+ ('a', 2, '2024-01-04', '2024-01-01 11:30', 2.5, 2.5),
+ ('a', 4, '2024-01-08', '2024-01-02 10:00', 4.0, 4.0),
+ ('a', 7, '2024-01-09', '2024-01-03 09:00', 7.25, 7.25),
+ ('a', NULL, NULL, NULL, NULL, NULL),
+ ('b', 10, '2024-02-01', '2024-02-01 00:00', 10, 10),
+ ('b', 10, '2024-02-01', '2024-02-01 00:00', 10, 10),
+ ('b', 13, '2024-03-01', '2024-03-01 00:00', 13, 13),
+ ('b', 20, '2024-03-02', '2024-03-02 00:00', 20, 20)`
+
+// TestWindowNamedAndFrames: WINDOW clauses, window inheritance, GROUPS,
+// EXCLUDE and offset frames in ROWS, RANGE and GROUPS mode.
+func TestWindowNamedAndFrames(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, windowTestTable)
+	cases := []struct{ sql, want string }{
+		// RANGE offsets order numerics by value, as ORDER BY does.
+		{`SELECT n FROM (VALUES (10::numeric), (9.5), (100)) t(n) ORDER BY n`, "9.5|10|100"},
+		{`SELECT g, v, sum(v) OVER w, row_number() OVER w, rank() OVER w FROM w WINDOW w AS (PARTITION BY g ORDER BY v) ORDER BY g, v, 4`,
+			"a,1,1,1,1|a,2,5,2,2|a,2,5,3,2|a,4,9,4,4|a,7,16,5,5|a,NULL,16,6,6|b,10,20,1,1|b,10,20,2,1|b,13,33,3,3|b,20,53,4,4"},
+		{`SELECT g, v, sum(v) OVER (w ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM w WINDOW w AS (PARTITION BY g ORDER BY v) ORDER BY g, v, 3`,
+			"a,1,1|a,2,3|a,2,4|a,4,6|a,7,11|a,NULL,7|b,10,10|b,10,20|b,13,23|b,20,33"},
+		{`SELECT g, v, count(*) OVER (w ORDER BY v DESC) FROM w WINDOW w AS (PARTITION BY g) ORDER BY g, v, 3`,
+			"a,1,6|a,2,5|a,2,5|a,4,3|a,7,2|a,NULL,1|b,10,4|b,10,4|b,13,2|b,20,1"},
+		{`SELECT g, v, sum(v) OVER w2, max(v) OVER w1 FROM w WINDOW w1 AS (PARTITION BY g), w2 AS (w1 ORDER BY v RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) ORDER BY g, v, 3`,
+			"a,1,16,7|a,2,15,7|a,2,15,7|a,4,11,7|a,7,7,7|a,NULL,NULL,7|b,10,53,20|b,10,53,20|b,13,33,20|b,20,20,20"},
+		{`SELECT g, v, sum(v) OVER (PARTITION BY g ORDER BY v GROUPS BETWEEN 1 PRECEDING AND 1 FOLLOWING) FROM w ORDER BY g, v, 3`,
+			"a,1,5|a,2,9|a,2,9|a,4,15|a,7,11|a,NULL,7|b,10,33|b,10,33|b,13,53|b,20,33"},
+		{`SELECT g, v, sum(v) OVER (PARTITION BY g ORDER BY v GROUPS BETWEEN CURRENT ROW AND 2 FOLLOWING), count(*) OVER (PARTITION BY g ORDER BY v GROUPS 1 PRECEDING) FROM w ORDER BY g, v, 3`,
+			"a,1,9,1|a,2,15,3|a,2,15,3|a,4,11,3|a,7,7,2|a,NULL,NULL,2|b,10,53,2|b,10,53,2|b,13,33,3|b,20,20,2"},
+		{`SELECT g, v, sum(v) OVER (PARTITION BY g ORDER BY v ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING EXCLUDE CURRENT ROW) FROM w ORDER BY g, v, 3`,
+			"a,1,15|a,2,14|a,2,14|a,4,12|a,7,9|a,NULL,16|b,10,43|b,10,43|b,13,40|b,20,33"},
+		{`SELECT g, v, sum(v) OVER (PARTITION BY g ORDER BY v ROWS BETWEEN 2 PRECEDING AND 2 FOLLOWING EXCLUDE GROUP) FROM w ORDER BY g, v, 3`,
+			"a,1,4|a,2,5|a,2,12|a,4,11|a,7,6|a,NULL,11|b,10,13|b,10,33|b,13,40|b,20,23"},
+		{`SELECT g, v, sum(v) OVER (PARTITION BY g ORDER BY v RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW EXCLUDE TIES), string_agg(v::text, ',') OVER (PARTITION BY g ORDER BY v GROUPS BETWEEN 1 PRECEDING AND 1 FOLLOWING EXCLUDE TIES) FROM w ORDER BY g, v, 3`,
+			"a,1,1,1,2,2|a,2,3,1,2,4|a,2,3,1,2,4|a,4,9,2,2,4,7|a,7,16,4,7|a,NULL,16,7|b,10,10,10,13|b,10,10,10,13|b,13,33,10,10,13,20|b,20,53,13,20"},
+		{`SELECT g, v, count(v) OVER (PARTITION BY g ORDER BY v ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW EXCLUDE NO OTHERS) FROM w ORDER BY g, v, 3`,
+			"a,1,1|a,2,2|a,2,3|a,4,4|a,7,5|a,NULL,5|b,10,1|b,10,2|b,13,3|b,20,4"},
+		{`SELECT g, v, first_value(v) OVER x, last_value(v) OVER x, nth_value(v, 2) OVER x FROM w WINDOW x AS (PARTITION BY g ORDER BY v ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING EXCLUDE CURRENT ROW) ORDER BY g, v, 3`,
+			"a,1,2,2,NULL|a,2,1,2,2|a,2,2,4,4|a,4,2,7,7|a,7,4,NULL,NULL|a,NULL,7,7,NULL|b,10,10,10,NULL|b,10,10,13,13|b,13,10,20,20|b,20,13,13,NULL"},
+		{`SELECT g, v, sum(v) OVER (PARTITION BY g ORDER BY v RANGE BETWEEN 2 PRECEDING AND 1 FOLLOWING) FROM w ORDER BY g, v, 3`,
+			"a,1,5|a,2,5|a,2,5|a,4,8|a,7,7|a,NULL,NULL|b,10,20|b,10,20|b,13,13|b,20,20"},
+		{`SELECT g, v, sum(v) OVER (PARTITION BY g ORDER BY v DESC RANGE BETWEEN 3 PRECEDING AND CURRENT ROW) FROM w ORDER BY g, v, 3`,
+			"a,1,9|a,2,8|a,2,8|a,4,11|a,7,7|a,NULL,NULL|b,10,33|b,10,33|b,13,13|b,20,20"},
+		{`SELECT g, v, count(*) OVER (PARTITION BY g ORDER BY v NULLS FIRST RANGE BETWEEN 1 PRECEDING AND 1 FOLLOWING) FROM w ORDER BY g, v, 3`,
+			"a,1,3|a,2,3|a,2,3|a,4,1|a,7,1|a,NULL,1|b,10,2|b,10,2|b,13,1|b,20,1"},
+		{`SELECT g, v, count(*) OVER (PARTITION BY g ORDER BY v RANGE BETWEEN 1 FOLLOWING AND 3 FOLLOWING) FROM w ORDER BY g, v, 3`,
+			"a,1,3|a,2,1|a,2,1|a,4,1|a,7,0|a,NULL,1|b,10,1|b,10,1|b,13,0|b,20,0"},
+		{`SELECT g, d, count(*) OVER (ORDER BY d RANGE BETWEEN '2 days' PRECEDING AND CURRENT ROW) FROM w ORDER BY g, d, 3`,
+			"a,2024-01-01,1|a,2024-01-02,2|a,2024-01-04,2|a,2024-01-08,1|a,2024-01-09,2|a,NULL,1|b,2024-02-01,2|b,2024-02-01,2|b,2024-03-01,1|b,2024-03-02,2"},
+		{`SELECT g, ts, count(*) OVER (PARTITION BY g ORDER BY ts RANGE BETWEEN CURRENT ROW AND '1 hour' FOLLOWING) FROM w ORDER BY g, ts, 3`,
+			"a,2024-01-01 10:00:00,2|a,2024-01-01 11:00:00,2|a,2024-01-01 11:30:00,1|a,2024-01-02 10:00:00,1|a,2024-01-03 09:00:00,1|a,NULL,1|b,2024-02-01 00:00:00,2|b,2024-02-01 00:00:00,2|b,2024-03-01 00:00:00,1|b,2024-03-02 00:00:00,1"},
+		{`SELECT g, n, sum(n) OVER (PARTITION BY g ORDER BY n RANGE BETWEEN 1.0 PRECEDING AND 0.5 FOLLOWING) FROM w ORDER BY g, n, 3`,
+			"a,1.5,1.5|a,2.5,6.5|a,2.5,6.5|a,4.0,4.0|a,7.25,7.25|a,NULL,NULL|b,10,20|b,10,20|b,13,13|b,20,20"},
+		{`SELECT g, f, count(*) OVER (PARTITION BY g ORDER BY f RANGE BETWEEN 1.5 PRECEDING AND 1 FOLLOWING) FROM w ORDER BY g, f, 3`,
+			"a,1.5,3|a,2.5,3|a,2.5,3|a,4,3|a,7.25,1|a,NULL,1|b,10,2|b,10,2|b,13,1|b,20,1"},
+		{`SELECT g, v, sum(v) OVER (PARTITION BY g ORDER BY v ROWS BETWEEN 2 FOLLOWING AND 1 FOLLOWING), sum(v) OVER (PARTITION BY g ORDER BY v ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) FROM w ORDER BY g, v, 3`,
+			"a,1,NULL,NULL|a,2,NULL,1|a,2,NULL,3|a,4,NULL,5|a,7,NULL,9|a,NULL,NULL,16|b,10,NULL,NULL|b,10,NULL,10|b,13,NULL,20|b,20,NULL,33"},
+		{`SELECT g, v, sum(v) OVER (PARTITION BY g ORDER BY v GROUPS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING EXCLUDE CURRENT ROW) FROM w ORDER BY g, v, 3`,
+			"a,1,NULL|a,2,1|a,2,1|a,4,5|a,7,9|a,NULL,16|b,10,NULL|b,10,NULL|b,13,20|b,20,33"},
+		{`SELECT g, v, sum(v) OVER (ORDER BY v ROWS 2 PRECEDING) FROM w ORDER BY v, g, 3`,
+			"a,1,1|a,2,3|a,2,5|a,4,8|a,7,13|b,10,21|b,10,27|b,13,33|b,20,43|a,NULL,33"},
+	}
+	for _, c := range cases {
+		if got := flat(mustRun(t, s, c.sql)); got != c.want {
+			t.Errorf("%s:\n got %q\nwant %q", c.sql, got, c.want)
+		}
+	}
+}
+
+// TestWindowErrors: misused windows fail with PostgreSQL's SQLSTATEs.
+func TestWindowErrors(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, windowTestTable)
+	cases := []struct {
+		sql  string
+		code sqlstate.Code
+		msg  string
+	}{
+		{`SELECT sum(v) OVER x FROM w`, sqlstate.UndefinedObject, `window "x" does not exist`},
+		{`SELECT sum(v) OVER (x ORDER BY v) FROM w`, sqlstate.UndefinedObject, `window "x" does not exist`},
+		{`SELECT sum(v) OVER (w PARTITION BY v) FROM w WINDOW w AS (ORDER BY g)`, sqlstate.WindowingError, `cannot override PARTITION BY clause of window "w"`},
+		{`SELECT sum(v) OVER (w ORDER BY v) FROM w WINDOW w AS (ORDER BY g)`, sqlstate.WindowingError, `cannot override ORDER BY clause of window "w"`},
+		{`SELECT sum(v) OVER (w) FROM w WINDOW w AS (ORDER BY g ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)`, sqlstate.WindowingError, `cannot copy window "w" because it has a frame clause`},
+		{`SELECT sum(v) OVER w FROM w WINDOW w AS (ORDER BY g), w AS (ORDER BY v)`, sqlstate.WindowingError, `window "w" is already defined`},
+		{`SELECT sum(v) OVER w FROM w WINDOW w AS (ORDER BY row_number() OVER ())`, sqlstate.WindowingError, ``},
+		{`SELECT sum(v) OVER w FROM w WINDOW w AS (ORDER BY nosuch)`, sqlstate.UndefinedColumn, `column "nosuch" does not exist`},
+		{`SELECT v FROM w WINDOW w AS (ORDER BY nosuch)`, sqlstate.UndefinedColumn, `column "nosuch" does not exist`},
+		{`SELECT sum(v) OVER (ORDER BY v ROWS BETWEEN -1 PRECEDING AND CURRENT ROW) FROM w`, sqlstate.InvalidPrecedingOrFollowingSize, `frame starting offset must not be negative`},
+		{`SELECT sum(v) OVER (ORDER BY v ROWS BETWEEN CURRENT ROW AND NULL FOLLOWING) FROM w`, sqlstate.NullValueNotAllowed, `frame ending offset must not be null`},
+		{`SELECT sum(v) OVER (ORDER BY v RANGE BETWEEN -1 PRECEDING AND CURRENT ROW) FROM w`, sqlstate.InvalidPrecedingOrFollowingSize, `invalid preceding or following size in window function`},
+		{`SELECT sum(v) OVER (ORDER BY v, g RANGE BETWEEN 1 PRECEDING AND CURRENT ROW) FROM w`, sqlstate.WindowingError, `RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column`},
+		{`SELECT sum(v) OVER (ORDER BY g RANGE BETWEEN 1 PRECEDING AND CURRENT ROW) FROM w`, sqlstate.FeatureNotSupported, `RANGE with offset PRECEDING/FOLLOWING is not supported for column type text`},
+		{`SELECT sum(v) OVER (GROUPS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM w`, sqlstate.WindowingError, `GROUPS mode requires an ORDER BY clause`},
+	}
+	for _, c := range cases {
+		_, _, err := run(t, s, c.sql)
+		if sqlstate.CodeOf(err) != c.code || (c.msg != "" && (err == nil || err.Error() != c.msg)) {
+			t.Errorf("%s:\n got %v (%s)\nwant %s %s", c.sql, err, sqlstate.CodeOf(err), c.code, c.msg)
+		}
+	}
+}
