@@ -107,11 +107,32 @@ type RecordIterator interface {
 // part lacking a field yields nulls for it). The caller must Close the
 // iterator.
 func (sn *Snapshot) Scan(ctx context.Context, fields []arrow.Field) (RecordIterator, error) {
+	return sn.ScanSelected(ctx, fields, nil)
+}
+
+// ScanSelected is Scan reading of part i only the row groups keep[i] lists
+// (indexes into PartStats' result, ascending; nil: all of them). A nil keep
+// reads everything. Row groups are decoded on every core and handed out in
+// table order. The caller must Close the iterator.
+func (sn *Snapshot) ScanSelected(ctx context.Context, fields []arrow.Field, keep [][]int) (RecordIterator, error) {
 	if err := sn.usable(ctx); err != nil {
 		return nil, err
 	}
+	if keep != nil && len(keep) != len(sn.parts) {
+		return nil, fmt.Errorf("storage: %d row group selections for %d parts", len(keep), len(sn.parts))
+	}
+	schema := arrow.NewSchema(fields, nil)
+	units, err := sn.units(keep)
 	sn.ref()
-	return &scanIter{sn: sn, schema: arrow.NewSchema(fields, nil)}, nil
+	switch {
+	case err != nil: // a damaged part: fail the first Next, as reading it would
+		return &snapIter{RecordIterator: &errIter{schema: schema, err: err}, sn: sn}, nil
+	case len(units) == 0:
+		return &snapIter{RecordIterator: emptyIter(schema), sn: sn}, nil
+	case len(units) == 1 || scanWorkers() == 1:
+		return &scanIter{sn: sn, schema: schema, units: units}, nil
+	}
+	return newParallelIter(sn, schema, units, scanWorkers()), nil
 }
 
 // ScanPart reads part i only (see Scan). The caller must Close the iterator.
@@ -182,10 +203,11 @@ func (it *snapIter) Close() {
 	}
 }
 
-// scanIter chains the parts of a snapshot.
+// scanIter reads a scan's units one after the other.
 type scanIter struct {
 	sn     *Snapshot
 	schema *arrow.Schema
+	units  []scanUnit
 	next   int
 	cur    RecordIterator
 	closed bool
@@ -202,10 +224,10 @@ func (it *scanIter) Next(ctx context.Context) (arrow.Record, error) {
 			return nil, err
 		}
 		if it.cur == nil {
-			if it.next >= len(it.sn.parts) {
+			if it.next >= len(it.units) {
 				return nil, io.EOF
 			}
-			cur, err := it.sn.openPart(it.next, it.schema)
+			cur, err := it.sn.openUnit(it.units[it.next], it.schema)
 			if err != nil {
 				return nil, err
 			}
@@ -579,6 +601,16 @@ func openParquet(mem memory.Allocator, name string, r parquet.ReaderAtSeeker, wa
 func emptyIter(schema *arrow.Schema) RecordIterator {
 	return &fileIter{proj: &projection{out: schema}}
 }
+
+// errIter fails its first Next with err.
+type errIter struct {
+	schema *arrow.Schema
+	err    error
+}
+
+func (it *errIter) Schema() *arrow.Schema                      { return it.schema }
+func (it *errIter) Next(context.Context) (arrow.Record, error) { return nil, it.err }
+func (it *errIter) Close()                                     {}
 
 func (p *projection) reads(j int) bool {
 	for _, s := range p.src {

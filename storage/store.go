@@ -141,19 +141,20 @@ type Store struct {
 	// own write lock does not.
 	writer chan struct{}
 
-	mu       sync.Mutex
-	closed   bool
-	seq      uint64             // number of write commits since Open
-	readers  map[*Tx]uint64     // open read txs → seq at their begin
-	pins     map[string]int     // file → snapshots referencing it
-	garbage  map[string]uint64  // unreferenced file → seq of the commit that dropped it (0: never committed)
-	inflight map[string]*Tx     // written, not yet in a committed manifest → tx that claimed it (nil: none yet)
-	verified map[string]bool    // files whose checksum this process checked
-	pending  map[TableID]bool   // tables the compactor should look at
-	wake     chan struct{}      // capacity 1: compactor has pending work
-	stop     context.CancelFunc // stops the compactor
-	done     chan struct{}      // closed when the compactor has returned
-	compacts int                // compactions published (tests)
+	mu        sync.Mutex
+	closed    bool
+	seq       uint64             // number of write commits since Open
+	readers   map[*Tx]uint64     // open read txs → seq at their begin
+	pins      map[string]int     // file → snapshots referencing it
+	garbage   map[string]uint64  // unreferenced file → seq of the commit that dropped it (0: never committed)
+	inflight  map[string]*Tx     // written, not yet in a committed manifest → tx that claimed it (nil: none yet)
+	verified  map[string]bool    // files whose checksum this process checked
+	rowGroups map[string]int     // row groups per file, as read by numRowGroups
+	pending   map[TableID]bool   // tables the compactor should look at
+	wake      chan struct{}      // capacity 1: compactor has pending work
+	stop      context.CancelFunc // stops the compactor
+	done      chan struct{}      // closed when the compactor has returned
+	compacts  int                // compactions published (tests)
 }
 
 // Open opens (creating if needed) the store in dir: dir/catalog.db and
@@ -173,21 +174,22 @@ func Open(dir string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("storage: open %s: %w", dir, err)
 	}
 	s := &Store{
-		dir:      dir,
-		dataDir:  dataDir,
-		opts:     opts,
-		db:       db,
-		mem:      opts.Allocator,
-		log:      opts.Logger,
-		writer:   make(chan struct{}, 1),
-		readers:  map[*Tx]uint64{},
-		pins:     map[string]int{},
-		garbage:  map[string]uint64{},
-		inflight: map[string]*Tx{},
-		pending:  map[TableID]bool{},
-		verified: map[string]bool{},
-		wake:     make(chan struct{}, 1),
-		done:     make(chan struct{}),
+		dir:       dir,
+		dataDir:   dataDir,
+		opts:      opts,
+		db:        db,
+		mem:       opts.Allocator,
+		log:       opts.Logger,
+		writer:    make(chan struct{}, 1),
+		readers:   map[*Tx]uint64{},
+		pins:      map[string]int{},
+		garbage:   map[string]uint64{},
+		inflight:  map[string]*Tx{},
+		pending:   map[TableID]bool{},
+		verified:  map[string]bool{},
+		rowGroups: map[string]int{},
+		wake:      make(chan struct{}, 1),
+		done:      make(chan struct{}),
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
 		for _, b := range [][]byte{bucketTables, bucketInline} {
