@@ -42,6 +42,9 @@ type Table struct {
 	NextColumn uint32     `json:"next_column"`
 	Comment    string     `json:"comment,omitempty"`
 	Created    time.Time  `json:"created"`
+	// PrimaryKey is the declared primary key, nil without one. Its
+	// columns are NOT NULL; uniqueness is not enforced yet.
+	PrimaryKey *Key `json:"primary_key,omitempty"`
 	// Via is set when the table is read through a share: read-only.
 	Via *ShareVia `json:"-"`
 }
@@ -54,6 +57,32 @@ func (t Table) Column(name string) (Column, int, bool) {
 		}
 	}
 	return Column{}, -1, false
+}
+
+// Key is a table's primary key: its constraint name, its columns (IDs, in
+// key order) and the object IDs its index and constraint are listed under
+// in pg_catalog.
+type Key struct {
+	Name         string   `json:"name"`
+	Columns      []uint32 `json:"columns"`
+	IndexID      uint64   `json:"index_id"`
+	ConstraintID uint64   `json:"constraint_id"`
+}
+
+// KeyPositions returns the 1-based positions of the key's columns in t.
+func (t Table) KeyPositions() []int {
+	if t.PrimaryKey == nil {
+		return nil
+	}
+	out := make([]int, 0, len(t.PrimaryKey.Columns))
+	for _, id := range t.PrimaryKey.Columns {
+		for i, c := range t.Columns {
+			if c.ID == id {
+				out = append(out, i+1)
+			}
+		}
+	}
+	return out
 }
 
 // TableRef names a table by database, schema and name.
@@ -170,6 +199,45 @@ func (tx *Tx) CreateTable(ref TableRef, cols []Column, comment string) (Table, e
 	return t, put(tx.bucket(bucketTables), key(uint64(s.ID), t.Name), t)
 }
 
+// SetPrimaryKey declares the primary key of table ref: columns, by name,
+// become NOT NULL. name "" gives PostgreSQL's default, <table>_pkey.
+func (tx *Tx) SetPrimaryKey(ref TableRef, name string, columns []string) (Table, error) {
+	if name == "" {
+		name = ref.Name + "_pkey"
+	}
+	var ids [2]uint64
+	for i := range ids {
+		id, err := tx.nextID()
+		if err != nil {
+			return Table{}, err
+		}
+		ids[i] = id
+	}
+	return tx.AlterTable(ref, func(t *Table) error {
+		if t.PrimaryKey != nil {
+			return &Error{Kind: Exists, Object: "primary key", Name: t.PrimaryKey.Name,
+				Detail: fmt.Sprintf("multiple primary keys for table %q are not allowed", t.Name)}
+		}
+		key := &Key{Name: name, IndexID: ids[0], ConstraintID: ids[1]}
+		for _, cn := range columns {
+			_, i, ok := t.Column(cn)
+			if !ok {
+				return notFound("column", cn)
+			}
+			for _, id := range key.Columns {
+				if id == t.Columns[i].ID {
+					return &Error{Kind: Exists, Object: "column", Name: cn,
+						Detail: fmt.Sprintf("column %q appears twice in primary key constraint", cn)}
+				}
+			}
+			t.Columns[i].NotNull = true
+			key.Columns = append(key.Columns, t.Columns[i].ID)
+		}
+		t.PrimaryKey = key
+		return nil
+	})
+}
+
 // DropTable drops a table; its data files go once no reader pins them.
 func (tx *Tx) DropTable(ref TableRef) error {
 	if err := tx.requireWritable(); err != nil {
@@ -211,6 +279,9 @@ func (tx *Tx) AlterTable(ref TableRef, fn func(*Table) error) (Table, error) {
 	oldName := t.Name
 	if err := fn(&t); err != nil {
 		return Table{}, err
+	}
+	if t.PrimaryKey != nil && len(t.KeyPositions()) != len(t.PrimaryKey.Columns) {
+		t.PrimaryKey = nil // dropping a key column drops the key, as in PostgreSQL
 	}
 	seen := map[string]bool{}
 	for _, c := range t.Columns {

@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"errors"
 	pg "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/sharehouse/sharehouse/catalog"
@@ -107,11 +108,29 @@ func (x *execution) createTable(tx *catalog.Tx, cs *pg.CreateStmt) ([]*sqlstate.
 		return nil, err
 	}
 	var cols []catalog.Column
+	var pk *pg.Constraint // PRIMARY KEY, of a column or of the table
+	pkCols := []string{}
+	setPK := func(c *pg.Constraint, names []string) error {
+		if pk != nil {
+			return sqlstate.Errorf(sqlstate.InvalidTableDefinition, "multiple primary keys for table %q are not allowed", ref.Name).WithPosition(c.Location + 1)
+		}
+		pk, pkCols = c, names
+		return nil
+	}
 	for _, elt := range cs.TableElts {
 		cd := elt.GetColumnDef()
 		if cd == nil {
 			if c := elt.GetConstraint(); c != nil {
-				continue // table constraints (PRIMARY KEY, UNIQUE …) are accepted, not enforced yet
+				if c.Contype == pg.ConstrType_CONSTR_PRIMARY {
+					var names []string
+					for _, k := range c.Keys {
+						names = append(names, k.GetString_().GetSval())
+					}
+					if err := setPK(c, names); err != nil {
+						return nil, err
+					}
+				}
+				continue // other table constraints (UNIQUE, CHECK …) are accepted, not enforced yet
 			}
 			return nil, notSupported("table element %s is not supported", nodeKind(elt))
 		}
@@ -119,9 +138,22 @@ func (x *execution) createTable(tx *catalog.Tx, cs *pg.CreateStmt) ([]*sqlstate.
 		if err != nil {
 			return nil, err
 		}
+		for _, cn := range cd.Constraints {
+			if c := cn.GetConstraint(); c.Contype == pg.ConstrType_CONSTR_PRIMARY {
+				if err := setPK(c, []string{cd.Colname}); err != nil {
+					return nil, err
+				}
+			}
+		}
 		cols = append(cols, col)
 	}
 	_, err = tx.CreateTable(ref, cols, "")
+	if err == nil && pk != nil {
+		var ce *catalog.Error
+		if _, err = tx.SetPrimaryKey(ref, pk.Conname, pkCols); errors.As(err, &ce) && ce.Kind == catalog.NotFound && ce.Object == "column" {
+			return nil, sqlstate.Errorf(sqlstate.UndefinedColumn, "column %q named in key does not exist", ce.Name).WithPosition(pk.Location + 1)
+		}
+	}
 	if err != nil && cs.IfNotExists && isKind(err, catalog.Exists) {
 		return []*sqlstate.Error{notice("relation %q already exists, skipping", ref.Name)}, nil
 	}

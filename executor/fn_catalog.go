@@ -289,7 +289,43 @@ func (b *binder) bindCatalogFunc(name string, args []Expr, loc int32) (Expr, boo
 		case 3:
 			return call(sig(tText, tOid, tBool), tText, true, func(a []any) (any, error) { return a[0], nil })
 		}
-	case "pg_get_indexdef", "pg_get_constraintdef", "pg_get_triggerdef", "pg_get_ruledef", "pg_get_viewdef",
+	case "pg_get_indexdef", "pg_get_constraintdef":
+		// Primary keys are the only indexes and constraints.
+		if n < 1 || n > 3 || n == 2 && name == "pg_get_indexdef" || n == 3 && name == "pg_get_constraintdef" {
+			break
+		}
+		g, err := b.catalogGen()
+		if err != nil {
+			return nil, true, err
+		}
+		params := []sqltype.T{tOid, tInt4, tBool}
+		if name == "pg_get_constraintdef" {
+			params = []sqltype.T{tOid, tBool}
+		}
+		return call(params[:n], tText, true, func(a []any) (any, error) {
+			oid := uint64(argInt(a[0]))
+			if name == "pg_get_constraintdef" {
+				if k, ok := g.keyByConstraint(oid); ok {
+					return k.constraintDef(), nil
+				}
+				return nil, nil
+			}
+			k, ok := g.keyByIndex(oid)
+			if !ok {
+				return nil, nil
+			}
+			if n == 3 {
+				// pg_get_indexdef(oid, column, pretty): column 0 is the whole definition, k the k-th column.
+				if col := int(argInt(a[1])); col > 0 {
+					if col > len(k.cols) {
+						return "", nil
+					}
+					return k.colNames()[col-1], nil
+				}
+			}
+			return k.indexDef(), nil
+		})
+	case "pg_get_triggerdef", "pg_get_ruledef", "pg_get_viewdef",
 		"pg_get_function_result", "pg_get_function_arguments", "pg_get_function_identity_arguments",
 		"pg_get_statisticsobjdef_columns", "pg_get_partkeydef", "pg_get_functiondef":
 		// There are no indexes, constraints, triggers, rules, views or
@@ -532,6 +568,9 @@ func (g *sysGen) relationOIDs() map[uint32]bool {
 	for _, t := range g.tables {
 		out[uint32(t.ID)] = true
 	}
+	for _, k := range g.keys() {
+		out[uint32(k.table.PrimaryKey.IndexID)] = true
+	}
 	return out
 }
 
@@ -715,6 +754,12 @@ func (g *sysGen) relationName(oid uint32, vis map[uint32]bool) string {
 				return quoteIdent(t.Name)
 			}
 			return quoteIdent(t.schema.Name) + "." + quoteIdent(t.Name)
+		}
+		if k := t.PrimaryKey; k != nil && uint32(k.IndexID) == oid {
+			if vis[oid] {
+				return quoteIdent(k.Name)
+			}
+			return quoteIdent(t.schema.Name) + "." + quoteIdent(k.Name)
 		}
 	}
 	return strconv.FormatUint(uint64(oid), 10)

@@ -158,6 +158,10 @@ func (g *sysGen) visibleTables() (map[uint32]bool, error) {
 				vis[uint32(t.ID)] = true
 				taken[t.Name] = true
 			}
+			if k := t.PrimaryKey; k != nil && t.schema.Name == s && !taken[k.Name] {
+				vis[uint32(k.IndexID)] = true
+				taken[k.Name] = true
+			}
 		}
 	}
 	return vis, nil
@@ -223,6 +227,10 @@ func (g *sysGen) rows(def *sysTableDef) ([]sysRow, error) {
 		return g.pgViews(), nil
 	case "pg_stat_ssl":
 		return g.pgStatSSL(), nil
+	case "pg_index":
+		return g.pgIndex(), nil
+	case "pg_constraint":
+		return g.pgConstraint(), nil
 	}
 	// Indexes, constraints, inheritance, triggers, policies, publications,
 	// extensions, procedures …: sharehouse has none of these objects.
@@ -274,10 +282,10 @@ func (g *sysGen) pgClass() []sysRow {
 			"oid": uint64(t.ID), "relname": t.Name, "relnamespace": uint64(t.schema.ID), "relowner": t.owner,
 			"relam": oidHeapAM, "relfilenode": uint64(t.ID), "relpages": 0, "reltuples": -1,
 			"relpersistence": "p", "relkind": "r", "relnatts": len(t.Columns), "relreplident": "d",
-			"relispopulated": true, "relfrozenxid": 716, "relminmxid": 1,
+			"relispopulated": true, "relfrozenxid": 716, "relminmxid": 1, "relhasindex": t.PrimaryKey != nil,
 		})
 	}
-	return out
+	return append(out, g.indexClassRows()...)
 }
 
 // attRow is one pg_attribute row.

@@ -1,0 +1,43 @@
+package executor
+
+import (
+	"testing"
+
+	"github.com/sharehouse/sharehouse/executor/sqlstate"
+)
+
+// Expected values are what PostgreSQL 15 answers for the same tables.
+func TestPrimaryKeysInCatalog(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE TABLE p (id int PRIMARY KEY, name text)`)
+	mustRun(t, s, `CREATE TABLE q (a int, "B c" text, v int, CONSTRAINT q_key PRIMARY KEY ("B c", a))`)
+	mustRun(t, s, `CREATE TABLE r (a int)`)
+	for _, tc := range []struct{ sql, want string }{
+		{`SELECT c.relname, i.indnatts, i.indisprimary, i.indisunique, i.indkey, ci.relname, ci.relkind, am.amname
+		  FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_class ci ON ci.oid = i.indexrelid
+		  JOIN pg_am am ON am.oid = ci.relam ORDER BY 1`,
+			"p,1,t,t,1,p_pkey,i,btree|q,2,t,t,2 1,q_key,i,btree"},
+		{`SELECT conname, contype, conkey, pg_get_constraintdef(oid) FROM pg_constraint ORDER BY 1`,
+			`p_pkey,p,{1},PRIMARY KEY (id)|q_key,p,{2,1},PRIMARY KEY ("B c", a)`},
+		{`SELECT pg_get_indexdef(indexrelid), pg_get_indexdef(indexrelid, 1, true), pg_get_indexdef(indexrelid, 2, false) FROM pg_index ORDER BY 1`,
+			`CREATE UNIQUE INDEX p_pkey ON public.p USING btree (id),id,|CREATE UNIQUE INDEX q_key ON public.q USING btree ("B c", a),"B c",a`},
+		{`SELECT relname, relhasindex FROM pg_class WHERE relname IN ('p', 'r') ORDER BY 1`, "p,t|r,f"},
+		{`SELECT attname, attnotnull FROM pg_attribute WHERE attrelid = 'q'::regclass AND attnum > 0 ORDER BY attnum`, "a,t|B c,t|v,f"},
+		// pgjdbc's getPrimaryKeys: one row per (column, key position), kept where they match.
+		{`SELECT r.a, r.n FROM (SELECT a.attname AS a, (information_schema._pg_expandarray(i.indkey)).n AS n,
+		  information_schema._pg_expandarray(i.indkey) AS keys, a.attnum FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid
+		  WHERE i.indrelid = 'q'::regclass) r WHERE r.attnum = (r.keys).x ORDER BY r.n`, "B c,1|a,2"},
+	} {
+		if got := flat(mustRun(t, s, tc.sql)); got != tc.want {
+			t.Errorf("%s:\ngot  %q\nwant %q", tc.sql, got, tc.want)
+		}
+	}
+	// Dropping a key column drops the key.
+	mustRun(t, s, `ALTER TABLE q DROP COLUMN a`)
+	if got := flat(mustRun(t, s, `SELECT count(*) FROM pg_constraint WHERE conrelid = 'q'::regclass`)); got != "0" {
+		t.Errorf("constraints of q after dropping a key column: %s", got)
+	}
+	wantCode(t, s, `CREATE TABLE bad (a int PRIMARY KEY, b int, PRIMARY KEY (b))`, sqlstate.InvalidTableDefinition)
+	wantCode(t, s, `CREATE TABLE bad (a int, PRIMARY KEY (nope))`, sqlstate.UndefinedColumn)
+	wantCode(t, s, `SELECT * FROM bad`, sqlstate.UndefinedTable)
+}
