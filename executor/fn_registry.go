@@ -379,6 +379,9 @@ func functionTable(name string) []overload {
 	if o := mathFunctions(name); o != nil {
 		return o
 	}
+	if o := jsonFunctions(name); o != nil {
+		return o
+	}
 	return datetimeFunctions(name)
 }
 

@@ -1,0 +1,241 @@
+package executor
+
+import (
+	"encoding/json"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+
+	"github.com/sharehouse/sharehouse/executor/sqlstate"
+	"github.com/sharehouse/sharehouse/executor/sqltype"
+)
+
+// JSON constructors: json_build_object, json_build_array, to_json and their
+// jsonb twins. Clients build small documents with them in catalog queries
+// (SQLAlchemy's column reflection asks for identity options as one). Values
+// become JSON as PostgreSQL's to_json makes them: numbers and booleans bare,
+// json as is, arrays as JSON arrays, timestamps in ISO 8601, the rest as
+// strings of their text form.
+
+func jsonFunctions(name string) []overload {
+	jsonT, jsonbT := sqltype.T{OID: sqltype.JSON, Typmod: -1}, sqltype.T{OID: sqltype.JSONB, Typmod: -1}
+	res := jsonT
+	if strings.HasPrefix(name, "jsonb") {
+		res = jsonbT
+	}
+	build := func(object bool) []overload {
+		k := func(args []argInfo) kernel { return jsonBuildKernel(args, object, false, res.OID == sqltype.JSONB) }
+		empty := "[]"
+		if object {
+			empty = "{}"
+		}
+		return []overload{
+			{params: params(pAny), variadic: true, nonStrict: true, result: fixedResult(res), kernel: k},
+			{params: nil, result: fixedResult(res), kernel: func([]argInfo) kernel { return constStringKernel(empty) }},
+		}
+	}
+	switch name {
+	case "json_build_object", "jsonb_build_object":
+		return build(true)
+	case "json_build_array", "jsonb_build_array":
+		return build(false)
+	case "to_json", "to_jsonb":
+		return []overload{{params: params(pAny), result: fixedResult(res),
+			kernel: func(args []argInfo) kernel { return jsonBuildKernel(args, false, true, res.OID == sqltype.JSONB) }}}
+	}
+	return nil
+}
+
+// constStringKernel returns s for every row.
+func constStringKernel(s string) kernel {
+	return func(ec *evalContext, _ []arrow.Array, n int) (arrow.Array, error) {
+		b := array.NewStringBuilder(ec.mem)
+		defer b.Release()
+		for i := 0; i < n; i++ {
+			b.Append(s)
+		}
+		return b.NewArray(), nil
+	}
+}
+
+// jsonBuildKernel makes an object of key/value argument pairs, an array of
+// the arguments, or (single) the one argument's JSON value for to_json.
+// jsonb spaces as jsonb's output does and keeps the last of duplicate keys,
+// ordered as jsonb stores them.
+func jsonBuildKernel(infos []argInfo, object, single, binary bool) kernel {
+	return func(ec *evalContext, args []arrow.Array, n int) (arrow.Array, error) {
+		if object && len(args)%2 != 0 {
+			return nil, sqlstate.Errorf(sqlstate.InvalidParameterValue, "argument list must have even number of elements").
+				WithHint("The arguments of json_build_object() must consist of alternating keys and values.")
+		}
+		ss := make([]*stringer, len(args))
+		for i, a := range args {
+			s, err := newStringer(ec, a, infos[i], true)
+			if err != nil {
+				return nil, err
+			}
+			ss[i] = s
+		}
+		b := array.NewStringBuilder(ec.mem)
+		defer b.Release()
+		b.Reserve(n)
+		for i := 0; i < n; i++ {
+			vals := make([]string, len(args))
+			for j, a := range args {
+				if a.IsNull(i) {
+					vals[j] = "null"
+					continue
+				}
+				vals[j] = jsonValue(infos[j].T.OID, ss[j].get(i), binary)
+			}
+			switch {
+			case single && args[0].IsNull(i):
+				b.AppendNull() // to_json is strict
+			case single:
+				b.Append(vals[0])
+			case object:
+				out, err := jsonObject(args, vals, i, binary)
+				if err != nil {
+					return nil, err
+				}
+				b.Append(out)
+			default:
+				b.Append("[" + strings.Join(vals, ", ") + "]")
+			}
+		}
+		return b.NewArray(), nil
+	}
+}
+
+// jsonObject joins key/value pairs; vals holds each argument's JSON form.
+func jsonObject(args []arrow.Array, vals []string, row int, binary bool) (string, error) {
+	type kv struct{ k, v string }
+	var pairs []kv
+	for j := 0; j < len(args); j += 2 {
+		if args[j].IsNull(row) {
+			return "", sqlstate.Errorf(sqlstate.InvalidParameterValue, "argument %d cannot be null", j+1).
+				WithHint("Object keys should be text.")
+		}
+		var key string
+		if err := json.Unmarshal([]byte(vals[j]), &key); err != nil {
+			key = vals[j] // a number or boolean key: its text
+		}
+		pairs = append(pairs, kv{key, vals[j+1]})
+	}
+	sep := " : "
+	if binary {
+		sep = ": "
+		// jsonb keeps one value per key (the last) and orders keys by
+		// length, then bytewise.
+		last := map[string]int{}
+		for i, p := range pairs {
+			last[p.k] = i
+		}
+		var kept []kv
+		for i, p := range pairs {
+			if last[p.k] == i {
+				kept = append(kept, p)
+			}
+		}
+		pairs = kept
+		sort.SliceStable(pairs, func(a, b int) bool {
+			if len(pairs[a].k) != len(pairs[b].k) {
+				return len(pairs[a].k) < len(pairs[b].k)
+			}
+			return pairs[a].k < pairs[b].k
+		})
+	}
+	parts := make([]string, len(pairs))
+	for i, p := range pairs {
+		parts[i] = jsonString(p.k) + sep + p.v
+	}
+	return "{" + strings.Join(parts, ", ") + "}", nil
+}
+
+// jsonValue is the JSON form of a non-NULL value of type t whose text form
+// is s; binary spaces arrays as jsonb prints them.
+func jsonValue(t sqltype.OID, s string, binary bool) string {
+	switch {
+	case t == sqltype.JSON || t == sqltype.JSONB:
+		return s
+	case t == sqltype.Bool:
+		return s // the stringer prints true/false
+	case isInt(t) || t == sqltype.Oid:
+		return s
+	case isFloat(t) || t == sqltype.Numeric:
+		switch s {
+		case "NaN", "Infinity", "-Infinity": // not JSON numbers
+			return jsonString(s)
+		}
+		return s
+	case t == sqltype.Timestamp || t == sqltype.Timestamptz:
+		return jsonString(isoTimestamp(s))
+	}
+	if elem, ok := sqltype.ArrayElem(t); ok {
+		items, ok := parseArrayLiteral(s)
+		if ok {
+			parts := make([]string, len(items))
+			for i, it := range items {
+				if it == nil {
+					parts[i] = "null"
+				} else {
+					parts[i] = jsonValue(elem, *it, binary)
+				}
+			}
+			if binary {
+				return "[" + strings.Join(parts, ", ") + "]"
+			}
+			return "[" + strings.Join(parts, ",") + "]"
+		}
+	}
+	return jsonString(s)
+}
+
+// isoTimestamp turns timestamp output ("2024-01-02 15:30:00+00") into
+// ISO 8601 as JSON has it ("2024-01-02T15:30:00+00:00").
+func isoTimestamp(s string) string {
+	s = strings.Replace(s, " ", "T", 1)
+	if i := strings.LastIndexAny(s, "+-"); i > len("2006-01-02T") {
+		if off := s[i+1:]; len(off) == 2 {
+			s += ":00"
+		}
+	}
+	return s
+}
+
+// jsonString quotes s as a JSON string, escaping as PostgreSQL does.
+func jsonString(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch r {
+		case '"':
+			b.WriteString(`\"`)
+		case '\\':
+			b.WriteString(`\\`)
+		case '\b':
+			b.WriteString(`\b`)
+		case '\f':
+			b.WriteString(`\f`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		default:
+			if r < 0x20 {
+				b.WriteString(`\u00`)
+				b.WriteString(strconv.FormatInt(int64(r)>>4, 16))
+				b.WriteString(strconv.FormatInt(int64(r)&15, 16))
+			} else {
+				b.WriteRune(r)
+			}
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
