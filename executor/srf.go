@@ -41,7 +41,7 @@ type srfBinding struct {
 }
 
 // setReturning names the set-returning functions the select list knows.
-var setReturning = map[string]bool{"generate_series": true, "unnest": true, "_pg_expandarray": true}
+var setReturning = map[string]bool{"generate_series": true, "generate_subscripts": true, "unnest": true, "_pg_expandarray": true}
 
 // srfRowLimit bounds the rows one input batch may expand to.
 const srfRowLimit = 1 << 24
@@ -81,6 +81,25 @@ func (b *binder) bindSRFCall(fc *pg.FuncCall, sc *scope) (Expr, error) {
 			args[i] = c
 		}
 		call.gen = seriesGen
+	case "generate_subscripts":
+		// generate_subscripts(a, dim[, reverse]): the subscripts of a's
+		// dimension dim (0-based for int2vector and oidvector).
+		if len(args) < 2 || len(args) > 3 || !isArrayLike(args[0].Type().OID) {
+			return nil, sqlstate.Errorf(sqlstate.UndefinedFunction, "function generate_subscripts with these arguments does not exist").WithPosition(fc.Location + 1)
+		}
+		at := args[0].Type().OID
+		d, err := b.cast(args[1], sqltype.Int4T, false, fc.Location)
+		if err != nil {
+			return nil, err
+		}
+		args[1] = d
+		if len(args) == 3 {
+			if args[2], err = b.cast(args[2], sqltype.BoolT, false, fc.Location); err != nil {
+				return nil, err
+			}
+		}
+		call.t = sqltype.Int4T
+		call.gen = subscriptsGen(at)
 	case "unnest", "_pg_expandarray":
 		if len(args) != 1 {
 			return nil, notSupported("%s with %d arguments is not supported yet", name, len(args))
@@ -160,6 +179,38 @@ func seriesGen(_ *evalContext, args []arrow.Array, i int, b array.Builder) (int,
 		}
 	}
 	return n, nil
+}
+
+// subscriptsGen is generate_subscripts over an array-like value of type at
+// (one-dimensional: any dimension but 1 has no subscripts).
+func subscriptsGen(at sqltype.OID) srfGen {
+	return func(_ *evalContext, args []arrow.Array, i int, b array.Builder) (int, error) {
+		for _, a := range args[:2] {
+			if a.IsNull(i) {
+				return 0, nil
+			}
+		}
+		if args[1].(*array.Int32).Value(i) != 1 {
+			return 0, nil
+		}
+		s, ok := args[0].(*array.String)
+		if !ok {
+			return 0, internalf("array value held as %s", args[0].DataType())
+		}
+		elems, lower, err := parseArrayValue(at, s.Value(i))
+		if err != nil {
+			return 0, err
+		}
+		reverse := len(args) == 3 && !args[2].IsNull(i) && args[2].(*array.Boolean).Value(i)
+		ib := b.(*array.Int32Builder)
+		for k := range elems {
+			if reverse {
+				k = len(elems) - 1 - k
+			}
+			ib.Append(int32(lower) + int32(k))
+		}
+		return len(elems), nil
+	}
 }
 
 // elementsGen returns the elements of an array-like value of type at, each

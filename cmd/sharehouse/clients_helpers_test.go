@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -75,4 +76,31 @@ func withSSLMode(t testing.TB, u, mode string) string {
 	q.Set("sslmode", mode)
 	pu.RawQuery = q.Encode()
 	return pu.String()
+}
+
+// clientFacts parses "name: value" lines.
+func clientFacts(t *testing.T, out string) map[string]string {
+	t.Helper()
+	facts := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		name, value, ok := strings.Cut(line, ": ")
+		if !ok {
+			t.Fatalf("client printed %q, not name: value", line)
+		}
+		if _, dup := facts[name]; dup {
+			t.Fatalf("client printed %q twice", name)
+		}
+		facts[name] = value
+	}
+	return facts
+}
+
+// wantFacts compares facts with want, each a name and its exact value.
+func wantFacts(t *testing.T, who string, facts map[string]string, want [][2]string) {
+	t.Helper()
+	for _, w := range want {
+		if got, ok := facts[w[0]]; !ok || got != w[1] {
+			t.Errorf("%s: %s = %s\n                want %s", who, w[0], got, w[1])
+		}
+	}
 }

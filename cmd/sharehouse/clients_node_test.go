@@ -8,7 +8,6 @@ package main
 import (
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 )
@@ -35,30 +34,6 @@ func nodeReady(t *testing.T) string {
 		t.Fatalf("npm ci did not install pg in %s: %v", nodeDir, err)
 	}
 	return node
-}
-
-// clientFacts parses "name: value" lines.
-func clientFacts(t *testing.T, out string) map[string]string {
-	t.Helper()
-	facts := map[string]string{}
-	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-		name, value, ok := strings.Cut(line, ": ")
-		if !ok {
-			t.Fatalf("client printed %q, not name: value", line)
-		}
-		facts[name] = value
-	}
-	return facts
-}
-
-// wantFacts compares facts with want, each a name and its exact value.
-func wantFacts(t *testing.T, who string, facts map[string]string, want [][2]string) {
-	t.Helper()
-	for _, w := range want {
-		if got, ok := facts[w[0]]; !ok || got != w[1] {
-			t.Errorf("%s: %s = %s\n                want %s", who, w[0], got, w[1])
-		}
-	}
 }
 
 func TestClientNode(t *testing.T) {
