@@ -6,6 +6,7 @@ package executor
 
 import (
 	"math"
+	"math/bits"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
@@ -191,8 +192,22 @@ func (s *numStatState) Update(groups []uint32, ngroups int, args []arrow.Array) 
 	s.grow(ngroups)
 	a := args[0]
 	v := validityOf(a)
-	// Fast path: avg over ints or Decimal128, with 128-bit sums.
+	// Fast paths: avg over ints or Decimal128, with 128-bit sums; ints are
+	// added as they are, without widening a batch to decimals first.
 	if s.kind == statAvg {
+		s.fast = true
+		switch a := a.(type) {
+		case *array.Int16:
+			addInts128(s, groups, a.Int16Values(), v)
+			return nil
+		case *array.Int32:
+			addInts128(s, groups, a.Int32Values(), v)
+			return nil
+		case *array.Int64:
+			addInts128(s, groups, a.Int64Values(), v)
+			return nil
+		}
+		s.fast = false
 		if x, sc, ok := decOperands(a); ok {
 			if _, isDec := a.(*array.Decimal128); isDec || sc == 0 {
 				s.fast, s.scale = true, sc
@@ -233,6 +248,21 @@ func (s *numStatState) Update(groups []uint32, ngroups int, args []arrow.Array) 
 		s.count[g]++
 	}
 	return nil
+}
+
+// addInts128 folds integers into the 128-bit sums (scale 0). The sums
+// cannot overflow: that would take 2^64 rows.
+func addInts128[T int16 | int32 | int64](s *numStatState, groups []uint32, vals []T, v validity) {
+	for i, g := range groups {
+		if !v.valid(i) {
+			continue
+		}
+		x := int64(vals[i])
+		lo, carry := bits.Add64(s.lo[g], uint64(x), 0)
+		s.hi[g] += x>>63 + int64(carry) // x>>63 sign-extends x to 128 bits
+		s.lo[g] = lo
+		s.count[g]++
+	}
 }
 
 // addNum adds x into sum, with NaN and infinities as PostgreSQL.

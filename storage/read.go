@@ -547,7 +547,11 @@ func openParquet(mem memory.Allocator, name string, r parquet.ReaderAtSeeker, wa
 			it.want = total
 		}
 	}
-	fr, err := pqarrow.NewFileReader(it.pr, pqarrow.ArrowReadProperties{BatchSize: maxBatchRows}, mem)
+	arrowProps := pqarrow.ArrowReadProperties{BatchSize: maxBatchRows}
+	for _, c := range dictStringColumns(it.pr, rowGroups) {
+		arrowProps.SetReadDict(c, true)
+	}
+	fr, err := pqarrow.NewFileReader(it.pr, arrowProps, mem)
 	if err != nil {
 		return nil, corrupt(err)
 	}
@@ -563,6 +567,9 @@ func openParquet(mem memory.Allocator, name string, r parquet.ReaderAtSeeker, wa
 	}
 	have := make([]arrow.Field, sc.NumFields())
 	for i, fl := range sc.Fields() {
+		if dt, ok := fl.Type.(*arrow.DictionaryType); ok {
+			fl.Type = dt.ValueType // Next hands out plain strings
+		}
 		if fsb, ok := fl.Type.(*arrow.FixedSizeBinaryType); ok && fsb.ByteWidth == 16 && slices.Contains(intervals, fl.Name) {
 			fl.Type = arrow.FixedWidthTypes.MonthDayNanoInterval
 		}
@@ -664,13 +671,7 @@ func (it *fileIter) Next(ctx context.Context) (rec arrow.Record, err error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: data file %s: %v", ErrCorrupt, it.name, err)
 		}
-		var a arrow.Array
-		if len(ch.Chunks()) == 1 {
-			a = ch.Chunk(0)
-			a.Retain()
-		} else {
-			a, err = array.Concatenate(ch.Chunks(), it.proj.mem)
-		}
+		a, err := it.column(ch)
 		ch.Release()
 		if err != nil {
 			return nil, fmt.Errorf("%w: data file %s: %v", ErrCorrupt, it.name, err)
@@ -690,6 +691,37 @@ func (it *fileIter) Next(ctx context.Context) (rec arrow.Record, err error) {
 	it.rows += n
 	it.b.set(it.proj.apply(n, func(j int) arrow.Array { return it.cols[j] }))
 	return it.b.next(), nil
+}
+
+// column makes one array of a column's batch, with dictionaries of strings
+// turned into plain strings.
+func (it *fileIter) column(ch *arrow.Chunked) (arrow.Array, error) {
+	chunks := make([]arrow.Array, len(ch.Chunks()))
+	defer releaseAll(chunks)
+	for i, c := range ch.Chunks() {
+		if d, ok := c.(*array.Dictionary); ok {
+			p, err := plainStrings(it.proj.mem, d)
+			if err != nil {
+				return nil, err
+			}
+			chunks[i] = p
+			continue
+		}
+		c.Retain()
+		chunks[i] = c
+	}
+	switch len(chunks) {
+	case 0: // the end of the row groups
+		t := ch.DataType()
+		if d, ok := t.(*arrow.DictionaryType); ok {
+			t = d.ValueType
+		}
+		return array.MakeArrayOfNull(it.proj.mem, t, 0), nil
+	case 1:
+		chunks[0].Retain()
+		return chunks[0], nil
+	}
+	return array.Concatenate(chunks, it.proj.mem)
 }
 
 func (it *fileIter) Close() {
