@@ -67,7 +67,16 @@ func (x *execution) run(st *Statement) (Result, error) {
 		return x.runCopy(n.GetCopyStmt())
 	case n.GetExplainStmt() != nil:
 		return x.runExplain(n.GetExplainStmt())
+	case n.GetDeclareCursorStmt() != nil:
+		return x.runDeclareCursor(n.GetDeclareCursorStmt(), st.p.SQL)
+	case n.GetFetchStmt() != nil:
+		return x.runFetch(n.GetFetchStmt())
+	case n.GetClosePortalStmt() != nil:
+		return x.runClosePortal(n.GetClosePortalStmt())
 	case n.GetDiscardStmt() != nil:
+		if n.GetDiscardStmt().Target == pg.DiscardMode_DISCARD_ALL {
+			x.s.closeAllCursors()
+		}
 		return Result{Tag: "DISCARD ALL"}, nil
 	case n.GetDeallocateStmt() != nil:
 		return Result{Tag: "DEALLOCATE"}, nil
@@ -93,6 +102,8 @@ func (x *execution) describe(st *Statement) ([]Column, error) {
 		return []Column{{Name: n.GetVariableShowStmt().Name, Type: sqltype.TextT}}, nil
 	case n.GetExplainStmt() != nil:
 		return []Column{{Name: "QUERY PLAN", Type: sqltype.TextT}}, nil
+	case n.GetFetchStmt() != nil:
+		return x.describeFetch(n.GetFetchStmt())
 	case n.GetInsertStmt() != nil:
 		return nil, x.bindOnlyInsert(n.GetInsertStmt())
 	case n.GetUpdateStmt() != nil, n.GetDeleteStmt() != nil:

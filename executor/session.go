@@ -33,6 +33,8 @@ type Session struct {
 	// implicit: the statements of one multi-statement Query message run as
 	// one transaction (BeginBatch/EndBatch), unless they hold BEGIN.
 	implicit bool
+	// cursors are the open SQL cursors by name (cursor.go).
+	cursors map[string]*cursor
 }
 
 // Statement is one parsed statement, opaque to pgwire.
@@ -178,6 +180,7 @@ func (s *Session) EndBatch(err error) {
 // Close ends the session, rolling back an open transaction.
 func (s *Session) Close() {
 	s.endTx(false)
+	s.closeAllCursors()
 	s.inBlock, s.failed = false, false
 }
 
@@ -283,6 +286,7 @@ func (s *Session) readTx(ctx context.Context) (*catalog.Tx, func(), error) {
 
 // endTx commits or rolls back the held transaction, if any.
 func (s *Session) endTx(commit bool) error {
+	s.closeCursors(commit)
 	tx := s.tx
 	s.tx = nil
 	if tx == nil {

@@ -227,6 +227,8 @@ func (g *sysGen) rows(def *sysTableDef) ([]sysRow, error) {
 		return g.pgViews(), nil
 	case "pg_stat_ssl":
 		return g.pgStatSSL(), nil
+	case "pg_cursors":
+		return g.pgCursors(), nil
 	case "pg_index":
 		return g.pgIndex(), nil
 	case "pg_constraint":

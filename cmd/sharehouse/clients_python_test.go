@@ -55,6 +55,7 @@ func TestClientPython(t *testing.T) {
 		{"row 3", "(3, None, None, None, None, None, None, None)"},
 		{"totals", "(53, Decimal('1761.8456'), datetime.date(2024, 1, 2), datetime.datetime(2024, 3, 1, 0, 0, tzinfo=datetime.timezone.utc))"},
 		{"copy out", `"1,ACME\n2,O'Brien\n3,\n"`},
+		{"named cursor", "50 rows, ids 10..59"},
 	})
 	wantFacts(t, "SQLAlchemy provider", run("check_sqlalchemy.py", "provider", provDSN), [][2]string{
 		{"schemas", "['public', 'sales']"},
@@ -72,6 +73,7 @@ func TestClientPython(t *testing.T) {
 		{"has_table sales.orders", "True"},
 		{"has_table sales.nope", "False"},
 		{"core select", "[('acme', Decimal('10.51'), 2), ('globex', Decimal('99.99'), 1)]"},
+		{"streamed", "[3, 2, 1]"},
 		{"core row", "{'id': 1, 'customer': 'acme', 'amount': Decimal('10.50'), 'placed': datetime.date(2024, 6, 1), 'at': datetime.datetime(2024, 6, 1, 12, 0, tzinfo=datetime.timezone.utc), 'paid': True}"},
 	})
 
@@ -87,6 +89,7 @@ func TestClientPython(t *testing.T) {
 		{"copy in", "25006"},
 		{"hidden", "42P01"},
 		{"copy out lines", "53"},
+		{"named cursor", "50 rows, ids 10..59"},
 	})
 	wantFacts(t, "SQLAlchemy recipient", run("check_sqlalchemy.py", "recipient", recDSN), [][2]string{
 		{"schemas", "['public', 'sales']"},
@@ -98,6 +101,7 @@ func TestClientPython(t *testing.T) {
 		{"has_table sales.orders", "True"},
 		{"has_table sales.notes", "False"},
 		{"core select", "[('acme', Decimal('10.51'), 2), ('globex', Decimal('99.99'), 1)]"},
+		{"streamed", "[3, 2, 1]"},
 		{"insert", "25006"},
 	})
 }

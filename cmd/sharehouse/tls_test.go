@@ -237,7 +237,8 @@ func TestTLS(t *testing.T) {
 		}
 		wantReadOnly(t, execErr(conn, "INSERT INTO public.orders VALUES (3, 1)"), "sh")
 
-		out, err := psqlConn(t, u.String(), "-c", sslQuery+`; SELECT id FROM public.orders ORDER BY id`)
+		// FETCH_COUNT makes psql read through a cursor, a row at a time.
+		out, err := psqlConn(t, u.String(), "-v", "FETCH_COUNT=1", "-c", sslQuery, "-c", `SELECT id FROM public.orders ORDER BY id`)
 		if err != nil || out != "t|TLSv1.3|t\n1\n2\n" {
 			t.Errorf("psql as the recipient over verify-full: %v\n%s", err, out)
 		}

@@ -74,6 +74,17 @@ def provider(conn):
     cur.copy_expert("COPY (SELECT id, sym FROM prices WHERE id IN (1, 2, 3) ORDER BY id) TO STDOUT WITH (FORMAT csv)", out)
     say("copy out", repr(out.getvalue()))
     conn.commit()
+    named_cursor(conn, "prices")
+
+
+def named_cursor(conn, table):
+    """A server-side (named) cursor: DECLARE, then FETCH in slices of itersize."""
+    with conn.cursor("big_read") as nc:
+        nc.itersize = 7
+        nc.execute("SELECT id, px FROM %s WHERE id >= %%s ORDER BY id" % table, (10,))
+        ids = [row[0] for row in nc]
+    say("named cursor", "%d rows, ids %d..%d" % (len(ids), ids[0], ids[-1]))
+    conn.commit()
 
 
 def recipient(conn):
@@ -104,6 +115,7 @@ def recipient(conn):
     out = io.StringIO()
     cur.copy_expert("COPY public.prices (id) TO STDOUT", out)
     say("copy out lines", len(out.getvalue().splitlines()))
+    named_cursor(conn, "public.prices")
 
 
 def main():

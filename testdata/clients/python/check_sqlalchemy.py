@@ -84,6 +84,10 @@ def core_select(engine, orders):
         say("core select", [tuple(r) for r in conn.execute(q, {"min_amount": decimal.Decimal("0.001")})])
         row = conn.execute(sa.select(orders).where(orders.c.id == 1)).one()
         say("core row", dict(row._mapping))
+        # stream_results reads through a server-side cursor in slices.
+        streamed = conn.execution_options(stream_results=True, max_row_buffer=2).execute(
+            sa.select(orders.c.id).order_by(orders.c.id.desc()))
+        say("streamed", [r.id for r in streamed.yield_per(2)])
 
 
 def recipient(engine):
