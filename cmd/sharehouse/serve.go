@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -157,6 +158,7 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer, ge
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	tuneGC(getenv)
 
 	var tlsConfig *tls.Config
 	if o.tlsCert != "" {
@@ -361,4 +363,18 @@ func printFirstStart(w io.Writer, password string, addr net.Addr) {
 	fmt.Fprintf(&b, "    password: %s\n", password)
 	fmt.Fprintf(&b, "    psql \"postgres://%s:%s@%s/postgres\"\n\n", superuserName, password, net.JoinHostPort(host, port))
 	io.WriteString(w, b.String())
+}
+
+// serverGCPercent is the garbage collector's target unless GOGC says
+// otherwise. The server's live heap is small (catalog, sessions) and a
+// query's batches are short-lived, so at Go's default of 100 the collector
+// runs many times per analytic query; at 400 it costs about a sixth less
+// CPU per scan (go test -bench BenchmarkQueries ./executor, cpu-ms/op).
+// What a query holds is bounded by the per-query memory limit, not by GC.
+const serverGCPercent = 400
+
+func tuneGC(getenv func(string) string) {
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(serverGCPercent)
+	}
 }
