@@ -2,6 +2,7 @@ package executor
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -70,6 +71,36 @@ type pendingScan struct {
 	snap  *catalog.Snapshot
 	table catalog.Table
 	cols  []*scopeColumn
+	// filters are conjuncts over cols alone that every row the query uses
+	// satisfies: the scan may skip row groups where none can (scan_prune.go).
+	filters []Expr
+}
+
+// pushFilters hands each conjunct of cond whose columns all belong to one
+// of scans to that scan for row-group pruning. The conjunct still runs
+// where it was written.
+func pushFilters(cond Expr, scans []*pendingScan) {
+	for _, c := range conjuncts(cond) {
+		cols := exprColumns(c)
+		if len(cols) == 0 {
+			continue
+		}
+		for _, s := range scans {
+			if containsAll(s.cols, cols) {
+				s.filters = append(s.filters, c)
+				break
+			}
+		}
+	}
+}
+
+func containsAll(set, xs []*scopeColumn) bool {
+	for _, x := range xs {
+		if !slices.Contains(set, x) {
+			return false
+		}
+	}
+	return true
 }
 
 // relation is a FROM item while binding: an operator factory plus the
@@ -77,6 +108,9 @@ type pendingScan struct {
 type relation struct {
 	cols  []*scopeColumn
 	build func() operator
+	// scans are the base-table scans a filter on this relation's rows may
+	// prune: those not on the nullable side of an outer join.
+	scans []*pendingScan
 }
 
 // bindSelect binds a SELECT statement into a plan.
@@ -133,6 +167,7 @@ func (q *queryBinder) bindSelect(sel *pg.SelectStmt) (operator, []opColumn, erro
 		if where, err = q.coerceBool(e, "WHERE"); err != nil {
 			return nil, nil, err
 		}
+		pushFilters(where, from.scans)
 	}
 
 	// Expand the target list (including *).
@@ -695,7 +730,7 @@ func (q *queryBinder) bindTable(rv *pg.RangeVar) (*relation, error) {
 		ps.cols = append(ps.cols, &scopeColumn{rel: alias, name: name, t: ct, dt: ct.Arrow(), tableOID: uint32(t.ID), attnum: int16(i + 1)})
 	}
 	q.scans = append(q.scans, ps)
-	r := &relation{cols: ps.cols}
+	r := &relation{cols: ps.cols, scans: []*pendingScan{ps}}
 	r.build = func() operator {
 		var fields []arrow.Field
 		var cols []opColumn
@@ -707,7 +742,8 @@ func (q *queryBinder) bindTable(rv *pg.RangeVar) (*relation, error) {
 			fields = append(fields, arrow.Field{Name: t.Columns[i].Field(), Type: c.dt, Nullable: true})
 			cols = append(cols, opColumn{name: c.name, t: c.t, dt: c.dt, tableOID: c.tableOID, attnum: c.attnum})
 		}
-		return newScanOp(ps.name, snap, fields, cols)
+		prune := newPruner(ps.filters, ps.cols, func(i int) string { return t.Columns[i].Field() })
+		return newScanOp(q.env, ps.name, snap, fields, cols, prune)
 	}
 	return r, nil
 }
@@ -769,7 +805,7 @@ func layout(cols []*scopeColumn) []opColumn {
 
 func (q *queryBinder) crossJoin(l, r *relation) *relation {
 	cols := joinedCols(l, r)
-	return &relation{cols: cols, build: func() operator {
+	return &relation{cols: cols, scans: append(slices.Clip(l.scans), r.scans...), build: func() operator {
 		lop, rop := l.build(), r.build()
 		return &joinOp{env: q.env, kind: joinInner, left: lop, right: rop, cols: layout(cols)}
 	}}
@@ -816,6 +852,16 @@ func (q *queryBinder) bindJoin(j *pg.JoinExpr) (*relation, error) {
 		if cond, err = q.coerceBool(cond, "JOIN/ON"); err != nil {
 			return nil, err
 		}
+		// A row of an inner join's input, or of an outer join's nullable
+		// side, that fails ON joins nothing: those scans may prune on it.
+		switch kind {
+		case joinInner:
+			pushFilters(cond, append(slices.Clip(l.scans), r.scans...))
+		case joinLeft:
+			pushFilters(cond, r.scans)
+		case joinRight:
+			pushFilters(cond, l.scans)
+		}
 		for _, c := range conjuncts(cond) {
 			if lk, rk, ok := equiKey(c, l.cols, r.cols); ok {
 				leftKeys = append(leftKeys, lk)
@@ -825,7 +871,18 @@ func (q *queryBinder) bindJoin(j *pg.JoinExpr) (*relation, error) {
 			residual = append(residual, c)
 		}
 	}
-	return &relation{cols: cols, build: func() operator {
+	// A WHERE on the join's rows may prune the scans whose rows are not
+	// null-extended.
+	var scans []*pendingScan
+	switch kind {
+	case joinInner:
+		scans = append(slices.Clip(l.scans), r.scans...)
+	case joinLeft:
+		scans = l.scans
+	case joinRight:
+		scans = r.scans
+	}
+	return &relation{cols: cols, scans: scans, build: func() operator {
 		lop, rop := l.build(), r.build()
 		// The keys were bound against the joined scope; each side's
 		// columns keep their positions within their own side.

@@ -20,9 +20,18 @@ import (
 // closes them and checks the store.
 func openCatalog(t *testing.T) *catalog.Catalog {
 	t.Helper()
+	return openCatalogWith(t, nil)
+}
+
+// openCatalogWith is openCatalog with storage options changed by mod.
+func openCatalogWith(t *testing.T, mod func(*storage.Options)) *catalog.Catalog {
+	t.Helper()
 	ctx := context.Background()
 	opts := storage.DefaultOptions()
 	opts.NoSync = true
+	if mod != nil {
+		mod(&opts)
+	}
 	st, err := storage.Open(t.TempDir(), opts)
 	if err != nil {
 		t.Fatal(err)
@@ -53,7 +62,13 @@ func openCatalog(t *testing.T) *catalog.Catalog {
 // query memory is left.
 func testEngine(t *testing.T) (*Engine, *Session) {
 	t.Helper()
-	cat := openCatalog(t)
+	return testEngineWith(t, nil)
+}
+
+// testEngineWith is testEngine with storage options changed by mod.
+func testEngineWith(t *testing.T, mod func(*storage.Options)) (*Engine, *Session) {
+	t.Helper()
+	cat := openCatalogWith(t, mod)
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	eng := New(Config{Catalog: cat, Allocator: mem})
 	s, err := eng.NewSession(context.Background(), SessionOptions{User: "admin", Database: "postgres"})
@@ -87,42 +102,53 @@ func run(t *testing.T, s *Session, sql string) ([][]string, string, error) {
 			return nil, "", err
 		}
 		tag = res.Tag
-		if res.Rows == nil {
-			continue
+		if rows, err = resultRows(t, s, res); err != nil {
+			s.EndBatch(err)
+			return nil, "", err
 		}
-		cols := res.Rows.Columns()
-		for {
-			rec, err := res.Rows.Next(ctx)
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				res.Rows.Close(err)
-				s.EndBatch(err)
-				return nil, "", err
-			}
-			encs := make([]sqltype.Encoder, len(cols))
-			for i, c := range cols {
-				if encs[i], err = sqltype.TextEncoder(c.Type, rec.Column(i).DataType(), s.TextFormat()); err != nil {
-					t.Fatal(err)
-				}
-			}
-			for r := 0; r < int(rec.NumRows()); r++ {
-				row := make([]string, len(cols))
-				for i := range cols {
-					if rec.Column(i).IsNull(r) {
-						row[i] = "NULL"
-					} else {
-						row[i] = string(encs[i](nil, rec.Column(i), r))
-					}
-				}
-				rows = append(rows, row)
-			}
-		}
-		res.Rows.Close(nil)
 	}
 	s.EndBatch(nil)
 	return rows, tag, nil
+}
+
+// resultRows reads a result's rows as text ("NULL" for null) and closes it.
+func resultRows(t *testing.T, s *Session, res Result) ([][]string, error) {
+	t.Helper()
+	ctx := context.Background()
+	var rows [][]string
+	if res.Rows == nil {
+		return nil, nil
+	}
+	cols := res.Rows.Columns()
+	for {
+		rec, err := res.Rows.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			res.Rows.Close(err)
+			return nil, err
+		}
+		encs := make([]sqltype.Encoder, len(cols))
+		for i, c := range cols {
+			if encs[i], err = sqltype.TextEncoder(c.Type, rec.Column(i).DataType(), s.TextFormat()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for r := 0; r < int(rec.NumRows()); r++ {
+			row := make([]string, len(cols))
+			for i := range cols {
+				if rec.Column(i).IsNull(r) {
+					row[i] = "NULL"
+				} else {
+					row[i] = string(encs[i](nil, rec.Column(i), r))
+				}
+			}
+			rows = append(rows, row)
+		}
+	}
+	res.Rows.Close(nil)
+	return rows, nil
 }
 
 func mustRun(t *testing.T, s *Session, sql string) [][]string {

@@ -89,10 +89,20 @@ func explainLines(op operator, depth int, out []string) []string {
 	if a, ok := op.(*analyzed); ok {
 		line += fmt.Sprintf("  (actual time=%.3f ms rows=%d loops=%d)", float64(a.spent.Microseconds())/1000, a.rows, a.loops)
 	}
-	if depth == 0 {
-		out = append(out, line)
-	} else {
-		out = append(out, strings.Repeat("      ", depth-1)+"  ->  "+line)
+	prefix := ""
+	if depth > 0 {
+		prefix = strings.Repeat("      ", depth-1) + "  ->  "
+	}
+	out = append(out, prefix+line)
+	inner := op
+	if a, ok := op.(*analyzed); ok {
+		inner = a.op
+	}
+	if d, ok := inner.(interface{ explainDetails() []string }); ok {
+		// Detail lines sit under their node, as PostgreSQL's Filter: lines do.
+		for _, l := range d.explainDetails() {
+			out = append(out, strings.Repeat(" ", len(prefix)+2)+l)
+		}
 	}
 	for _, in := range inputs(op, nil) {
 		out = explainLines(in, depth+1, out)

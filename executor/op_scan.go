@@ -16,11 +16,19 @@ import (
 // goroutine decodes the next batch while the plan above works on the
 // current one, so Parquet decoding runs on the second core.
 type scanOp struct {
+	env    *env
 	name   string
 	snap   *catalog.Snapshot
 	fields []arrow.Field // data-file field names and types
 	cols   []opColumn
 	schema *arrow.Schema
+	prune  *pruner // nil: read every row group
+
+	// groups is what the pruner chose: per part, the row groups to read.
+	choose      sync.Once
+	groups      [][]int
+	chooseErr   error
+	read, total int // row groups
 
 	batches chan scanBatch
 	stop    context.CancelFunc
@@ -38,12 +46,62 @@ type scanBatch struct {
 // scanPrefetch is how many decoded batches may wait for the consumer.
 const scanPrefetch = 2
 
-func newScanOp(name string, snap *catalog.Snapshot, fields []arrow.Field, cols []opColumn) *scanOp {
-	return &scanOp{name: name, snap: snap, fields: fields, cols: cols, schema: schemaOf(cols)}
+func newScanOp(e *env, name string, snap *catalog.Snapshot, fields []arrow.Field, cols []opColumn, prune *pruner) *scanOp {
+	return &scanOp{env: e, name: name, snap: snap, fields: fields, cols: cols, schema: schemaOf(cols), prune: prune}
 }
 
 func (s *scanOp) columns() []opColumn { return s.cols }
 func (s *scanOp) String() string      { return fmt.Sprintf("Seq Scan on %s", s.name) }
+
+// explainDetails shows what pruning decided, as "Row groups: 3 of 80
+// read" (EXPLAIN computes it from the statistics without reading rows).
+func (s *scanOp) explainDetails() []string {
+	if s.prune == nil {
+		return nil
+	}
+	if err := s.chooseGroups(context.Background()); err != nil {
+		return nil
+	}
+	return []string{fmt.Sprintf("Row groups: %d of %d read", s.read, s.total)}
+}
+
+// chooseGroups asks the pruner about every row group of every part, once.
+func (s *scanOp) chooseGroups(ctx context.Context) error {
+	s.choose.Do(func() {
+		ec := s.env.eval(ctx)
+		ec.mem = defaultMem // bounds and constants are tiny; keep them out of the query's accounting
+		parts := s.snap.Parts()
+		s.groups = make([][]int, len(parts))
+		for i := range parts {
+			rgs, err := s.snap.PartStats(ctx, i, s.prune.fields)
+			if err != nil {
+				s.chooseErr = err
+				return
+			}
+			s.groups[i] = []int{}
+			for g, rg := range rgs {
+				s.total++
+				if !s.prune.test.skip(ec, rg.Rows, rg.Columns) {
+					s.groups[i] = append(s.groups[i], g)
+					s.read++
+				}
+			}
+		}
+	})
+	return s.chooseErr
+}
+
+// open returns an iterator over what the scan reads: every part, or the
+// row groups the pruner kept.
+func (s *scanOp) open(ctx context.Context) (catalog.RecordIterator, error) {
+	if s.prune == nil {
+		return s.snap.Scan(ctx, s.fields)
+	}
+	if err := s.chooseGroups(ctx); err != nil {
+		return nil, err
+	}
+	return s.snap.ScanSelected(ctx, s.fields, s.groups)
+}
 
 // start launches the decoding goroutine. It outlives any one call's
 // context (a portal resumes with another), so close is what ends it; a
@@ -56,7 +114,7 @@ func (s *scanOp) start() {
 	go func() {
 		defer s.wg.Done()
 		defer close(s.batches)
-		it, err := s.snap.Scan(ctx, s.fields)
+		it, err := s.open(ctx)
 		if err != nil {
 			s.batches <- scanBatch{err: err}
 			return

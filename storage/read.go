@@ -19,6 +19,7 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/memory"
 	"github.com/apache/arrow/go/v17/parquet"
 	"github.com/apache/arrow/go/v17/parquet/file"
+	"github.com/apache/arrow/go/v17/parquet/metadata"
 	"github.com/apache/arrow/go/v17/parquet/pqarrow"
 )
 
@@ -459,6 +460,7 @@ type fileIter struct {
 	b       batcher
 	rows    int64 // rows returned so far
 	want    int64 // rows the manifest promises, -1 unknown
+	total   int64 // rows of the row groups read, per the file's footer
 }
 
 // openFile opens a Parquet part. The first time a Store reads a file it
@@ -477,12 +479,30 @@ func (s *Store) openFile(p partMeta, out *arrow.Schema, rowGroups []int) (Record
 		f.Close()
 		return nil, err
 	}
-	it, err := openParquet(s.mem, p.File, f, p.Rows, out, rowGroups)
+	it, err := openParquet(s.mem, p.File, f, p.Rows, out, rowGroups, s.footer(p.File))
 	if err != nil {
 		f.Close()
 		return nil, err
 	}
+	s.keepFooter(p.File, it.pr.MetaData())
 	return it, nil
+}
+
+// footer returns the parsed footer of a verified file, or nil.
+func (s *Store) footer(name string) *metadata.FileMetaData {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.footers[name]
+}
+
+// keepFooter remembers a verified file's footer: parsing it costs more
+// than reading a small part, and statistics and scans both need it.
+func (s *Store) keepFooter(name string, md *metadata.FileMetaData) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.verified[name] {
+		s.footers[name] = md
+	}
 }
 
 func (s *Store) verify(f *os.File, p partMeta) error {
@@ -492,6 +512,9 @@ func (s *Store) verify(f *os.File, p partMeta) error {
 	if ok {
 		return nil
 	}
+	s.mu.Lock()
+	delete(s.footers, p.File) // of other bytes under that name, if any
+	s.mu.Unlock()
 	h := crc32.New(castagnoli)
 	n, err := io.Copy(h, f)
 	if err != nil {
@@ -508,7 +531,7 @@ func (s *Store) verify(f *os.File, p partMeta) error {
 
 // openParquet reads Parquet bytes from r, which it closes (if an io.Closer)
 // on Close: the given row groups (nil: all). name is for error messages.
-func openParquet(mem memory.Allocator, name string, r parquet.ReaderAtSeeker, wantRows int64, out *arrow.Schema, rowGroups []int) (_ RecordIterator, err error) {
+func openParquet(mem memory.Allocator, name string, r parquet.ReaderAtSeeker, wantRows int64, out *arrow.Schema, rowGroups []int, md *metadata.FileMetaData) (_ *fileIter, err error) {
 	it := &fileIter{name: name, want: wantRows}
 	defer func() {
 		if err != nil {
@@ -521,7 +544,11 @@ func openParquet(mem memory.Allocator, name string, r parquet.ReaderAtSeeker, wa
 	// and frees them by finalizer, which a checking allocator would report
 	// as leaks. Arrays handed to the caller come from mem.
 	props := parquet.NewReaderProperties(memory.DefaultAllocator)
-	it.pr, err = file.NewParquetReader(r, file.WithReadProps(props))
+	opts := []file.ReadOption{file.WithReadProps(props)}
+	if md != nil {
+		opts = append(opts, file.WithMetadata(md))
+	}
+	it.pr, err = file.NewParquetReader(r, opts...)
 	if err != nil {
 		return nil, corrupt(err)
 	}
@@ -580,6 +607,7 @@ func openParquet(mem memory.Allocator, name string, r parquet.ReaderAtSeeker, wa
 		return nil, fmt.Errorf("data file %s: %w", name, err)
 	}
 	it.proj = proj
+	it.total = total
 	if len(names) == 0 {
 		it.left = total
 		return it, nil
@@ -667,7 +695,9 @@ func (it *fileIter) Next(ctx context.Context) (rec arrow.Record, err error) {
 		if r == nil {
 			continue
 		}
-		ch, err := r.NextBatch(maxBatchRows)
+		// No bigger than what is left: the reader reserves buffers for
+		// the whole batch, which costs small parts more than decoding.
+		ch, err := r.NextBatch(max(1, min(maxBatchRows, it.total-it.rows)))
 		if err != nil {
 			return nil, fmt.Errorf("%w: data file %s: %v", ErrCorrupt, it.name, err)
 		}

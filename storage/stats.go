@@ -75,10 +75,15 @@ func (s *Store) fileStats(p partMeta, fields []arrow.Field) (_ []RowGroupStats, 
 	}
 	defer guard("data file "+p.File, &err)
 	corrupt := func(e error) error { return fmt.Errorf("%w: data file %s: %v", ErrCorrupt, p.File, e) }
-	pr, err := file.NewParquetReader(f, file.WithReadProps(parquet.NewReaderProperties(memory.DefaultAllocator)))
+	opts := []file.ReadOption{file.WithReadProps(parquet.NewReaderProperties(memory.DefaultAllocator))}
+	if md := s.footer(p.File); md != nil {
+		opts = append(opts, file.WithMetadata(md))
+	}
+	pr, err := file.NewParquetReader(f, opts...)
 	if err != nil {
 		return nil, corrupt(err)
 	}
+	s.keepFooter(p.File, pr.MetaData())
 	if pr.NumRows() != p.Rows {
 		return nil, corrupt(fmt.Errorf("%d rows, manifest says %d", pr.NumRows(), p.Rows))
 	}

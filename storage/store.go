@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/apache/arrow/go/v17/arrow/memory"
+	"github.com/apache/arrow/go/v17/parquet/metadata"
 	"go.etcd.io/bbolt"
 )
 
@@ -143,18 +144,19 @@ type Store struct {
 
 	mu        sync.Mutex
 	closed    bool
-	seq       uint64             // number of write commits since Open
-	readers   map[*Tx]uint64     // open read txs → seq at their begin
-	pins      map[string]int     // file → snapshots referencing it
-	garbage   map[string]uint64  // unreferenced file → seq of the commit that dropped it (0: never committed)
-	inflight  map[string]*Tx     // written, not yet in a committed manifest → tx that claimed it (nil: none yet)
-	verified  map[string]bool    // files whose checksum this process checked
-	rowGroups map[string]int     // row groups per file, as read by numRowGroups
-	pending   map[TableID]bool   // tables the compactor should look at
-	wake      chan struct{}      // capacity 1: compactor has pending work
-	stop      context.CancelFunc // stops the compactor
-	done      chan struct{}      // closed when the compactor has returned
-	compacts  int                // compactions published (tests)
+	seq       uint64                            // number of write commits since Open
+	readers   map[*Tx]uint64                    // open read txs → seq at their begin
+	pins      map[string]int                    // file → snapshots referencing it
+	garbage   map[string]uint64                 // unreferenced file → seq of the commit that dropped it (0: never committed)
+	inflight  map[string]*Tx                    // written, not yet in a committed manifest → tx that claimed it (nil: none yet)
+	verified  map[string]bool                   // files whose checksum this process checked
+	rowGroups map[string]int                    // row groups per file, as read by numRowGroups
+	footers   map[string]*metadata.FileMetaData // parsed footers of verified files (immutable, so kept)
+	pending   map[TableID]bool                  // tables the compactor should look at
+	wake      chan struct{}                     // capacity 1: compactor has pending work
+	stop      context.CancelFunc                // stops the compactor
+	done      chan struct{}                     // closed when the compactor has returned
+	compacts  int                               // compactions published (tests)
 }
 
 // Open opens (creating if needed) the store in dir: dir/catalog.db and
@@ -188,6 +190,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		pending:   map[TableID]bool{},
 		verified:  map[string]bool{},
 		rowGroups: map[string]int{},
+		footers:   map[string]*metadata.FileMetaData{},
 		wake:      make(chan struct{}, 1),
 		done:      make(chan struct{}),
 	}
@@ -369,6 +372,7 @@ func (s *Store) sweep() {
 		}
 		delete(s.garbage, f)
 		delete(s.verified, f)
+		delete(s.footers, f)
 		del = append(del, f)
 	}
 	s.mu.Unlock()
