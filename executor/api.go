@@ -49,6 +49,15 @@ type Result struct {
 	CopyOut *CopyOut
 	// Notices are sent before CommandComplete (severity NOTICE or WARNING).
 	Notices []*sqlstate.Error
+	// Deallocate is set by DEALLOCATE and DISCARD ALL: the protocol's
+	// prepared statements, which pgwire keeps, are what they drop.
+	Deallocate *Deallocation
+}
+
+// Deallocation names the prepared statements to drop: one by name, or all.
+type Deallocation struct {
+	Name string
+	All  bool
 }
 
 // CopyIn is the executor's side of COPY FROM STDIN.

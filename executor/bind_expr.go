@@ -762,7 +762,7 @@ func (b *binder) bindSQLValueFunction(f *pg.SQLValueFunction) (Expr, error) {
 	case pg.SQLValueFunctionOp_SVFOP_CURRENT_CATALOG:
 		return stringConst(sqltype.NameT, b.x.s.db), nil
 	case pg.SQLValueFunctionOp_SVFOP_CURRENT_SCHEMA:
-		return stringConst(sqltype.NameT, "public"), nil
+		return b.currentSchema()
 	}
 	return nil, notSupported("%s is not supported yet", f.Op)
 }

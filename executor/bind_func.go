@@ -6,7 +6,6 @@ import (
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 
-	"github.com/sharehouse/sharehouse/catalog"
 	"github.com/sharehouse/sharehouse/executor/sqlstate"
 	"github.com/sharehouse/sharehouse/executor/sqltype"
 )
@@ -64,7 +63,9 @@ func (b *binder) bindFuncCall(fc *pg.FuncCall, sc *scope) (Expr, error) {
 	case "current_database", "current_catalog":
 		return stringConst(sqltype.NameT, b.x.s.db), nil
 	case "current_schema":
-		return stringConst(sqltype.NameT, catalog.DefaultSchema), nil
+		if len(args) == 0 {
+			return b.currentSchema()
+		}
 	case "current_user", "session_user", "user":
 		return stringConst(sqltype.NameT, b.x.s.who.Name), nil
 	case "current_setting":

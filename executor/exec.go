@@ -76,10 +76,15 @@ func (x *execution) run(st *Statement) (Result, error) {
 	case n.GetDiscardStmt() != nil:
 		if n.GetDiscardStmt().Target == pg.DiscardMode_DISCARD_ALL {
 			x.s.closeAllCursors()
+			return Result{Tag: "DISCARD ALL", Deallocate: &Deallocation{All: true}}, nil
 		}
 		return Result{Tag: "DISCARD ALL"}, nil
 	case n.GetDeallocateStmt() != nil:
-		return Result{Tag: "DEALLOCATE"}, nil
+		d := n.GetDeallocateStmt()
+		if d.Isall || d.Name == "" {
+			return Result{Tag: "DEALLOCATE ALL", Deallocate: &Deallocation{All: true}}, nil
+		}
+		return Result{Tag: "DEALLOCATE", Deallocate: &Deallocation{Name: d.Name}}, nil
 	}
 	return x.runDDL(n)
 }
@@ -191,11 +196,29 @@ func (r *planRows) Close(cause error) error {
 
 // tableRef resolves a RangeVar to database, schema and table as the
 // session sees them: db.schema.t; schema.t in the current database, or
-// db.public.t when no such schema exists but database db does; t in
-// the current database's public schema.
+// db.public.t when no such schema exists but database db does; t in the
+// first schema of search_path that has it, else in the first that exists
+// (where CREATE puts it), else in public.
 func (x *execution) tableRef(tx *catalog.Tx, rv *pg.RangeVar) (catalog.TableRef, error) {
 	ref := catalog.TableRef{Database: x.s.db, Schema: catalog.DefaultSchema, Name: rv.Relname}
 	switch {
+	case rv.Catalogname == "" && rv.Schemaname == "":
+		first := ""
+		for _, s := range x.searchPath() {
+			ref.Schema = s
+			if _, err := tx.Table(ref); err == nil {
+				return ref, nil
+			}
+			if first == "" {
+				if _, err := tx.Schema(x.s.db, s); err == nil {
+					first = s
+				}
+			}
+		}
+		ref.Schema = first
+		if first == "" {
+			ref.Schema = catalog.DefaultSchema
+		}
 	case rv.Catalogname != "":
 		ref.Database, ref.Schema = rv.Catalogname, rv.Schemaname
 	case rv.Schemaname != "":

@@ -640,6 +640,26 @@ func parseArrayLiteral(s string) ([]*string, bool) {
 	return out, true
 }
 
+// currentSchema is current_schema(): the first schema of search_path that
+// exists in the session's database, NULL when none does (as in a share,
+// which has no public schema).
+func (b *binder) currentSchema() (Expr, error) {
+	g, err := b.catalogGen()
+	if err != nil {
+		return nil, err
+	}
+	exists := map[string]bool{}
+	for _, r := range g.pgNamespace() {
+		exists[r["nspname"].(string)] = true
+	}
+	for _, p := range g.searchPath() {
+		if exists[p] {
+			return stringConst(sqltype.NameT, p), nil
+		}
+	}
+	return nullConst(sqltype.NameT), nil
+}
+
 // regLookup returns the name → OID function of a reg* type's input:
 // regclass (relations, searched as unqualified names are), regtype, regproc.
 func (b *binder) regLookup(kind sqltype.OID) (func(string) (uint32, error), error) {

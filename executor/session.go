@@ -35,6 +35,11 @@ type Session struct {
 	implicit bool
 	// cursors are the open SQL cursors by name (cursor.go).
 	cursors map[string]*cursor
+	// savepoints are the block's open savepoints, innermost last; writes
+	// counts the block's statements that took the write transaction, so
+	// that ROLLBACK TO knows whether there is anything to undo.
+	savepoints []savepoint
+	writes     int
 }
 
 // Statement is one parsed statement, opaque to pgwire.
@@ -247,6 +252,7 @@ func (s *Session) statementFailed() {
 // implicit) the transaction is taken at the first write and held to its end.
 func (s *Session) writeTx(ctx context.Context) (*catalog.Tx, func(error) error, error) {
 	if s.inBlock || s.implicit {
+		s.writes++
 		if s.tx == nil {
 			tx, err := s.eng.cat.Begin(ctx, s.who, true)
 			if err != nil {

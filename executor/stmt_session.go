@@ -22,6 +22,7 @@ func (x *execution) runTransaction(ts *pg.TransactionStmt) (Result, error) {
 			return Result{Tag: "BEGIN", Notices: []*sqlstate.Error{warning(sqlstate.ActiveSQLTransaction, "there is already a transaction in progress")}}, nil
 		}
 		s.inBlock, s.failed = true, false
+		s.savepoints, s.writes = nil, 0
 		return Result{Tag: "BEGIN"}, nil
 	case pg.TransactionStmtKind_TRANS_STMT_COMMIT:
 		if !s.inBlock {
@@ -44,8 +45,53 @@ func (x *execution) runTransaction(ts *pg.TransactionStmt) (Result, error) {
 		s.inBlock, s.failed = false, false
 		s.endTx(false)
 		return Result{Tag: "ROLLBACK"}, nil
+	case pg.TransactionStmtKind_TRANS_STMT_SAVEPOINT, pg.TransactionStmtKind_TRANS_STMT_RELEASE,
+		pg.TransactionStmtKind_TRANS_STMT_ROLLBACK_TO:
+		return s.savepoint(ts.Kind, ts.SavepointName)
 	}
-	return Result{}, notSupported("savepoints and two-phase commit are not supported yet")
+	return Result{}, notSupported("two-phase commit is not supported")
+}
+
+// savepoint is one SAVEPOINT of a block: its name and how many writing
+// statements the block had run when it was taken.
+type savepoint struct {
+	name   string
+	writes int
+}
+
+// savepoint runs SAVEPOINT, RELEASE and ROLLBACK TO. A block's writes go
+// to one catalog transaction that cannot be partly undone, so ROLLBACK TO
+// works when no statement wrote since the savepoint (it then ends a
+// failed state, as drivers' statement-level rollback expects: psqlODBC
+// wraps each statement of a transaction in one) and is refused otherwise.
+func (s *Session) savepoint(kind pg.TransactionStmtKind, name string) (Result, error) {
+	verb := map[pg.TransactionStmtKind]string{pg.TransactionStmtKind_TRANS_STMT_SAVEPOINT: "SAVEPOINT",
+		pg.TransactionStmtKind_TRANS_STMT_RELEASE: "RELEASE SAVEPOINT", pg.TransactionStmtKind_TRANS_STMT_ROLLBACK_TO: "ROLLBACK TO SAVEPOINT"}[kind]
+	if !s.inBlock {
+		return Result{}, sqlstate.Errorf(sqlstate.NoActiveSQLTransaction, "%s can only be used in transaction blocks", verb)
+	}
+	if kind == pg.TransactionStmtKind_TRANS_STMT_SAVEPOINT {
+		s.savepoints = append(s.savepoints, savepoint{name: name, writes: s.writes})
+		return Result{Tag: "SAVEPOINT"}, nil
+	}
+	i := len(s.savepoints) - 1
+	for i >= 0 && s.savepoints[i].name != name {
+		i--
+	}
+	if i < 0 {
+		return Result{}, sqlstate.Errorf(sqlstate.InvalidSavepointSpec, "savepoint %q does not exist", name)
+	}
+	if kind == pg.TransactionStmtKind_TRANS_STMT_RELEASE {
+		s.savepoints = s.savepoints[:i]
+		return Result{Tag: "RELEASE"}, nil
+	}
+	if s.writes > s.savepoints[i].writes {
+		return Result{}, sqlstate.Errorf(sqlstate.FeatureNotSupported, "ROLLBACK TO SAVEPOINT after a write in the same transaction is not supported yet").
+			WithHint("Roll back the whole transaction.")
+	}
+	s.savepoints = s.savepoints[:i+1] // the savepoint stays, as in PostgreSQL
+	s.failed = false
+	return Result{Tag: "ROLLBACK"}, nil
 }
 
 func warning(code sqlstate.Code, msg string) *sqlstate.Error {

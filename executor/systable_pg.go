@@ -121,14 +121,18 @@ func (g *sysGen) roleName(oid uint64) string {
 
 // searchPath returns the schemas unqualified names are looked up in, after
 // pg_catalog: search_path with $user replaced by the role's own schema.
-func (g *sysGen) searchPath() []string {
-	sp, _ := g.x.s.settings.get("search_path")
+func (g *sysGen) searchPath() []string { return g.x.searchPath() }
+
+// searchPath returns search_path's schemas, $user replaced by the role's
+// own schema's name.
+func (x *execution) searchPath() []string {
+	sp, _ := x.s.settings.get("search_path")
 	var out []string
 	for _, p := range strings.Split(sp, ",") {
 		p = strings.TrimSpace(p)
 		p = strings.Trim(p, `"`)
 		if p == "$user" {
-			p = g.x.s.who.Name
+			p = x.s.who.Name
 		}
 		if p != "" {
 			out = append(out, p)

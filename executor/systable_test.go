@@ -236,3 +236,21 @@ func TestArrays(t *testing.T) {
 		})
 	}
 }
+
+// current_schema() follows search_path to the first schema that exists.
+func TestCurrentSchema(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE SCHEMA sales`)
+	for _, tc := range []struct{ path, want string }{
+		{"public", "public,public"},
+		{"sales, public", "sales,sales"},
+		{"nope, sales", "sales,sales"},
+		{"nope", "NULL,NULL"},
+		{`"$user", public`, "public,public"},
+	} {
+		mustRun(t, s, "SET search_path TO "+tc.path)
+		if got := flat(mustRun(t, s, `SELECT current_schema(), current_schema`)); got != tc.want {
+			t.Errorf("search_path %s: %s, want %s", tc.path, got, tc.want)
+		}
+	}
+}

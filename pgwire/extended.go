@@ -207,6 +207,25 @@ func (c *conn) execute(ctx context.Context, m *pgproto3.Execute) error {
 	return c.execPortal(ctx, p, int64(m.MaxRows), false)
 }
 
+// deallocate drops prepared statements for DEALLOCATE and DISCARD ALL:
+// the SQL statements and the protocol's Parse share one namespace, as in
+// PostgreSQL (psqlODBC drops its "_PLAN…" statements with DEALLOCATE).
+func (c *conn) deallocate(d executor.Deallocation) error {
+	if d.All {
+		for name := range c.stmts {
+			if name != "" { // the unnamed statement is not a prepared statement of SQL's
+				delete(c.stmts, name)
+			}
+		}
+		return nil
+	}
+	if _, ok := c.stmts[d.Name]; !ok {
+		return stmtNotFound(d.Name)
+	}
+	delete(c.stmts, d.Name)
+	return nil
+}
+
 // closeObject answers Close; closing what does not exist is no error.
 func (c *conn) closeObject(m *pgproto3.Close) error {
 	switch m.ObjectType {

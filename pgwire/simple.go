@@ -106,6 +106,12 @@ func (c *conn) execPortal(ctx context.Context, p *portal, maxRows int64, describ
 			return err
 		}
 		p.res = res
+		if res.Deallocate != nil {
+			if err := c.deallocate(*res.Deallocate); err != nil {
+				p.done = true
+				return err
+			}
+		}
 		switch {
 		case res.CopyIn != nil:
 			p.done = true

@@ -58,6 +58,7 @@ const (
 	NoActiveSQLTransaction     Code = "25P01"
 	InFailedSQLTransaction     Code = "25P02"
 	InvalidSQLStatementName    Code = "26000"
+	InvalidSavepointSpec       Code = "3B001"
 	InvalidCursorName          Code = "34000"
 	InvalidCatalogName         Code = "3D000"
 	InvalidSchemaName          Code = "3F000"
