@@ -374,11 +374,13 @@ func (b *binder) bindCatalogFunc(name string, args []Expr, loc int32) (Expr, boo
 		"has_any_column_privilege", "has_function_privilege", "has_sequence_privilege", "has_type_privilege",
 		"has_tablespace_privilege", "has_language_privilege", "has_foreign_data_wrapper_privilege",
 		"has_server_privilege", "pg_has_role":
+		if e, ok, err := b.bindPrivilegeFunc(name, args, loc); ok || err != nil {
+			return e, true, err
+		}
 		if n < 2 || n > 4 {
 			break
 		}
-		// Whatever the session can name it owns or reads through a
-		// share; writes to shared tables are refused when tried.
+		// Functions, types, languages …: every session may use them.
 		params := make([]sqltype.T, n)
 		for i, a := range args {
 			params[i] = tText

@@ -67,6 +67,14 @@ func TestSharingFlows(t *testing.T) {
 	wantCode(t, acme, `INSERT INTO finance.orders VALUES (3, 1)`, sqlstate.ReadOnlySQLTransaction)
 	wantCode(t, acme, `DELETE FROM finance.orders`, sqlstate.ReadOnlySQLTransaction)
 	wantCode(t, acme, `CREATE TABLE finance.x (a int)`, sqlstate.ReadOnlySQLTransaction)
+	// The privilege functions tell the same story as the writes.
+	if got := flat(mustRun(t, acme, `SELECT has_table_privilege('finance.orders', 'SELECT'), has_table_privilege('finance.orders', 'INSERT'),
+		has_table_privilege('finance.orders', 'SELECT WITH GRANT OPTION'), has_any_column_privilege('finance.orders', 'UPDATE'),
+		has_schema_privilege('finance', 'USAGE'), has_schema_privilege('finance', 'CREATE'),
+		has_database_privilege(current_database(), 'CONNECT'), has_database_privilege(current_database(), 'CREATE')`)); got != "t,f,f,f,t,f,t,f" {
+		t.Errorf("acme privileges: %s", got)
+	}
+	wantCode(t, acme, `SELECT has_table_privilege('finance.secret', 'SELECT')`, sqlstate.UndefinedTable)
 
 	// Tenant recipient mounts; the provider's new rows show at once.
 	g := session(t, e, "globex", "postgres", nil)

@@ -77,6 +77,10 @@ func TestSystemTables(t *testing.T) {
 		{"sizes", `SELECT pg_table_size('t') > 0, pg_size_pretty(10240::bigint), pg_size_pretty(20971520::bigint)`, "t,10 kB,20 MB"},
 		{"array_to_string", `SELECT array_to_string(datacl, E'\n') FROM pg_database`, "NULL"},
 		{"privileges", `SELECT has_table_privilege('t', 'SELECT'), has_schema_privilege('public', 'USAGE')`, "t,t"},
+		{"privileges owned", `SELECT has_table_privilege('admin', 't', 'INSERT, UPDATE WITH GRANT OPTION'), has_table_privilege('t'::regclass, 'delete'),
+			has_column_privilege('t', 'id', 'UPDATE'), has_schema_privilege('public', 'CREATE'), has_database_privilege(current_database(), 'CREATE')`, "t,t,t,t,t"},
+		{"privileges system catalogs", `SELECT has_table_privilege('pg_class', 'SELECT'), has_table_privilege('pg_class', 'INSERT'),
+			has_schema_privilege('pg_catalog', 'CREATE'), has_table_privilege(4294967, 'SELECT')`, "t,f,f,NULL"},
 		{"system table visible in pg_class", `SELECT relkind FROM pg_class WHERE relname = 'pg_settings'`, "v"},
 	}
 	for _, tc := range tests {
@@ -97,6 +101,10 @@ func TestSystemTables(t *testing.T) {
 			{`SELECT 'a' COLLATE "de_DE"`, sqlstate.UndefinedObject},
 			{`SELECT 1 COLLATE "C"`, sqlstate.DatatypeMismatch},
 			{`SELECT * FROM pg_catalog.nope`, sqlstate.UndefinedTable},
+			{`SELECT has_table_privilege('nope', 'SELECT')`, sqlstate.UndefinedTable},
+			{`SELECT has_table_privilege('t', 'SELEKT')`, sqlstate.InvalidParameterValue},
+			{`SELECT has_schema_privilege('nope', 'USAGE')`, sqlstate.InvalidSchemaName},
+			{`SELECT has_database_privilege('nope', 'CONNECT')`, sqlstate.InvalidCatalogName},
 		} {
 			if _, _, err := run(t, s, tc.sql); sqlstate.CodeOf(err) != tc.code {
 				t.Errorf("%s: got %v, want %s", tc.sql, err, tc.code)
