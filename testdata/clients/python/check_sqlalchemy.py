@@ -47,7 +47,7 @@ def provider(engine):
     meta = sa.MetaData()
     orders = sa.Table(
         "orders", meta,
-        sa.Column("id", sa.BigInteger, nullable=False),
+        sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
         sa.Column("customer", sa.String(40)),
         sa.Column("amount", sa.Numeric(12, 2)),
         sa.Column("placed", sa.Date),
@@ -97,6 +97,7 @@ def recipient(engine):
     # The table as reflected from the recipient's own catalog.
     meta = sa.MetaData()
     orders = sa.Table("orders", meta, schema="sales", autoload_with=engine)
+    say("reflected pk", [c.name for c in orders.primary_key.columns])
     core_select(engine, orders)
     try:
         with engine.begin() as conn:
