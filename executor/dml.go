@@ -20,6 +20,8 @@ type tableWriter struct {
 	schema *arrow.Schema // stored fields, named by column ID
 	// exprs compute each stored column from an input batch.
 	exprs []Expr
+	// ret is the bound RETURNING list; nil without one.
+	ret *returning
 }
 
 func columnType(c catalog.Column) sqltype.T {
@@ -133,26 +135,28 @@ func resTargetNames(cols []*pg.Node) []string {
 	return out
 }
 
-func (x *execution) bindOnlyInsert(ins *pg.InsertStmt) error {
+// bindOnlyInsert binds an INSERT for Describe: its RETURNING columns.
+func (x *execution) bindOnlyInsert(ins *pg.InsertStmt) ([]Column, error) {
 	tx, done, err := x.s.readTx(x.ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer done()
-	_, _, p, err := x.planInsert(tx, ins)
-	if p != nil {
-		p.release()
+	_, w, p, err := x.planInsert(tx, ins)
+	if err != nil {
+		return nil, err
 	}
-	return err
+	p.release()
+	if w.ret == nil {
+		return nil, nil
+	}
+	return toColumns(w.ret.cols), nil
 }
 
 // planInsert binds INSERT's source and the writer for its table.
 func (x *execution) planInsert(tx *catalog.Tx, ins *pg.InsertStmt) (catalog.Table, *tableWriter, *plan, error) {
 	if ins.OnConflictClause != nil {
 		return catalog.Table{}, nil, nil, notSupported("ON CONFLICT is not supported yet")
-	}
-	if len(ins.ReturningList) > 0 {
-		return catalog.Table{}, nil, nil, notSupported("RETURNING is not supported yet")
 	}
 	if ins.WithClause != nil {
 		return catalog.Table{}, nil, nil, notSupported("WITH is not supported yet")
@@ -188,6 +192,9 @@ func (x *execution) planInsert(tx *catalog.Tx, ins *pg.InsertStmt) (catalog.Tabl
 	}
 	p.root, p.cols = root, cols
 	w, err := x.newTableWriter(t, targets, cols)
+	if err == nil {
+		w.ret, err = q.bindReturning(ins.ReturningList, t, ins.Relation)
+	}
 	if err != nil {
 		p.release()
 		return catalog.Table{}, nil, nil, err
@@ -241,19 +248,34 @@ func (x *execution) runInsert(ins *pg.InsertStmt) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	n, err := x.insert(tx, ins)
+	n, ret, err := x.insert(tx, ins)
 	if err := finish(err); err != nil {
+		ret.release()
 		return Result{}, err
+	}
+	if ret != nil {
+		return ret.result(x, "INSERT 0"), nil
 	}
 	return Result{Tag: fmt.Sprintf("INSERT 0 %d", n)}, nil
 }
 
-func (x *execution) insert(tx *catalog.Tx, ins *pg.InsertStmt) (int64, error) {
+// insert runs INSERT in tx: the rows written and, with RETURNING, what it
+// returns (the caller sends or releases it).
+func (x *execution) insert(tx *catalog.Tx, ins *pg.InsertStmt) (int64, *returning, error) {
 	t, w, p, err := x.planInsert(tx, ins)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	defer p.release()
+	n, err := x.insertRows(tx, t, w, p)
+	if err != nil {
+		w.ret.release()
+		return 0, nil, err
+	}
+	return n, w.ret, nil
+}
+
+func (x *execution) insertRows(tx *catalog.Tx, t catalog.Table, w *tableWriter, p *plan) (int64, error) {
 	ec := x.evalContext()
 	l := newLoader(x.s.eng.cat, t, w.schema)
 	defer l.close()
@@ -268,6 +290,10 @@ func (x *execution) insert(tx *catalog.Tx, ins *pg.InsertStmt) (int64, error) {
 		}
 		out, err := w.rows(ec, in)
 		if err != nil {
+			return 0, err
+		}
+		if err := w.ret.add(ec, out); err != nil {
+			out.Release()
 			return 0, err
 		}
 		n += out.NumRows()
@@ -302,36 +328,41 @@ type modification struct {
 	t     catalog.Table
 	where Expr   // nil: every row
 	sets  []Expr // UPDATE: new value per column, nil where unchanged
+	ret   *returning
 }
 
-func (x *execution) bindOnlyModify(n *pg.Node) error {
+// bindOnlyModify binds UPDATE or DELETE for Describe: its RETURNING columns.
+func (x *execution) bindOnlyModify(n *pg.Node) ([]Column, error) {
 	tx, done, err := x.s.readTx(x.ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer done()
 	m, err := x.bindModify(tx, n)
 	if m != nil {
 		m.plan.release()
 	}
-	return err
+	if err != nil || m.ret == nil {
+		return nil, err
+	}
+	return toColumns(m.ret.cols), nil
 }
 
 func (x *execution) bindModify(tx *catalog.Tx, n *pg.Node) (*modification, error) {
 	var rv *pg.RangeVar
 	var where *pg.Node
-	var setList []*pg.Node
+	var setList, retList []*pg.Node
 	if u := n.GetUpdateStmt(); u != nil {
-		if len(u.FromClause) > 0 || len(u.ReturningList) > 0 || u.WithClause != nil {
-			return nil, notSupported("UPDATE … FROM, RETURNING and WITH are not supported yet")
+		if len(u.FromClause) > 0 || u.WithClause != nil {
+			return nil, notSupported("UPDATE … FROM and WITH are not supported yet")
 		}
-		rv, where, setList = u.Relation, u.WhereClause, u.TargetList
+		rv, where, setList, retList = u.Relation, u.WhereClause, u.TargetList, u.ReturningList
 	} else {
 		d := n.GetDeleteStmt()
-		if len(d.UsingClause) > 0 || len(d.ReturningList) > 0 || d.WithClause != nil {
-			return nil, notSupported("DELETE … USING, RETURNING and WITH are not supported yet")
+		if len(d.UsingClause) > 0 || d.WithClause != nil {
+			return nil, notSupported("DELETE … USING and WITH are not supported yet")
 		}
-		rv, where = d.Relation, d.WhereClause
+		rv, where, retList = d.Relation, d.WhereClause, d.ReturningList
 	}
 	t, _, err := rangeVarRef(x, tx, rv)
 	if err != nil {
@@ -339,7 +370,11 @@ func (x *execution) bindModify(tx *catalog.Tx, n *pg.Node) (*modification, error
 	}
 	m := &modification{t: t, plan: &plan{}}
 	sc := tableScope(t, rv)
-	b := &newQueryBinder(x, tx, m.plan).binder
+	q := newQueryBinder(x, tx, m.plan)
+	if m.ret, err = q.bindReturning(retList, t, rv); err != nil {
+		return m, err
+	}
+	b := &q.binder
 	if where != nil {
 		e, err := b.bindExpr(where, sc)
 		if err != nil {
@@ -379,39 +414,48 @@ func (x *execution) bindModify(tx *catalog.Tx, n *pg.Node) (*modification, error
 }
 
 func (x *execution) runUpdate(u *pg.UpdateStmt) (Result, error) {
-	n, err := x.modify(&pg.Node{Node: &pg.Node_UpdateStmt{UpdateStmt: u}})
-	return Result{Tag: fmt.Sprintf("UPDATE %d", n)}, err
+	return x.modify(&pg.Node{Node: &pg.Node_UpdateStmt{UpdateStmt: u}}, "UPDATE")
 }
 
 func (x *execution) runDelete(d *pg.DeleteStmt) (Result, error) {
-	n, err := x.modify(&pg.Node{Node: &pg.Node_DeleteStmt{DeleteStmt: d}})
-	return Result{Tag: fmt.Sprintf("DELETE %d", n)}, err
+	return x.modify(&pg.Node{Node: &pg.Node_DeleteStmt{DeleteStmt: d}}, "DELETE")
 }
 
 // modify runs UPDATE or DELETE part by part: a part with no matching row
 // is left alone; one with matches is replaced by its rewritten rows, all
 // in the statement's write transaction.
-func (x *execution) modify(n *pg.Node) (int64, error) {
+func (x *execution) modify(n *pg.Node, tag string) (Result, error) {
 	tx, finish, err := x.s.writeTx(x.ctx)
 	if err != nil {
-		return 0, err
+		return Result{}, err
 	}
-	count, err := x.modifyIn(tx, n)
+	count, ret, err := x.modifyIn(tx, n)
 	if err := finish(err); err != nil {
-		return 0, err
+		ret.release()
+		return Result{}, err
 	}
-	return count, nil
+	if ret != nil {
+		return ret.result(x, tag), nil
+	}
+	return Result{Tag: fmt.Sprintf("%s %d", tag, count)}, nil
 }
 
-func (x *execution) modifyIn(tx *catalog.Tx, n *pg.Node) (int64, error) {
+// modifyIn runs UPDATE or DELETE in tx: the rows matched and, with
+// RETURNING, what it returns (the caller sends or releases it).
+func (x *execution) modifyIn(tx *catalog.Tx, n *pg.Node) (int64, *returning, error) {
 	m, err := x.bindModify(tx, n)
 	if m != nil {
 		defer m.plan.release()
 	}
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
-	return x.apply(tx, m)
+	count, err := x.apply(tx, m)
+	if err != nil {
+		m.ret.release()
+		return 0, nil, err
+	}
+	return count, m.ret, nil
 }
 
 // apply runs a bound UPDATE or DELETE part by part: a part with no
@@ -503,6 +547,14 @@ func (x *execution) modifyBatch(ec *evalContext, m *modification, schema *arrow.
 		return rec, 0, nil
 	}
 	if m.sets == nil { // DELETE: keep the others
+		if m.ret != nil {
+			gone := takeRecord(ec.mem, rec, hits)
+			err := m.ret.add(ec, gone)
+			gone.Release()
+			if err != nil {
+				return nil, 0, err
+			}
+		}
 		return takeRecord(ec.mem, rec, misses), int64(len(hits)), nil
 	}
 	// UPDATE: compute new values on the matched rows, keep order.
@@ -543,6 +595,15 @@ func (x *execution) modifyBatch(ec *evalContext, m *modification, schema *arrow.
 		cols[c] = merged
 	}
 	out := array.NewRecord(schema, cols, int64(n))
+	if m.ret != nil {
+		updated := takeRecord(ec.mem, out, hits)
+		err := m.ret.add(ec, updated)
+		updated.Release()
+		if err != nil {
+			out.Release()
+			return nil, 0, err
+		}
+	}
 	return out, int64(len(hits)), nil
 }
 

@@ -110,9 +110,9 @@ func (x *execution) describe(st *Statement) ([]Column, error) {
 	case n.GetFetchStmt() != nil:
 		return x.describeFetch(n.GetFetchStmt())
 	case n.GetInsertStmt() != nil:
-		return nil, x.bindOnlyInsert(n.GetInsertStmt())
+		return x.bindOnlyInsert(n.GetInsertStmt())
 	case n.GetUpdateStmt() != nil, n.GetDeleteStmt() != nil:
-		return nil, x.bindOnlyModify(n)
+		return x.bindOnlyModify(n)
 	}
 	return nil, nil
 }

@@ -52,6 +52,8 @@ func TestClientNode(t *testing.T) {
 		{"aborted tx", "25P02"},
 		{"prepared 1", `[{"name":"apple","price":"1.25"}]`},
 		{"prepared 2", `[{"name":"pear","price":"2.50"}]`},
+		{"insert returning", `INSERT 1 [{"id":"60","name":"tmp","twice":42}]`},
+		{"delete returning", `DELETE 1 [{"name":"tmp"}]`},
 		{"fields", "id:20,name:25,price:1700,added:25,at:1184,ok:16,ratio:701,qty:23"},
 		{"rows", `[{"id":"1","name":"apple","price":"1.25","added":"2024-05-01","at":"2024-05-01T08:00:00.000Z","ok":true,"ratio":0.5,"qty":10},` +
 			`{"id":"2","name":"pear","price":"2.50","added":"2024-05-02","at":"2024-05-02T09:30:00.000Z","ok":false,"ratio":1.75,"qty":20},` +

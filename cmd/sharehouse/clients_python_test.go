@@ -46,11 +46,12 @@ func TestClientPython(t *testing.T) {
 
 	wantFacts(t, "psycopg2 provider", run("check_psycopg2.py", "provider", provDSN), [][2]string{
 		{"executemany rowcount", "2"},
+		{"update returning", "1 [(1, 101)]"},
 		{"after rollback", "0"},
 		{"division", "22012"},
 		{"copy rowcount", "50"},
 		{"description", "id:20,sym:25,px:1700,day:1082,at:1184,live:16,qty:23,ratio:701"},
-		{"row 1", "(1, 'ACME', Decimal('12.3456'), datetime.date(2024, 1, 2), datetime.datetime(2024, 1, 2, 15, 30, tzinfo=datetime.timezone.utc), True, 100, 0.25)"},
+		{"row 1", "(1, 'ACME', Decimal('12.3456'), datetime.date(2024, 1, 2), datetime.datetime(2024, 1, 2, 15, 30, tzinfo=datetime.timezone.utc), True, 101, 0.25)"},
 		{"row 2", `(2, "O'Brien", Decimal('-0.5000'), datetime.date(2024, 2, 29), datetime.datetime(2024, 2, 29, 0, 0, 0, 123456, tzinfo=datetime.timezone.utc), False, -7, 10000000000.0)`},
 		{"row 3", "(3, None, None, None, None, None, None, None)"},
 		{"totals", "(53, Decimal('1761.8456'), datetime.date(2024, 1, 2), datetime.datetime(2024, 3, 1, 0, 0, tzinfo=datetime.timezone.utc))"},

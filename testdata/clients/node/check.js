@@ -56,6 +56,13 @@ async function provider(c) {
   say('prepared 1', (await c.query({ ...byId, values: [1] })).rows);
   say('prepared 2', (await c.query({ ...byId, values: [2] })).rows);
 
+  // RETURNING over the extended protocol (Describe gives its columns).
+  const ret = await c.query('INSERT INTO items (id, name, qty) VALUES ($1, $2, $3) RETURNING id, name, qty * 2 AS twice',
+    [60, 'tmp', 21]);
+  say('insert returning', `${ret.command} ${ret.rowCount} ${JSON.stringify(ret.rows)}`);
+  const del = await c.query('DELETE FROM items WHERE id = $1 RETURNING name', [60]);
+  say('delete returning', `${del.command} ${del.rowCount} ${JSON.stringify(del.rows)}`);
+
   const r = await c.query(
     'SELECT id, name, price, added::text AS added, at, ok, ratio, qty FROM items WHERE id >= $1 ORDER BY id', [1]);
   say('fields', r.fields.map((f) => `${f.name}:${f.dataTypeID}`).join(','));

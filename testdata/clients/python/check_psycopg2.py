@@ -48,6 +48,10 @@ def provider(conn):
     say("executemany rowcount", cur.rowcount)
     conn.commit()
 
+    cur.execute("UPDATE prices SET qty = qty + %s WHERE id = %s RETURNING id, qty", (1, 1))
+    say("update returning", "%d %r" % (cur.rowcount, cur.fetchall()))
+    conn.commit()
+
     # A rolled-back transaction leaves nothing.
     cur.execute(ins, (99, "GONE", 1, None, None, None, None, None))
     conn.rollback()
