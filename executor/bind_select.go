@@ -48,6 +48,10 @@ type queryBinder struct {
 	// outerRef binds references to it (see scope.outerRef).
 	outer    *scope
 	outerRef func(Expr) (Expr, error)
+	// fromScope is the scope of the SELECT being bound's FROM rows; marks
+	// are the correlated subqueries bound in it as joins (subquery_join.go).
+	fromScope *scope
+	marks     []*markJoin
 }
 
 // newQueryBinder binds queries of execution x in tx.
@@ -103,6 +107,35 @@ func containsAll(set, xs []*scopeColumn) bool {
 	return true
 }
 
+// bindFromClause binds a FROM list: its items cross-joined, LATERAL
+// items joined to the items before them; no FROM is one empty row.
+func (q *queryBinder) bindFromClause(items []*pg.Node) (*relation, error) {
+	var from *relation
+	for _, item := range items {
+		if rs := item.GetRangeSubselect(); rs != nil && rs.Lateral && from != nil {
+			r, err := q.bindLateral(from, rs)
+			if err != nil {
+				return nil, err
+			}
+			from = r
+			continue
+		}
+		r, err := q.bindFromItem(item)
+		if err != nil {
+			return nil, err
+		}
+		if from == nil {
+			from = r
+		} else {
+			from = q.crossJoin(from, r)
+		}
+	}
+	if from == nil {
+		from = &relation{build: func() operator { return oneRowOp() }}
+	}
+	return from, nil
+}
+
 // relation is a FROM item while binding: an operator factory plus the
 // scope columns it yields, in output order.
 type relation struct {
@@ -129,39 +162,24 @@ func (q *queryBinder) bindSelect(sel *pg.SelectStmt) (operator, []opColumn, erro
 	if sel.IntoClause != nil {
 		return nil, nil, notSupported("SELECT INTO is not supported")
 	}
-	// FROM
-	var from *relation
-	for _, item := range sel.FromClause {
-		if rs := item.GetRangeSubselect(); rs != nil && rs.Lateral && from != nil {
-			r, err := q.bindLateral(from, rs)
-			if err != nil {
-				return nil, nil, err
-			}
-			from = r
-			continue
-		}
-		r, err := q.bindFromItem(item)
-		if err != nil {
-			return nil, nil, err
-		}
-		if from == nil {
-			from = r
-		} else {
-			from = q.crossJoin(from, r)
-		}
-	}
-	if from == nil {
-		from = &relation{build: func() operator { return oneRowOp() }}
+	from, err := q.bindFromClause(sel.FromClause)
+	if err != nil {
+		return nil, nil, err
 	}
 	sc := &scope{cols: from.cols, parent: q.outer, outerRef: q.outerRef}
+	// Correlated subqueries bound in sc may become joins over from's rows.
+	q.fromScope, q.marks = sc, nil
 
+	// WHERE: [NOT] EXISTS and [NOT] IN conjuncts over correlated
+	// subqueries become semi and anti joins where they can.
+	whereNode, semis := q.semiJoins(sel.WhereClause, sc)
 	var where Expr
-	if sel.WhereClause != nil {
-		e, err := q.bindExpr(sel.WhereClause, sc)
+	if whereNode != nil {
+		e, err := q.bindExpr(whereNode, sc)
 		if err != nil {
 			return nil, nil, err
 		}
-		if containsAggregateNode(sel.WhereClause) {
+		if containsAggregateNode(whereNode) {
 			return nil, nil, sqlstate.Errorf(sqlstate.GroupingError, "aggregate functions are not allowed in WHERE")
 		}
 		if where, err = q.coerceBool(e, "WHERE"); err != nil {
@@ -366,8 +384,14 @@ func (q *queryBinder) bindSelect(sel *pg.SelectStmt) (operator, []opColumn, erro
 	// Build operators, now that every used column is known.
 	q.pruneScans()
 	root := from.build()
+	for _, m := range q.marks {
+		root = newSubqueryJoin(q.env, root, m.d, subJoinMark, m.col)
+	}
 	if where != nil {
 		root = &filterOp{env: q.env, child: root, pred: where}
+	}
+	for _, s := range semis {
+		root = newSubqueryJoin(q.env, root, s.d, s.mode, nil)
 	}
 	if agg != nil {
 		root = agg.operator(q.env, root)

@@ -328,6 +328,9 @@ func (b *binder) bindSubLink(sl *pg.SubLink, sc *scope) (Expr, error) {
 	}
 	defer op.close()
 	if correlated {
+		if e, ok := b.q.markSubLink(sl, sc); ok {
+			return e, nil
+		}
 		return b.correlated(sl, sc, cols)
 	}
 	switch sl.SubLinkType {

@@ -44,6 +44,10 @@ func inputs(op operator, set func(i int, in operator) operator) []operator {
 		pick(0, &o.left)
 		pick(1, &o.right)
 		return []operator{o.left, o.right}
+	case *subqueryJoinOp:
+		pick(0, &o.child)
+		pick(1, &o.d.inner)
+		return []operator{o.child, o.d.inner}
 	case *setOp:
 		pick(0, &o.left)
 		pick(1, &o.right)
