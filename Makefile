@@ -25,16 +25,23 @@ bench:
 
 # The wire benchmarks side by side with a real PostgreSQL on this machine
 # (Debian's postgresql package; installed when missing), default settings,
-# fsync on for both. Prints ns/op and rows/s per case for each server.
-PGBENCH_DIR  ?= /tmp/sharehouse-bench-pg
-PGBENCH_PORT ?= 5544
+# fsync on for both: the same BENCH_ROWS-row table (default 10M, in order of
+# its id column; PostgreSQL gets an index on id) loaded into both, the same
+# queries over pgwire, then a Markdown table of both and their ratio
+# (also in PGBENCH_REPORT).
+PGBENCH_DIR    ?= /tmp/sharehouse-bench-pg
+PGBENCH_PORT   ?= 5544
+PGBENCH_REPORT ?= /tmp/sharehouse-bench-pg.md
+BENCH_ROWS     ?= 10000000
 bench-pg:
 	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || (apt-get update && apt-get install -y postgresql)
 	@PGBIN=$$(dirname $$(ls /usr/lib/postgresql/*/bin/initdb | tail -1)); \
-	rm -rf $(PGBENCH_DIR) && mkdir -p $(PGBENCH_DIR) && chown postgres $(PGBENCH_DIR) && \
+	rm -rf $(PGBENCH_DIR) $(PGBENCH_REPORT) && mkdir -p $(PGBENCH_DIR) && chown postgres $(PGBENCH_DIR) && \
 	su postgres -c "$$PGBIN/initdb -D $(PGBENCH_DIR)/data -A trust >/dev/null && $$PGBIN/pg_ctl -D $(PGBENCH_DIR)/data -l $(PGBENCH_DIR)/log -o '-p $(PGBENCH_PORT) -k /tmp' -w start >/dev/null"; \
-	SHAREHOUSE_BENCH_PG=postgres://postgres@127.0.0.1:$(PGBENCH_PORT)/postgres $(GO) test -run '^$$' -bench 'Wire' -benchtime $${BENCHTIME:-1s} -count 1 ./cmd/sharehouse; \
-	status=$$?; su postgres -c "$$PGBIN/pg_ctl -D $(PGBENCH_DIR)/data -m fast stop >/dev/null"; exit $$status
+	SHAREHOUSE_BENCH_PG=postgres://postgres@127.0.0.1:$(PGBENCH_PORT)/postgres SHAREHOUSE_BENCH_ROWS=$(BENCH_ROWS) SHAREHOUSE_BENCH_REPORT=$(PGBENCH_REPORT) \
+		$(GO) test -run '^$$' -bench 'Wire' -benchtime $${BENCHTIME:-1s} -count 1 -timeout 30m ./cmd/sharehouse; \
+	status=$$?; su postgres -c "$$PGBIN/pg_ctl -D $(PGBENCH_DIR)/data -m fast stop >/dev/null"; rm -rf $(PGBENCH_DIR); \
+	test -f $(PGBENCH_REPORT) && cat $(PGBENCH_REPORT); exit $$status
 
 # The sqllogictest corpus (../shared/sqllogictest) in full, as engine
 # "postgresql"; prints the pass rates and the failures ranked by cause.

@@ -4,109 +4,306 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
 
 // BenchmarkWire measures what a client sees over TCP: round trips, single-
-// row INSERTs, COPY and scans. With SHAREHOUSE_BENCH_PG set to a
+// row INSERTs, COPY, and analytic queries over a table of
+// SHAREHOUSE_BENCH_ROWS rows (10M with PostgreSQL, 100k without) loaded
+// in the order of its id column. With SHAREHOUSE_BENCH_PG set to a
 // PostgreSQL URL (make bench-pg does this), every case also runs against
-// that server, so the two sit side by side in one report.
+// that server, with an index on id, and the end prints a table of both and
+// their ratio (also written to SHAREHOUSE_BENCH_REPORT when set).
 func BenchmarkWire(b *testing.B) {
-	targets := map[string]func(b *testing.B) *pgx.Conn{
-		"sharehouse": func(b *testing.B) *pgx.Conn {
-			s := startServer(b)
-			return s.admin(b, "postgres")
-		},
-	}
-	if dsn := os.Getenv("SHAREHOUSE_BENCH_PG"); dsn != "" {
-		targets["postgres"] = func(b *testing.B) *pgx.Conn {
-			conn, err := pgx.Connect(context.Background(), dsn)
+	pgURL := os.Getenv("SHAREHOUSE_BENCH_PG")
+	rows := benchRows(b, pgURL != "")
+	targets := []benchTarget{{name: "sharehouse", connect: func(b *testing.B) *pgx.Conn {
+		return startServer(b).admin(b, "postgres")
+	}}}
+	if pgURL != "" {
+		targets = append(targets, benchTarget{name: "postgres", index: true, connect: func(b *testing.B) *pgx.Conn {
+			conn, err := pgx.Connect(context.Background(), pgURL)
 			if err != nil {
-				b.Fatal(err)
+				b.Fatalf("connect to SHAREHOUSE_BENCH_PG: %v", err)
 			}
 			b.Cleanup(func() { conn.Close(context.Background()) })
 			return conn
+		}})
+	}
+	res := benchResults{}
+	load := loadavg()
+	for _, tg := range targets {
+		b.Run(tg.name, func(b *testing.B) { runWireCases(b, tg, rows, res) })
+	}
+	report := res.table(targets, rows, load+" → "+loadavg())
+	b.Log("\n" + report)
+	if path := os.Getenv("SHAREHOUSE_BENCH_REPORT"); path != "" {
+		if err := os.WriteFile(path, []byte(report), 0o644); err != nil {
+			b.Error(err)
 		}
 	}
-	for _, name := range []string{"sharehouse", "postgres"} {
-		connect, ok := targets[name]
-		if !ok {
-			continue
+}
+
+type benchTarget struct {
+	name    string
+	index   bool // create an index on the sorted column (PostgreSQL)
+	connect func(b *testing.B) *pgx.Conn
+}
+
+// benchRows is the size of the analytic table.
+func benchRows(b *testing.B, withPG bool) int {
+	if v := os.Getenv("SHAREHOUSE_BENCH_ROWS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 2000 {
+			b.Fatalf("SHAREHOUSE_BENCH_ROWS=%q: want a number ≥ 2000", v)
 		}
+		return n
+	}
+	if withPG {
+		return 10_000_000
+	}
+	return 100_000
+}
+
+func runWireCases(b *testing.B, tg benchTarget, rows int, res benchResults) {
+	conn := tg.connect(b)
+	ctx := context.Background()
+	exec := func(sql string) {
+		b.Helper()
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			b.Fatalf("%s: %s: %v", tg.name, sql, err)
+		}
+	}
+	for _, t := range []string{"bench_events", "bench_copy", "bench_ins"} {
+		exec("DROP TABLE IF EXISTS " + t)
+	}
+	exec("CREATE TABLE bench_events (id bigint, customer text, qty int, amount numeric(12,2), price float8)")
+	exec("CREATE TABLE bench_copy (id bigint, customer text, qty int, amount numeric(12,2), price float8)")
+	exec("CREATE TABLE bench_ins (id bigint, customer text, qty int, amount numeric(12,2), price float8)")
+
+	// The analytic table, loaded once in id order (so id is a sorted
+	// column) and, for PostgreSQL, indexed on id, vacuumed and analyzed.
+	start := time.Now()
+	n, err := conn.CopyFrom(ctx, pgx.Identifier{"bench_events"}, eventColumns, &eventSource{n: rows})
+	if err != nil || n != int64(rows) {
+		b.Fatalf("%s: load %d rows: %d, %v", tg.name, rows, n, err)
+	}
+	res.put("load", tg.name, benchResult{rate: float64(rows) / time.Since(start).Seconds()})
+	if tg.index {
+		exec("CREATE INDEX bench_events_id ON bench_events (id)")
+		exec("VACUUM ANALYZE bench_events")
+	}
+
+	timed := func(name string, fn func(b *testing.B)) {
 		b.Run(name, func(b *testing.B) {
-			conn := connect(b)
-			ctx := context.Background()
-			mustExec(b, conn, "DROP TABLE IF EXISTS bench_rows")
-			mustExec(b, conn, "CREATE TABLE bench_rows (id bigint, customer text, amount numeric(12,2), qty int)")
-			b.Run("select1", func(b *testing.B) {
-				for i := 0; i < b.N; i++ {
-					var one int32
-					if err := conn.QueryRow(ctx, "SELECT 1").Scan(&one); err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
-			b.Run("insert1", func(b *testing.B) {
-				for i := 0; i < b.N; i++ {
-					if _, err := conn.Exec(ctx, "INSERT INTO bench_rows VALUES ($1, $2, $3, $4)", int64(i), "c", "1.50", int32(i)); err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
-			const copyRows = 1_000_000
-			b.Run("copy1M", func(b *testing.B) {
-				for i := 0; i < b.N; i++ {
-					n, err := conn.CopyFrom(ctx, pgx.Identifier{"bench_rows"}, []string{"id", "customer", "amount", "qty"}, &rowSource{n: copyRows})
-					if err != nil || n != copyRows {
-						b.Fatal(n, err)
-					}
-				}
-				b.ReportMetric(float64(copyRows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
-			})
-			b.Run("groupby", func(b *testing.B) {
-				for i := 0; i < b.N; i++ {
-					rows, err := conn.Query(ctx, "SELECT customer, count(*), sum(amount), avg(qty) FROM bench_rows GROUP BY customer")
-					if err != nil {
-						b.Fatal(err)
-					}
-					for rows.Next() {
-					}
-					if rows.Err() != nil {
-						b.Fatal(rows.Err())
-					}
-				}
-			})
-			b.Run("fetchall", func(b *testing.B) {
-				var total int64
-				for i := 0; i < b.N; i++ {
-					rows, err := conn.Query(ctx, "SELECT id, customer, amount, qty FROM bench_rows")
-					if err != nil {
-						b.Fatal(err)
-					}
-					for rows.Next() {
-						total++
-					}
-					if rows.Err() != nil {
-						b.Fatal(rows.Err())
-					}
-				}
-				b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "rows/s")
-			})
+			fn(b)
+			res.put(name, tg.name, benchResult{perOp: b.Elapsed() / time.Duration(b.N)})
 		})
 	}
+	query := func(b *testing.B, sql string, args ...any) int {
+		b.Helper()
+		r, err := conn.Query(ctx, sql, args...)
+		if err != nil {
+			b.Fatal(err)
+		}
+		got := 0
+		for r.Next() {
+			got++
+		}
+		if r.Err() != nil {
+			b.Fatal(r.Err())
+		}
+		return got
+	}
+	timed("select1", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			var one int32
+			if err := conn.QueryRow(ctx, "SELECT 1").Scan(&one); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	timed("insert1", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if _, err := conn.Exec(ctx, "INSERT INTO bench_ins VALUES ($1, $2, $3, $4, $5)", int64(i), "c", int32(i), "1.50", 2.5); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	copyRows := min(rows, 1_000_000)
+	b.Run("copy", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			n, err := conn.CopyFrom(ctx, pgx.Identifier{"bench_copy"}, eventColumns, &eventSource{n: copyRows})
+			if err != nil || n != int64(copyRows) {
+				b.Fatal(n, err)
+			}
+		}
+		rate := float64(copyRows) * float64(b.N) / b.Elapsed().Seconds()
+		b.ReportMetric(rate, "rows/s")
+		res.put("copy", tg.name, benchResult{rate: rate})
+	})
+	timed("groupby_text", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if got := query(b, "SELECT customer, count(*), sum(amount), avg(qty), max(price) FROM bench_events GROUP BY customer"); got != eventCustomers {
+				b.Fatalf("%d groups, want %d", got, eventCustomers)
+			}
+		}
+	})
+	timed("groupby_int", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if got := query(b, "SELECT qty, count(*), sum(price), min(id), max(amount) FROM bench_events GROUP BY qty"); got != eventQtys {
+				b.Fatalf("%d groups, want %d", got, eventQtys)
+			}
+		}
+	})
+	b.Run("fetchall", func(b *testing.B) {
+		total := 0
+		for i := 0; i < b.N; i++ {
+			total += query(b, "SELECT id, customer, qty, amount, price FROM bench_events")
+		}
+		if total != rows*b.N {
+			b.Fatalf("fetched %d rows, want %d", total, rows*b.N)
+		}
+		rate := float64(total) / b.Elapsed().Seconds()
+		b.ReportMetric(rate, "rows/s")
+		res.put("fetchall", tg.name, benchResult{rate: rate})
+	})
+	// 1000 consecutive ids (0.01% of 10M) at a different place each time.
+	timed("filter_sorted", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			lo := int64(1 + (i*7919*1000)%(rows-1000))
+			if got := query(b, "SELECT id, customer, amount, price FROM bench_events WHERE id BETWEEN $1 AND $2", lo, lo+999); got != 1000 {
+				b.Fatalf("id BETWEEN %d AND %d: %d rows", lo, lo+999, got)
+			}
+		}
+	})
 }
 
-// rowSource generates COPY rows without holding them.
-type rowSource struct {
+var eventColumns = []string{"id", "customer", "qty", "amount", "price"}
+
+const (
+	eventCustomers = 100 // the low-cardinality group key
+	eventQtys      = 50
+)
+
+// eventSource generates the benchmark table's rows in id order without
+// holding them.
+type eventSource struct {
 	n, i int
-	row  [4]any
+	row  [5]any
 }
 
-func (r *rowSource) Next() bool { r.i++; return r.i <= r.n }
-func (r *rowSource) Values() ([]any, error) {
-	r.row[0], r.row[1], r.row[2], r.row[3] = int64(r.i), fmt.Sprintf("customer_%d", r.i%100), fmt.Sprintf("%d.%02d", r.i%1000, r.i%100), int32(r.i%50)
+var customerNames = func() []string {
+	out := make([]string, eventCustomers)
+	for i := range out {
+		out[i] = fmt.Sprintf("customer_%02d", i)
+	}
+	return out
+}()
+
+func (r *eventSource) Next() bool { r.i++; return r.i <= r.n }
+func (r *eventSource) Values() ([]any, error) {
+	i := r.i
+	r.row[0] = int64(i)
+	r.row[1] = customerNames[(i*37)%eventCustomers]
+	r.row[2] = int32(i % eventQtys)
+	r.row[3] = fmt.Sprintf("%d.%02d", i%100000, i%100)
+	r.row[4] = float64(i%10007) / 7
 	return r.row[:], nil
 }
-func (r *rowSource) Err() error { return nil }
+func (r *eventSource) Err() error { return nil }
+
+// benchResult is a case's time per operation or its rate in rows/s.
+type benchResult struct {
+	perOp time.Duration
+	rate  float64
+}
+
+func (r benchResult) String() string {
+	switch {
+	case r.rate > 0:
+		return fmt.Sprintf("%.2fM rows/s", r.rate/1e6)
+	case r.perOp >= time.Second:
+		return fmt.Sprintf("%.2f s", r.perOp.Seconds())
+	case r.perOp >= time.Millisecond:
+		return fmt.Sprintf("%.1f ms", float64(r.perOp)/1e6)
+	}
+	return fmt.Sprintf("%d µs", r.perOp.Microseconds())
+}
+
+// speedup is how many times faster a is than b (above 1: a is faster).
+func (a benchResult) speedup(b benchResult) float64 {
+	if a.rate > 0 {
+		return a.rate / b.rate
+	}
+	return float64(b.perOp) / float64(a.perOp)
+}
+
+// benchResults holds case → target → result; the last run of a case wins.
+type benchResults map[string]map[string]benchResult
+
+func (r benchResults) put(name, target string, v benchResult) {
+	if r[name] == nil {
+		r[name] = map[string]benchResult{}
+	}
+	r[name][target] = v
+}
+
+var benchCases = []struct{ key, label string }{
+	{"select1", "`SELECT 1` round trip"},
+	{"insert1", "single-row INSERT (autocommit)"},
+	{"copy", "COPY 1M rows (pgx binary)"},
+	{"load", "COPY of the analytic table, once"},
+	{"groupby_text", "GROUP BY text key (100 groups): count/sum numeric/avg int/max float"},
+	{"groupby_int", "GROUP BY int key (50 groups): count/sum float/min/max numeric"},
+	{"fetchall", "fetch every row (5 columns)"},
+	{"filter_sorted", "`WHERE id BETWEEN $1 AND $1+999` (sorted column; PostgreSQL: index)"},
+}
+
+// table renders the results as a Markdown table for the README.
+func (r benchResults) table(targets []benchTarget, rows int, load string) string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "BenchmarkWire: %d-row table (id bigint sorted, customer text, qty int, amount numeric(12,2), price float8), pgx over TCP, load average %s\n\n", rows, load)
+	sb.WriteString("| case |")
+	for _, t := range targets {
+		sb.WriteString(" " + t.name + " |")
+	}
+	if len(targets) == 2 {
+		sb.WriteString(" sharehouse vs PostgreSQL |")
+	}
+	sb.WriteString("\n|---|")
+	sb.WriteString(strings.Repeat("---|", len(targets)))
+	if len(targets) == 2 {
+		sb.WriteString("---|")
+	}
+	sb.WriteString("\n")
+	for _, c := range benchCases {
+		fmt.Fprintf(&sb, "| %s |", c.label)
+		for _, t := range targets {
+			fmt.Fprintf(&sb, " %s |", r[c.key][t.name])
+		}
+		if len(targets) == 2 {
+			sh, pg := r[c.key][targets[0].name], r[c.key][targets[1].name]
+			fmt.Fprintf(&sb, " %.2f× |", sh.speedup(pg))
+		}
+		sb.WriteString("\n")
+	}
+	if len(targets) == 2 {
+		sb.WriteString("\nRatio: how many times faster sharehouse is (below 1: slower).\n")
+	}
+	return sb.String()
+}
+
+// loadavg is the machine's 1-minute load average, to read the figures by.
+func loadavg() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.Fields(string(data))[0]
+}
