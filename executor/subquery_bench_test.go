@@ -13,8 +13,7 @@ import (
 // outer rows only; ns/outer-row compares the two.
 func BenchmarkDecorrelation(b *testing.B) {
 	const rows, perRowOuter = 100_000, 100
-	t := &testing.T{}
-	_, s := testEngine(t)
+	s := benchSession(b)
 	ctx := context.Background()
 	for _, sql := range []string{
 		`CREATE TABLE bo (id bigint, k bigint, x bigint)`,

@@ -116,6 +116,12 @@ func (b *binder) bindWindowCall(fc *pg.FuncCall, sc *scope) (Expr, error) {
 			call.dt = call.t.Arrow()
 		}
 	case isAggregate(name):
+		if fc.AggDistinct {
+			return nil, sqlstate.Errorf(sqlstate.FeatureNotSupported, "DISTINCT is not implemented for window functions").WithPosition(fc.Location + 1)
+		}
+		if len(fc.AggOrder) > 0 {
+			return nil, sqlstate.Errorf(sqlstate.FeatureNotSupported, "aggregate ORDER BY is not implemented for window functions").WithPosition(fc.Location + 1)
+		}
 		infos := make([]argInfo, len(call.args))
 		for i, a := range call.args {
 			infos[i] = argOf(a)
@@ -453,61 +459,111 @@ func (w *windowOp) fill(ec *evalContext, call *windowCall, b array.Builder, args
 		}
 		return nil
 	}
-	if fr.growing() {
-		return w.fillRunning(ec, call, b, args, fr)
+	switch {
+	case fr.growing():
+		return w.fillRunning(ec, call, b, args, fr, false)
+	case fr.shrinking() && orderFree(call.agg):
+		return w.fillRunning(ec, call, b, args, fr, true)
 	}
 	return w.fillAggregate(ec, call, b, args, fr)
 }
 
 // fillRunning computes an aggregate whose frames all start at their
-// partition's start: one state per partition takes the rows in order and
-// is read at each new frame end, so the work is linear in the rows.
-func (w *windowOp) fillRunning(ec *evalContext, call *windowCall, b array.Builder, args []arrow.Array, fr *frames) error {
+// partition's start (or, reverse, all end at its end): one state per
+// partition takes the rows in order (reverse: from the end) and is read
+// at each new frame edge, so the work is linear in the rows.
+func (w *windowOp) fillRunning(ec *evalContext, call *windowCall, b array.Builder, args []arrow.Array, fr *frames, reverse bool) error {
 	n := len(fr.start)
 	var groups []uint32
 	sub := make([]arrow.Array, len(args))
+	// Values in the order rows are visited, then put in row order.
+	visited := array.NewBuilder(ec.mem, call.dt)
+	defer visited.Release()
+	pos := make([]int32, n)
 	for ps := 0; ps < n; {
 		pe := fr.rows.partEnd[ps]
 		st := call.agg.New(ec)
-		fed := ps
+		lo, hi := ps, ps // the rows fed so far
+		if reverse {
+			lo, hi = pe, pe
+		}
 		var val arrow.Array
-		for i := ps; i < pe; i++ {
-			if e := fr.end[i]; e > fed || val == nil {
-				if e > fed {
-					groups = grow(groups[:0], e-fed)
-					for k, a := range args {
-						sub[k] = array.NewSlice(a, int64(fed), int64(e))
+		fail := func(err error) error {
+			if val != nil {
+				val.Release()
+			}
+			st.Release()
+			return err
+		}
+		for k := ps; k < pe; k++ {
+			i := k
+			if reverse {
+				i = pe - 1 - k + ps
+			}
+			from, to := fr.start[i], fr.end[i] // the rows to feed: [from, lo) or [hi, to)
+			if reverse {
+				to = lo
+			} else {
+				from = hi
+			}
+			if to > from || val == nil {
+				if to > from {
+					groups = grow(groups[:0], to-from)
+					for a, arr := range args {
+						sub[a] = array.NewSlice(arr, int64(from), int64(to))
 					}
 					err := st.Update(groups, 1, sub)
 					releaseArrays(sub)
 					if err != nil {
-						st.Release()
-						return err
+						return fail(err)
 					}
-					fed = e
+					if reverse {
+						lo = from
+					} else {
+						hi = to
+					}
 				}
 				if val != nil {
 					val.Release()
 				}
 				var err error
 				if val, err = st.Finish(1); err != nil {
-					st.Release()
-					return err
+					val = nil
+					return fail(err)
 				}
 			}
-			if err := appendValue(b, val, 0); err != nil {
-				val.Release()
-				st.Release()
-				return err
+			pos[i] = int32(visited.Len())
+			if err := appendValue(visited, val, 0); err != nil {
+				return fail(err)
 			}
 		}
-		if val != nil {
-			val.Release()
-		}
+		val.Release()
 		st.Release()
 		ps = pe
 	}
+	all := visited.NewArray()
+	defer all.Release()
+	for i := 0; i < n; i++ {
+		if err := appendValue(b, all, int(pos[i])); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// orderFree reports whether an aggregate's value does not depend on the
+// order it takes its rows in, exactly (float sums round differently).
+func orderFree(impl *aggImpl) bool {
+	switch impl.Name {
+	case "count", "min", "max", "bool_and", "bool_or", "every", "bit_and", "bit_or":
+		return true
+	case "sum", "avg":
+		switch impl.Args[0].T.OID {
+		case sqltype.Int2, sqltype.Int4, sqltype.Int8, sqltype.Numeric, sqltype.Interval:
+			return true
+		}
+	}
+	return false
 }
 
 // fillAggregate computes an aggregate over each row's frame. Rows whose

@@ -366,3 +366,17 @@ func (fr *frames) growing() bool {
 	}
 	return true
 }
+
+// shrinking reports whether every frame ends at its partition's end
+// (with no exclusion): then the frames grow from the end.
+func (fr *frames) shrinking() bool {
+	if fr.exclude != 0 {
+		return false
+	}
+	for i, e := range fr.end {
+		if e != fr.rows.partEnd[i] {
+			return false
+		}
+	}
+	return true
+}

@@ -73,6 +73,13 @@ func TestWindowNamedAndFrames(t *testing.T) {
 			"a,1,NULL|a,2,1|a,2,1|a,4,5|a,7,9|a,NULL,16|b,10,NULL|b,10,NULL|b,13,20|b,20,33"},
 		{`SELECT g, v, sum(v) OVER (ORDER BY v ROWS 2 PRECEDING) FROM w ORDER BY v, g, 3`,
 			"a,1,1|a,2,3|a,2,5|a,4,8|a,7,13|b,10,21|b,10,27|b,13,33|b,20,43|a,NULL,33"},
+		// Frames that all end at the partition's end.
+		{`SELECT g, v, sum(v) OVER (PARTITION BY g ORDER BY v ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING), count(*) OVER (PARTITION BY g ORDER BY v RANGE BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING), min(v) OVER (PARTITION BY g ORDER BY v GROUPS BETWEEN 1 PRECEDING AND UNBOUNDED FOLLOWING) FROM w ORDER BY g, v, 3`,
+			"a,1,16,5,1|a,2,13,3,1|a,2,15,3,1|a,4,11,2,2|a,7,7,1,4|a,NULL,NULL,1,7|b,10,43,2,10|b,10,53,2,10|b,13,33,1,10|b,20,20,0,13"},
+		{`SELECT g, v, string_agg(v::text, ';') OVER (PARTITION BY g ORDER BY v ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) FROM w ORDER BY g, v, 3`,
+			"a,1,1;2;2;4;7|a,2,2;2;4;7|a,2,2;4;7|a,4,4;7|a,7,7|a,NULL,NULL|b,10,10;10;13;20|b,10,10;13;20|b,13,13;20|b,20,20"},
+		{`SELECT g, n, avg(n) OVER (PARTITION BY g ORDER BY n RANGE BETWEEN 1 PRECEDING AND UNBOUNDED FOLLOWING) FROM w ORDER BY g, n, 3`,
+			"a,1.5,3.5500000000000000|a,2.5,3.5500000000000000|a,2.5,3.5500000000000000|a,4.0,5.6250000000000000|a,7.25,7.2500000000000000|a,NULL,NULL|b,10,13.2500000000000000|b,10,13.2500000000000000|b,13,16.5000000000000000|b,20,20.0000000000000000"},
 	}
 	for _, c := range cases {
 		if got := flat(mustRun(t, s, c.sql)); got != c.want {
@@ -104,12 +111,30 @@ func TestWindowErrors(t *testing.T) {
 		{`SELECT sum(v) OVER (ORDER BY v RANGE BETWEEN -1 PRECEDING AND CURRENT ROW) FROM w`, sqlstate.InvalidPrecedingOrFollowingSize, `invalid preceding or following size in window function`},
 		{`SELECT sum(v) OVER (ORDER BY v, g RANGE BETWEEN 1 PRECEDING AND CURRENT ROW) FROM w`, sqlstate.WindowingError, `RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column`},
 		{`SELECT sum(v) OVER (ORDER BY g RANGE BETWEEN 1 PRECEDING AND CURRENT ROW) FROM w`, sqlstate.FeatureNotSupported, `RANGE with offset PRECEDING/FOLLOWING is not supported for column type text`},
+		{`SELECT sum(DISTINCT v) OVER () FROM w`, sqlstate.FeatureNotSupported, `DISTINCT is not implemented for window functions`},
+		{`SELECT string_agg(g, ',' ORDER BY v) OVER () FROM w`, sqlstate.FeatureNotSupported, `aggregate ORDER BY is not implemented for window functions`},
 		{`SELECT sum(v) OVER (GROUPS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM w`, sqlstate.WindowingError, `GROUPS mode requires an ORDER BY clause`},
 	}
 	for _, c := range cases {
 		_, _, err := run(t, s, c.sql)
 		if sqlstate.CodeOf(err) != c.code || (c.msg != "" && (err == nil || err.Error() != c.msg)) {
 			t.Errorf("%s:\n got %v (%s)\nwant %s %s", c.sql, err, sqlstate.CodeOf(err), c.code, c.msg)
+		}
+	}
+}
+
+// TestWindowLongFrames: frames growing from the partition's start or to
+// its end run in linear time; over 20k rows the per-frame path would
+// exceed its work bound (maxWindowWork) and fail.
+func TestWindowLongFrames(t *testing.T) {
+	_, s := testEngine(t)
+	cases := []struct{ sql, want string }{
+		{`SELECT max(r), min(r) FROM (SELECT sum(g) OVER (ORDER BY g) r FROM generate_series(1, 20000) g) t`, "200010000,1"},
+		{`SELECT max(r), min(r) FROM (SELECT count(*) OVER (ORDER BY g % 1000, g ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) r FROM generate_series(1, 20000) g) t`, "20000,1"},
+	}
+	for _, c := range cases {
+		if got := flat(mustRun(t, s, c.sql)); got != c.want {
+			t.Errorf("%s:\n got %q\nwant %q", c.sql, got, c.want)
 		}
 	}
 }
