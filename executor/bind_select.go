@@ -111,13 +111,14 @@ func containsAll(set, xs []*scopeColumn) bool {
 // items joined to the items before them; no FROM is one empty row.
 func (q *queryBinder) bindFromClause(items []*pg.Node) (*relation, error) {
 	var from *relation
+	var list []*relation
 	for _, item := range items {
 		if rs := item.GetRangeSubselect(); rs != nil && rs.Lateral && from != nil {
 			r, err := q.bindLateral(from, rs)
 			if err != nil {
 				return nil, err
 			}
-			from = r
+			from, list = r, nil
 			continue
 		}
 		r, err := q.bindFromItem(item)
@@ -129,9 +130,15 @@ func (q *queryBinder) bindFromClause(items []*pg.Node) (*relation, error) {
 		} else {
 			from = q.crossJoin(from, r)
 		}
+		if list != nil || from == r {
+			list = append(list, r)
+		}
 	}
 	if from == nil {
 		from = &relation{build: func() operator { return oneRowOp() }}
+	}
+	if len(list) == len(items) {
+		from.list = list // WHERE may join them better (joinFromList)
 	}
 	return from, nil
 }
@@ -144,6 +151,9 @@ type relation struct {
 	// scans are the base-table scans a filter on this relation's rows may
 	// prune: those not on the nullable side of an outer join.
 	scans []*pendingScan
+	// list, for a FROM list without LATERAL items, is its items, which
+	// this relation cross-joins.
+	list []*relation
 }
 
 // bindSelect binds a SELECT statement into a plan.
@@ -186,6 +196,9 @@ func (q *queryBinder) bindSelect(sel *pg.SelectStmt) (operator, []opColumn, erro
 			return nil, nil, err
 		}
 		pushFilters(where, from.scans)
+		if len(from.list) > 1 {
+			from = q.joinFromList(from.list, where)
+		}
 	}
 
 	// Expand the target list (including *).

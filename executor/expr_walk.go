@@ -41,6 +41,10 @@ func mapExpr(e Expr, fn func(Expr) Expr) Expr {
 		cp := *x
 		cp.arg = mapExpr(x.arg, fn)
 		return fn(&cp)
+	case *fieldExpr:
+		cp := *x
+		cp.arg = mapExpr(x.arg, fn)
+		return fn(&cp)
 	case *correlatedExpr:
 		cp := *x
 		if x.test != nil {

@@ -75,6 +75,7 @@ func TestClientJDBC(t *testing.T) {
 		wantLines(t, who, out, "column|", columns...)
 		wantLines(t, who, out, "pk|", "pk|items|id|1|items_pkey")
 		wantLines(t, who, out, "index|", "index|items|items_pkey|false|1|id|A")
+		wantLines(t, who, out, "foreignkeys|", "foreignkeys|0")
 		wantLines(t, who, out, "typeinfo|",
 			"typeinfo|numeric|2|1000|false", "typeinfo|int4|4|0|false", "typeinfo|text|12|0|true", "typeinfo|timestamptz|93|6|false")
 		wantLines(t, who, out, "typeinfocount|", "typeinfocount|true")

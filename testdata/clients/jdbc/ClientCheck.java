@@ -89,6 +89,19 @@ public class ClientCheck {
                     rs.getInt("ORDINAL_POSITION"), rs.getString("COLUMN_NAME"), rs.getString("ASC_OR_DESC"));
             }
         }
+        // No foreign keys: the point is that the nine-way catalog joins answer.
+        int fks = 0;
+        try (ResultSet rs = md.getImportedKeys(null, schema, table)) {
+            while (rs.next()) {
+                fks++;
+            }
+        }
+        try (ResultSet rs = md.getExportedKeys(null, schema, table)) {
+            while (rs.next()) {
+                fks++;
+            }
+        }
+        out("foreignkeys", fks);
         int types = 0;
         try (ResultSet rs = md.getTypeInfo()) {
             while (rs.next()) {
