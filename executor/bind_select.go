@@ -201,6 +201,10 @@ func (q *queryBinder) bindSelect(sel *pg.SelectStmt) (operator, []opColumn, erro
 		}
 	}
 
+	// Subqueries bound after WHERE join only the rows WHERE keeps, as the
+	// per-row path evaluates them only for those.
+	whereMarks := len(q.marks)
+
 	// Expand the target list (including *).
 	targets, err := q.expandTargets(sel.TargetList, sc)
 	if err != nil {
@@ -397,7 +401,7 @@ func (q *queryBinder) bindSelect(sel *pg.SelectStmt) (operator, []opColumn, erro
 	// Build operators, now that every used column is known.
 	q.pruneScans()
 	root := from.build()
-	for _, m := range q.marks {
+	for _, m := range q.marks[:whereMarks] {
 		root = newSubqueryJoin(q.env, root, m.d, subJoinMark, m.col)
 	}
 	if where != nil {
@@ -405,6 +409,9 @@ func (q *queryBinder) bindSelect(sel *pg.SelectStmt) (operator, []opColumn, erro
 	}
 	for _, s := range semis {
 		root = newSubqueryJoin(q.env, root, s.d, s.mode, nil)
+	}
+	for _, m := range q.marks[whereMarks:] {
+		root = newSubqueryJoin(q.env, root, m.d, subJoinMark, m.col)
 	}
 	if agg != nil {
 		root = agg.operator(q.env, root)

@@ -136,13 +136,6 @@ func (j *subqueryJoinOp) build(ctx context.Context) error {
 			}
 		}
 	}
-	if d.empty != nil {
-		vals, err := collect(ctx, d.empty, 1)
-		if err != nil {
-			return err
-		}
-		j.noRows = vals
-	}
 	j.built = true
 	return nil
 }
@@ -262,8 +255,18 @@ func (j *subqueryJoinOp) probeScalar(ec *evalContext, rec arrow.Record, keys []a
 			return nil, sqlstate.Errorf(sqlstate.CardinalityViolation, "more than one row returned by a subquery used as an expression")
 		case ok && found:
 			err = appendValue(b, j.values, int(j.rowOf[e]))
-		case j.noRows != nil && j.noRows.Len() == 1:
-			err = appendValue(b, j.noRows, 0)
+		case j.d.empty != nil:
+			// The aggregate over no rows, computed at the first miss.
+			if j.noRows == nil {
+				if j.noRows, err = collect(ec.ctx, j.d.empty, 1); err != nil {
+					return nil, err
+				}
+			}
+			if j.noRows.Len() == 1 {
+				err = appendValue(b, j.noRows, 0)
+			} else {
+				b.AppendNull()
+			}
 		default:
 			b.AppendNull()
 		}

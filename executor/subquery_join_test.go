@@ -51,6 +51,10 @@ func TestDecorrelatedSubqueries(t *testing.T) {
 			"1,2|3,1|5,1|NULL,1"},
 		{`SELECT id FROM o WHERE x NOT IN (SELECT y FROM i WHERE i.k = o.k AND i.y IS NOT NULL) ORDER BY id`,
 			"2|5|6|7"},
+		// The select list's subquery runs for the rows WHERE keeps only:
+		// o.k = 1 has two rows in i but is filtered out.
+		{`SELECT id, (SELECT z FROM i WHERE i.k = o.k) FROM o WHERE o.k > 2 ORDER BY id`,
+			"4,t|6,NULL|7,NULL"},
 	}
 	for _, c := range cases {
 		if got := flat(mustRun(t, s, c.sql)); got != c.want {
