@@ -817,6 +817,7 @@ func typeByName(name string, mods []int32) (sqltype.T, error) {
 		"regclass": {OID: sqltype.Regclass, Typmod: -1}, "regtype": {OID: sqltype.Regtype, Typmod: -1},
 		"regproc": {OID: sqltype.Regproc, Typmod: -1}, "regnamespace": {OID: sqltype.Regnamespace, Typmod: -1},
 		"int2vector": {OID: sqltype.Int2Vector, Typmod: -1}, "oidvector": {OID: sqltype.OidVector, Typmod: -1},
+		"json": {OID: sqltype.JSON, Typmod: -1}, "jsonb": {OID: sqltype.JSONB, Typmod: -1},
 	}
 	switch name {
 	case "numeric", "decimal":

@@ -135,7 +135,10 @@ func sameRepr(a, b sqltype.OID) bool {
 	oidish := func(o sqltype.OID) bool {
 		return o == sqltype.Oid || o == sqltype.Regclass || o == sqltype.Regproc || o == sqltype.Regtype
 	}
-	return oidish(a) && oidish(b) || (a == sqltype.JSON || a == sqltype.JSONB) && (b == sqltype.Text || b == sqltype.JSON || b == sqltype.JSONB)
+	// json and jsonb print as text; json to jsonb is a conversion (jsonb
+	// normalizes), jsonb to json a relabel.
+	return oidish(a) && oidish(b) || (a == sqltype.JSON || a == sqltype.JSONB) && (b == sqltype.Text || b == sqltype.JSON) ||
+		a == sqltype.JSONB && b == sqltype.JSONB
 }
 
 // needsEnforce: a modifier of to that the value must be checked against.
@@ -608,6 +611,13 @@ func fitString(t sqltype.T, explicit bool) func(string) (string, error) {
 				return s[:1], nil
 			}
 			return s, nil
+		}
+	case sqltype.JSON:
+		return func(s string) (string, error) { return s, sqltype.ValidJSON([]byte(s)) }
+	case sqltype.JSONB:
+		return func(s string) (string, error) {
+			out, err := sqltype.NormalizeJSONB([]byte(s))
+			return string(out), err
 		}
 	}
 	limit, ok := t.CharLength()

@@ -2,8 +2,6 @@ package executor
 
 import (
 	"encoding/json"
-	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -62,9 +60,8 @@ func constStringKernel(s string) kernel {
 }
 
 // jsonBuildKernel makes an object of key/value argument pairs, an array of
-// the arguments, or (single) the one argument's JSON value for to_json.
-// jsonb spaces as jsonb's output does and keeps the last of duplicate keys,
-// ordered as jsonb stores them.
+// the arguments, or (single) the one argument's JSON value for to_json;
+// binary: as jsonb.
 func jsonBuildKernel(infos []argInfo, object, single, binary bool) kernel {
 	return func(ec *evalContext, args []arrow.Array, n int) (arrow.Array, error) {
 		if object && len(args)%2 != 0 {
@@ -95,19 +92,40 @@ func jsonBuildKernel(infos []argInfo, object, single, binary bool) kernel {
 			case single && args[0].IsNull(i):
 				b.AppendNull() // to_json is strict
 			case single:
-				b.Append(vals[0])
+				if err := appendJSON(b, vals[0], binary); err != nil {
+					return nil, err
+				}
 			case object:
 				out, err := jsonObject(args, vals, i, binary)
 				if err != nil {
 					return nil, err
 				}
-				b.Append(out)
+				if err := appendJSON(b, out, binary); err != nil {
+					return nil, err
+				}
 			default:
-				b.Append("[" + strings.Join(vals, ", ") + "]")
+				if err := appendJSON(b, "["+strings.Join(vals, ", ")+"]", binary); err != nil {
+					return nil, err
+				}
 			}
 		}
 		return b.NewArray(), nil
 	}
+}
+
+// appendJSON appends a built document; jsonb's is normalized as jsonb
+// prints (keys ordered, the last of duplicates kept, numbers as numeric).
+func appendJSON(b *array.StringBuilder, doc string, binary bool) error {
+	if !binary {
+		b.Append(doc)
+		return nil
+	}
+	out, err := sqltype.NormalizeJSONB([]byte(doc))
+	if err != nil {
+		return err
+	}
+	b.BinaryBuilder.Append(out)
+	return nil
 }
 
 // jsonObject joins key/value pairs; vals holds each argument's JSON form.
@@ -128,25 +146,6 @@ func jsonObject(args []arrow.Array, vals []string, row int, binary bool) (string
 	sep := " : "
 	if binary {
 		sep = ": "
-		// jsonb keeps one value per key (the last) and orders keys by
-		// length, then bytewise.
-		last := map[string]int{}
-		for i, p := range pairs {
-			last[p.k] = i
-		}
-		var kept []kv
-		for i, p := range pairs {
-			if last[p.k] == i {
-				kept = append(kept, p)
-			}
-		}
-		pairs = kept
-		sort.SliceStable(pairs, func(a, b int) bool {
-			if len(pairs[a].k) != len(pairs[b].k) {
-				return len(pairs[a].k) < len(pairs[b].k)
-			}
-			return pairs[a].k < pairs[b].k
-		})
 	}
 	parts := make([]string, len(pairs))
 	for i, p := range pairs {
@@ -206,36 +205,91 @@ func isoTimestamp(s string) string {
 	return s
 }
 
-// jsonString quotes s as a JSON string, escaping as PostgreSQL does.
+// jsonString quotes s as a JSON string, escaping as PostgreSQL does (text
+// holds no NUL, the one character AppendJSONString refuses).
 func jsonString(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, r := range s {
-		switch r {
-		case '"':
-			b.WriteString(`\"`)
-		case '\\':
-			b.WriteString(`\\`)
-		case '\b':
-			b.WriteString(`\b`)
-		case '\f':
-			b.WriteString(`\f`)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		default:
-			if r < 0x20 {
-				b.WriteString(`\u00`)
-				b.WriteString(strconv.FormatInt(int64(r)>>4, 16))
-				b.WriteString(strconv.FormatInt(int64(r)&15, 16))
-			} else {
-				b.WriteRune(r)
-			}
-		}
+	out, _ := sqltype.AppendJSONString(nil, s)
+	return string(out)
+}
+
+// resolveJSONGet is -> and ->> on json and jsonb: an object's field by
+// text key or an array's element by integer index (negative from the
+// end). -> returns the value as the document's type, ->> as text (a
+// string unquoted, JSON null as NULL). A missing field is NULL.
+func resolveJSONGet(op string, l, r argInfo) (funcImpl, bool) {
+	lo, ro := l.T.OID, r.T.OID
+	if lo != sqltype.JSON && lo != sqltype.JSONB {
+		return funcImpl{}, false
 	}
-	b.WriteByte('"')
-	return b.String()
+	var key argInfo
+	switch {
+	case isString(ro):
+		key = textArg(r)
+	case isInt(ro):
+		key = int4Info
+	default:
+		return funcImpl{}, false
+	}
+	res, asText := infoOf(sqltype.T{OID: lo, Typmod: -1}), op == "->>"
+	if asText {
+		res = textInfo
+	}
+	byIndex := key.T.OID == sqltype.Int4
+	return funcImpl{Name: op, Args: []argInfo{infoOf(sqltype.T{OID: lo, Typmod: -1}), key}, Result: res,
+		Eval: func(ec *evalContext, args []arrow.Array, n int) (arrow.Array, error) {
+			docs := args[0].(*array.String)
+			return rowwise(ec.mem, arrow.BinaryTypes.String, args, n, func(b array.Builder, args []arrow.Array, i int) error {
+				var raw json.RawMessage
+				var ok bool
+				if byIndex {
+					raw, ok = jsonElement(docs.Value(i), int(args[1].(*array.Int32).Value(i)))
+				} else {
+					raw, ok = jsonField(docs.Value(i), args[1].(*array.String).Value(i))
+				}
+				sb := b.(*array.StringBuilder)
+				switch {
+				case !ok:
+					sb.AppendNull()
+				case !asText:
+					sb.BinaryBuilder.Append(raw)
+				case string(raw) == "null":
+					sb.AppendNull()
+				case raw[0] == '"':
+					var s string
+					if err := json.Unmarshal(raw, &s); err != nil {
+						return err
+					}
+					sb.Append(s)
+				default:
+					sb.BinaryBuilder.Append(raw)
+				}
+				return nil
+			})
+		}}, true
+}
+
+// jsonField is doc's field key, as its text; ok is false when doc is not
+// an object or has no such field (the last of duplicates counts).
+func jsonField(doc, key string) (json.RawMessage, bool) {
+	var m map[string]json.RawMessage
+	if json.Unmarshal([]byte(doc), &m) != nil || m == nil {
+		return nil, false
+	}
+	v, ok := m[key]
+	return v, ok
+}
+
+// jsonElement is doc's array element k (from the end when negative).
+func jsonElement(doc string, k int) (json.RawMessage, bool) {
+	var a []json.RawMessage
+	if json.Unmarshal([]byte(doc), &a) != nil {
+		return nil, false
+	}
+	if k < 0 {
+		k += len(a)
+	}
+	if k < 0 || k >= len(a) {
+		return nil, false
+	}
+	return a[k], true
 }

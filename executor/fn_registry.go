@@ -68,6 +68,8 @@ func resolveOperator(op string, left, right argInfo) (funcImpl, error) {
 // unknownPeer is the type an unknown literal takes next to typed operand t.
 func unknownPeer(op string, t argInfo, _ bool) argInfo {
 	switch op {
+	case "->", "->>":
+		return textInfo // a json field's key
 	case "||", "LIKE", "NOT LIKE", "ILIKE", "NOT ILIKE", "~", "!~", "~*", "!~*":
 		if t.T.OID == sqltype.Bytea {
 			return t
@@ -100,6 +102,10 @@ func resolveBinary(op string, l, r argInfo) (funcImpl, error) {
 		return resolveCompare(op, l, r)
 	case "||":
 		return resolveConcatOp(l, r)
+	case "->", "->>":
+		if f, ok := resolveJSONGet(op, l, r); ok {
+			return f, nil
+		}
 	case "LIKE", "NOT LIKE", "ILIKE", "NOT ILIKE":
 		if isString(lo) && isString(ro) {
 			fold := strings.Contains(op, "ILIKE")

@@ -52,6 +52,7 @@ func TestClientNode(t *testing.T) {
 		{"aborted tx", "25P02"},
 		{"prepared 1", `[{"name":"apple","price":"1.25"}]`},
 		{"prepared 2", `[{"name":"pear","price":"2.50"}]`},
+		{"json", `{"b":{"a":{"nested":true},"b":[1,"two"]},"second":"two"}`},
 		{"insert returning", `INSERT 1 [{"id":"60","name":"tmp","twice":42}]`},
 		{"delete returning", `DELETE 1 [{"name":"tmp"}]`},
 		{"fields", "id:20,name:25,price:1700,added:25,at:1184,ok:16,ratio:701,qty:23"},

@@ -47,6 +47,7 @@ func TestClientPython(t *testing.T) {
 	wantFacts(t, "psycopg2 provider", run("check_psycopg2.py", "provider", provDSN), [][2]string{
 		{"executemany rowcount", "2"},
 		{"update returning", "1 [(1, 101)]"},
+		{"json", "({'px': 1.5, 'sym': 'ACME', 'none': None, 'tags': ['a', 'b']}, 'b', 'ACME')"},
 		{"after rollback", "0"},
 		{"division", "22012"},
 		{"copy rowcount", "50"},

@@ -177,8 +177,10 @@ func TextDecoder(t T, dt arrow.DataType, f Format) (Decoder, error) {
 		return timestampTextDecoder(t.Typmod, f.location()), nil
 	case Interval:
 		return decodeIntervalText, nil
-	case JSON, JSONB:
+	case JSON:
 		return decodeJSONText, nil
+	case JSONB:
+		return decodeJSONBText, nil
 	}
 	return stringDecoder(t), nil
 }

@@ -1,7 +1,6 @@
 package sqltype
 
 import (
-	"encoding/json"
 	"unicode/utf8"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -142,11 +141,8 @@ func decodeChar(b array.Builder, data []byte) error {
 // json
 
 func decodeJSONText(b array.Builder, data []byte) error {
-	if err := checkUTF8(data); err != nil {
+	if err := ValidJSON(data); err != nil {
 		return err
-	}
-	if !json.Valid(data) {
-		return invalidSyntax("json", data)
 	}
 	b.(*array.StringBuilder).BinaryBuilder.Append(data)
 	return nil
@@ -161,7 +157,7 @@ func decodeJSONBBinary(b array.Builder, data []byte) error {
 	if len(data) == 0 || data[0] != 1 {
 		return badBinary("jsonb", "unsupported jsonb version number")
 	}
-	return decodeJSONText(b, data[1:])
+	return decodeJSONBText(b, data[1:])
 }
 
 // bytea

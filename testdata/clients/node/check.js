@@ -56,6 +56,11 @@ async function provider(c) {
   say('prepared 1', (await c.query({ ...byId, values: [1] })).rows);
   say('prepared 2', (await c.query({ ...byId, values: [2] })).rows);
 
+  // json and jsonb: objects go as JSON text, come back parsed.
+  const doc = { b: [1, 'two'], a: { nested: true } };
+  const js = await c.query('SELECT $1::jsonb AS b, $1::json -> \'b\' ->> 1 AS second', [doc]);
+  say('json', js.rows[0]);
+
   // RETURNING over the extended protocol (Describe gives its columns).
   const ret = await c.query('INSERT INTO items (id, name, qty) VALUES ($1, $2, $3) RETURNING id, name, qty * 2 AS twice',
     [60, 'tmp', 21]);

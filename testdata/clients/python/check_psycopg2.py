@@ -11,6 +11,7 @@ import os
 import sys
 
 import psycopg2
+import psycopg2.extras
 
 
 def say(name, value):
@@ -50,6 +51,13 @@ def provider(conn):
 
     cur.execute("UPDATE prices SET qty = qty + %s WHERE id = %s RETURNING id, qty", (1, 1))
     say("update returning", "%d %r" % (cur.rowcount, cur.fetchall()))
+    conn.commit()
+
+    # json and jsonb: psycopg2's Json adapter in, Python objects out.
+    doc = {"sym": "ACME", "tags": ["a", "b"], "px": 1.5, "none": None}
+    cur.execute("SELECT %s::jsonb, %s::json -> 'tags' ->> 1, %s::jsonb ->> 'sym'",
+                (psycopg2.extras.Json(doc), psycopg2.extras.Json(doc), psycopg2.extras.Json(doc)))
+    say("json", repr(cur.fetchone()))
     conn.commit()
 
     # A rolled-back transaction leaves nothing.
