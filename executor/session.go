@@ -131,7 +131,11 @@ func (s *Session) TxStatus() byte {
 }
 
 // TextFormat returns the session's settings that shape values as text.
-func (s *Session) TextFormat() sqltype.Format { return s.settings.format() }
+func (s *Session) TextFormat() sqltype.Format {
+	f := s.settings.format()
+	f.OIDName = s.oidNamer()
+	return f
+}
 
 // Parameters returns the ParameterStatus values to send after startup.
 func (s *Session) Parameters() []Parameter {

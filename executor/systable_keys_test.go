@@ -41,3 +41,21 @@ func TestPrimaryKeysInCatalog(t *testing.T) {
 	wantCode(t, s, `CREATE TABLE bad (a int, PRIMARY KEY (nope))`, sqlstate.UndefinedColumn)
 	wantCode(t, s, `SELECT * FROM bad`, sqlstate.UndefinedTable)
 }
+
+// reg* values print as names, as PostgreSQL's output functions print them.
+func TestRegOutput(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE SCHEMA sales`)
+	mustRun(t, s, `CREATE TABLE sales.items (id int PRIMARY KEY)`)
+	mustRun(t, s, `CREATE TABLE pub (id int)`)
+	got := flat(mustRun(t, s, `SELECT 'pg_class'::regclass, 'int4'::regtype, 'pg_catalog.array_in'::regproc,
+		'sales.items'::regclass, 'pub'::regclass, 'public'::regnamespace, 0::regclass, 999999::oid::regclass,
+		'numeric'::regtype, 'timestamptz'::regtype`))
+	if want := "pg_class,integer,array_in,sales.items,pub,public,-,999999,numeric,timestamp with time zone"; got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	mustRun(t, s, `SET search_path TO sales, public`)
+	if got := flat(mustRun(t, s, `SELECT indexrelid::regclass, indrelid::regclass FROM pg_index`)); got != "items_pkey,items" {
+		t.Errorf("with sales on the path: %s", got)
+	}
+}

@@ -18,6 +18,11 @@ type Format struct {
 	// Location is the session's TimeZone: timestamptz values print in it and
 	// timestamptz input without an offset is read in it. nil means UTC.
 	Location *time.Location
+	// OIDName, when set, prints a regclass, regtype, regproc or
+	// regnamespace value as the name of the object it identifies, as
+	// PostgreSQL's output functions do (the catalog lookup is the
+	// session's); ok false prints the number. nil prints numbers.
+	OIDName func(t OID, oid uint32) (name string, ok bool)
 }
 
 func (f Format) location() *time.Location {
@@ -54,7 +59,12 @@ func TextEncoder(t T, dt arrow.DataType, f Format) (Encoder, error) {
 		return encodeInt32Text, nil
 	case Int8:
 		return encodeInt64Text, nil
-	case Oid, Regproc, Regclass, Regtype, Regnamespace:
+	case Regproc, Regclass, Regtype, Regnamespace:
+		if f.OIDName != nil {
+			return regTextEncoder(t.OID, f.OIDName), nil
+		}
+		return encodeUint32Text, nil
+	case Oid:
 		return encodeUint32Text, nil
 	case Float4:
 		return encodeFloat32Text, nil
@@ -81,6 +91,17 @@ func TextEncoder(t T, dt arrow.DataType, f Format) (Encoder, error) {
 		return encodeIntervalText, nil
 	}
 	return encodeStringText, nil
+}
+
+// regTextEncoder prints a reg* value as the name name gives it.
+func regTextEncoder(t OID, name func(OID, uint32) (string, bool)) Encoder {
+	return func(buf []byte, arr arrow.Array, i int) []byte {
+		v := arr.(*array.Uint32).Value(i)
+		if s, ok := name(t, v); ok {
+			return append(buf, s...)
+		}
+		return encodeUint32Text(buf, arr, i)
+	}
 }
 
 // BinaryEncoder returns the encoder of t's binary form (PostgreSQL's send
