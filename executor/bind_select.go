@@ -40,6 +40,11 @@ type queryBinder struct {
 	plan *plan // collects snapshots to release
 	// scans are the base-table scans made so far; pruning fixes their columns.
 	scans []*pendingScan
+	// passthrough, set by bindSelect, holds per output column the scan
+	// column it passes through unchanged (nil if none), for filters of an
+	// enclosing query; passScans are the scans those belong to.
+	passthrough []*scopeColumn
+	passScans   []*pendingScan
 	// ctes are the WITH queries in scope, by name.
 	ctes map[string]*pg.CommonTableExpr
 	// work are the working tables of the WITH RECURSIVE terms being bound.
@@ -78,33 +83,6 @@ type pendingScan struct {
 	// filters are conjuncts over cols alone that every row the query uses
 	// satisfies: the scan may skip row groups where none can (scan_prune.go).
 	filters []Expr
-}
-
-// pushFilters hands each conjunct of cond whose columns all belong to one
-// of scans to that scan for row-group pruning. The conjunct still runs
-// where it was written.
-func pushFilters(cond Expr, scans []*pendingScan) {
-	for _, c := range conjuncts(cond) {
-		cols := exprColumns(c)
-		if len(cols) == 0 {
-			continue
-		}
-		for _, s := range scans {
-			if containsAll(s.cols, cols) {
-				s.filters = append(s.filters, c)
-				break
-			}
-		}
-	}
-}
-
-func containsAll(set, xs []*scopeColumn) bool {
-	for _, x := range xs {
-		if !slices.Contains(set, x) {
-			return false
-		}
-	}
-	return true
 }
 
 // bindFromClause binds a FROM list: its items cross-joined, LATERAL
@@ -149,8 +127,11 @@ type relation struct {
 	cols  []*scopeColumn
 	build func() operator
 	// scans are the base-table scans a filter on this relation's rows may
-	// prune: those not on the nullable side of an outer join.
+	// prune: those not on the nullable side of an outer join. alias maps
+	// the columns of derived tables that pass a column of one of them
+	// through unchanged (bind_pushdown.go).
 	scans []*pendingScan
+	alias map[*scopeColumn]*scopeColumn
 	// list, for a FROM list without LATERAL items, is its items, which
 	// this relation cross-joins.
 	list []*relation
@@ -195,9 +176,12 @@ func (q *queryBinder) bindSelect(sel *pg.SelectStmt) (operator, []opColumn, erro
 		if where, err = q.coerceBool(e, "WHERE"); err != nil {
 			return nil, nil, err
 		}
-		pushFilters(where, from.scans)
+		pushFilters(where, from.scans, from.alias)
 		if len(from.list) > 1 {
+			// The same inner joins in a better order: the same scans.
+			scans, alias := from.scans, from.alias
 			from = q.joinFromList(from.list, where)
+			from.scans, from.alias = scans, alias
 		}
 	}
 
@@ -396,6 +380,13 @@ func (q *queryBinder) bindSelect(sel *pg.SelectStmt) (operator, []opColumn, erro
 	limit, offset, err := q.bindLimit(sel)
 	if err != nil {
 		return nil, nil, err
+	}
+	// Which output columns an outer filter may push into this query's
+	// scans: those of a query that neither groups, windows, expands sets,
+	// removes duplicates nor limits.
+	q.passthrough, q.passScans = nil, nil
+	if agg == nil && len(win.calls) == 0 && len(srf.calls) == 0 && sel.DistinctClause == nil && limit < 0 && offset == 0 {
+		q.notePassthrough(from, exprs[:visible])
 	}
 
 	// Build operators, now that every used column is known.
@@ -701,7 +692,8 @@ func (q *queryBinder) bindFromItem(n *pg.Node) (*relation, error) {
 		if rs.Lateral {
 			return nil, notSupported("LATERAL is not supported yet")
 		}
-		op, cols, err := q.sub(nil).bindSelect(rs.Subquery.GetSelectStmt())
+		sb := q.sub(nil)
+		op, cols, err := sb.bindSelect(rs.Subquery.GetSelectStmt())
 		if err != nil {
 			return nil, err
 		}
@@ -717,12 +709,12 @@ func (q *queryBinder) bindFromItem(n *pg.Node) (*relation, error) {
 			}
 			sc = append(sc, &scopeColumn{rel: alias, name: name, t: c.t, dt: c.dt, used: true})
 		}
-		return &relation{cols: sc, build: func() operator {
+		return sb.passThrough(&relation{cols: sc, build: func() operator {
 			for i, c := range sc {
 				c.idx = i
 			}
 			return op
-		}}, nil
+		}}), nil
 	}
 	return nil, notSupported("FROM item %s is not supported yet", nodeKind(n))
 }
@@ -786,7 +778,11 @@ func (q *queryBinder) bindTable(rv *pg.RangeVar) (*relation, error) {
 			fields = append(fields, arrow.Field{Name: t.Columns[i].Field(), Type: c.dt, Nullable: true})
 			cols = append(cols, opColumn{name: c.name, t: c.t, dt: c.dt, tableOID: c.tableOID, attnum: c.attnum})
 		}
-		prune := newPruner(ps.filters, ps.cols, func(i int) string { return t.Columns[i].Field() })
+		// The pruner is compiled when the scan starts: an enclosing
+		// query's filters may still be pushed into ps after this.
+		prune := func() *pruner {
+			return newPruner(ps.filters, ps.cols, func(i int) string { return t.Columns[i].Field() })
+		}
 		return newScanOp(q.env, ps.name, snap, fields, cols, prune)
 	}
 	return r, nil
@@ -849,7 +845,7 @@ func layout(cols []*scopeColumn) []opColumn {
 
 func (q *queryBinder) crossJoin(l, r *relation) *relation {
 	cols := joinedCols(l, r)
-	return &relation{cols: cols, scans: append(slices.Clip(l.scans), r.scans...), build: func() operator {
+	return &relation{cols: cols, scans: append(slices.Clip(l.scans), r.scans...), alias: joinAlias(l, r), build: func() operator {
 		lop, rop := l.build(), r.build()
 		return &joinOp{env: q.env, kind: joinInner, left: lop, right: rop, cols: layout(cols)}
 	}}
@@ -900,11 +896,11 @@ func (q *queryBinder) bindJoin(j *pg.JoinExpr) (*relation, error) {
 		// side, that fails ON joins nothing: those scans may prune on it.
 		switch kind {
 		case joinInner:
-			pushFilters(cond, append(slices.Clip(l.scans), r.scans...))
+			pushFilters(cond, append(slices.Clip(l.scans), r.scans...), joinAlias(l, r))
 		case joinLeft:
-			pushFilters(cond, r.scans)
+			pushFilters(cond, r.scans, r.alias)
 		case joinRight:
-			pushFilters(cond, l.scans)
+			pushFilters(cond, l.scans, l.alias)
 		}
 		for _, c := range conjuncts(cond) {
 			if lk, rk, ok := equiKey(c, l.cols, r.cols); ok {
@@ -926,7 +922,7 @@ func (q *queryBinder) bindJoin(j *pg.JoinExpr) (*relation, error) {
 	case joinRight:
 		scans = r.scans
 	}
-	return &relation{cols: cols, scans: scans, build: func() operator {
+	return &relation{cols: cols, scans: scans, alias: joinAlias(l, r), build: func() operator {
 		lop, rop := l.build(), r.build()
 		// The keys were bound against the joined scope; each side's
 		// columns keep their positions within their own side.

@@ -49,7 +49,8 @@ func (q *queryBinder) addCTEs(w *pg.WithClause) error {
 
 // bindCTE binds a reference to a WITH query: each reference runs it.
 func (q *queryBinder) bindCTE(cte *pg.CommonTableExpr, rv *pg.RangeVar) (*relation, error) {
-	op, cols, err := q.sub(nil).bindSelect(cte.Ctequery.GetSelectStmt())
+	sb := q.sub(nil)
+	op, cols, err := sb.bindSelect(cte.Ctequery.GetSelectStmt())
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +63,7 @@ func (q *queryBinder) bindCTE(cte *pg.CommonTableExpr, rv *pg.RangeVar) (*relati
 			colnames = rv.Alias.Colnames
 		}
 	}
-	return derivedRelation(alias, colnames, op, cols), nil
+	return sb.passThrough(derivedRelation(alias, colnames, op, cols)), nil
 }
 
 // derivedRelation is a FROM item computed by an operator.

@@ -22,7 +22,11 @@ type scanOp struct {
 	fields []arrow.Field // data-file field names and types
 	cols   []opColumn
 	schema *arrow.Schema
-	prune  *pruner // nil: read every row group
+	// pruneFn compiles the pruner (nil: read every row group) once,
+	// when the scan first needs it.
+	pruneFn   func() *pruner
+	pruneOnce sync.Once
+	prune     *pruner
 
 	// groups is what the pruner chose: per part, the row groups to read.
 	choose      sync.Once
@@ -46,8 +50,18 @@ type scanBatch struct {
 // scanPrefetch is how many decoded batches may wait for the consumer.
 const scanPrefetch = 2
 
-func newScanOp(e *env, name string, snap *catalog.Snapshot, fields []arrow.Field, cols []opColumn, prune *pruner) *scanOp {
-	return &scanOp{env: e, name: name, snap: snap, fields: fields, cols: cols, schema: schemaOf(cols), prune: prune}
+func newScanOp(e *env, name string, snap *catalog.Snapshot, fields []arrow.Field, cols []opColumn, prune func() *pruner) *scanOp {
+	return &scanOp{env: e, name: name, snap: snap, fields: fields, cols: cols, schema: schemaOf(cols), pruneFn: prune}
+}
+
+// pruner returns the scan's pruner, nil if none of its filters helps.
+func (s *scanOp) pruner() *pruner {
+	s.pruneOnce.Do(func() {
+		if s.pruneFn != nil {
+			s.prune = s.pruneFn()
+		}
+	})
+	return s.prune
 }
 
 func (s *scanOp) columns() []opColumn { return s.cols }
@@ -56,7 +70,7 @@ func (s *scanOp) String() string      { return fmt.Sprintf("Seq Scan on %s", s.n
 // explainDetails shows what pruning decided, as "Row groups: 3 of 80
 // read" (EXPLAIN computes it from the statistics without reading rows).
 func (s *scanOp) explainDetails() []string {
-	if s.prune == nil {
+	if s.pruner() == nil {
 		return nil
 	}
 	if err := s.chooseGroups(context.Background()); err != nil {
@@ -94,7 +108,7 @@ func (s *scanOp) chooseGroups(ctx context.Context) error {
 // open returns an iterator over what the scan reads: every part, or the
 // row groups the pruner kept.
 func (s *scanOp) open(ctx context.Context) (catalog.RecordIterator, error) {
-	if s.prune == nil {
+	if s.pruner() == nil {
 		return s.snap.Scan(ctx, s.fields)
 	}
 	if err := s.chooseGroups(ctx); err != nil {
