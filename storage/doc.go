@@ -37,6 +37,10 @@
 // transaction; Snapshot.Scan / ScanPart stream Arrow records pulled with
 // Next, reading only the requested Parquet columns, one row group at a time,
 // in batches of at most 64Ki rows.
+// Snapshot.PartStats gives each row group's min/max/null count per column
+// (from the Parquet footer, which a Store parses once per file), and
+// ScanSelected / ScanRowGroups read only chosen row groups: the executor
+// skips those whose statistics rule out its filters.
 //
 // # Invariants
 //
