@@ -34,6 +34,9 @@ type FileWriter = storage.FileWriter
 // Snapshot returns table t's data as this transaction sees it (a write
 // transaction sees its own writes). The caller must Release it.
 func (tx *Tx) Snapshot(t Table) (*storage.Snapshot, error) {
+	if t.IsView() {
+		return nil, notTable(t, "") // a view has no data: the executor expands its query
+	}
 	return tx.st.Snapshot(storage.TableID(t.ID))
 }
 

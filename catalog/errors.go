@@ -17,6 +17,7 @@ const (
 	ReadOnly
 	InUse
 	Invalid
+	WrongType // a view where a table is needed, or the reverse
 )
 
 // Error is a catalog error about one object.
@@ -25,6 +26,8 @@ type Error struct {
 	Object string // "tenant", "database", "schema", "table", "column", "role"
 	Name   string
 	Detail string
+	// More and Hint become the client's DETAIL and HINT lines.
+	More, Hint string
 }
 
 func (e *Error) Error() string {

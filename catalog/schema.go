@@ -121,7 +121,8 @@ func (tx *Tx) dropSchema(s Schema) error {
 		return err
 	}
 	for _, t := range tables {
-		if err := tx.dropTable(t); err != nil {
+		// Views elsewhere that read t go with it, as with DROP SCHEMA … CASCADE in PostgreSQL.
+		if _, err := tx.dropRelation(t, true); err != nil {
 			return err
 		}
 	}

@@ -45,6 +45,8 @@ type Table struct {
 	// PrimaryKey is the declared primary key, nil without one. Its
 	// columns are NOT NULL; uniqueness is not enforced yet.
 	PrimaryKey *Key `json:"primary_key,omitempty"`
+	// View is set when the relation is a view (view.go): no data.
+	View *ViewDef `json:"view,omitempty"`
 	// Via is set when the table is read through a share: read-only.
 	Via *ShareVia `json:"-"`
 }
@@ -250,12 +252,37 @@ func (tx *Tx) DropTable(ref TableRef) error {
 	if err := t.writable("DROP"); err != nil {
 		return err
 	}
-	return tx.dropTable(t)
+	if t.IsView() {
+		return notTable(t, "Use DROP VIEW to remove a view.")
+	}
+	_, err = tx.dropRelation(t, false)
+	return err
+}
+
+// DropTableCascade drops table ref and the views that read it; dropped
+// names them for the NOTICE.
+func (tx *Tx) DropTableCascade(ref TableRef) (dropped []string, err error) {
+	if err := tx.requireWritable(); err != nil {
+		return nil, err
+	}
+	t, err := tx.Table(ref)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.writable("DROP"); err != nil {
+		return nil, err
+	}
+	if t.IsView() {
+		return nil, notTable(t, "Use DROP VIEW to remove a view.")
+	}
+	return tx.dropRelation(t, true)
 }
 
 func (tx *Tx) dropTable(t Table) error {
-	if err := tx.st.DropTable(storage.TableID(t.ID)); err != nil {
-		return err
+	if !t.IsView() {
+		if err := tx.st.DropTable(storage.TableID(t.ID)); err != nil {
+			return err
+		}
 	}
 	if err := tx.unindexID(uint64(t.ID)); err != nil {
 		return err
@@ -308,6 +335,9 @@ func (tx *Tx) AlterTable(ref TableRef, fn func(*Table) error) (Table, error) {
 
 // writable fails for a table read through a share, naming the share.
 func (t Table) writable(action string) error {
+	if t.IsView() && action != "DROP" && action != "ALTER" {
+		return viewWrite(t, action)
+	}
 	if t.Via == nil {
 		return nil
 	}

@@ -156,7 +156,11 @@ func (b *binder) bindExpr(n *pg.Node, sc *scope) (Expr, error) {
 		if star {
 			return nil, sqlstate.Errorf(sqlstate.SyntaxError, "row expansion via \"*\" is not supported here").WithPosition(cr.Location + 1)
 		}
-		return sc.lookup(fields, cr.Location)
+		e, err := sc.lookup(fields, cr.Location)
+		if bc, ok := e.(*boundCol); ok && len(fields) == 1 && bc.c.rel != "" && b.x != nil && b.x.colRefs != nil {
+			b.x.colRefs(cr, bc.c.rel)
+		}
+		return e, err
 	case n.GetParamRef() != nil:
 		return b.x.bindParam(n.GetParamRef())
 	case n.GetTypeCast() != nil:

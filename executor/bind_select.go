@@ -746,6 +746,9 @@ func (q *queryBinder) bindTable(rv *pg.RangeVar) (*relation, error) {
 	if err != nil {
 		return nil, relationError(err, rv)
 	}
+	if t.IsView() {
+		return q.bindView(t, rv)
+	}
 	snap, err := q.tx.Snapshot(t)
 	if err != nil {
 		return nil, err

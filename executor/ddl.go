@@ -21,6 +21,8 @@ func (x *execution) runDDL(n *pg.Node) (Result, error) {
 			notices, err = x.createTable(tx, n.GetCreateStmt())
 			return err
 		}
+	case n.GetViewStmt() != nil:
+		tag, fn = "CREATE VIEW", func(tx *catalog.Tx) error { return x.createView(tx, n.GetViewStmt()) }
 	case n.GetCreatedbStmt() != nil:
 		if x.s.inBlock {
 			return Result{}, sqlstate.Errorf(sqlstate.ActiveSQLTransaction, "CREATE DATABASE cannot run inside a transaction block")
@@ -274,7 +276,13 @@ func (x *execution) drop(tx *catalog.Tx, d *pg.DropStmt) ([]*sqlstate.Error, err
 			if err != nil {
 				return nil, err
 			}
-			if err := tx.DropTable(ref); err != nil {
+			var dropped []string
+			if cascade {
+				dropped, err = tx.DropTableCascade(ref)
+			} else {
+				err = tx.DropTable(ref)
+			}
+			if err != nil {
 				if catalog.IsNotFound(err) {
 					if d.MissingOk {
 						notices = append(notices, notice("table %q does not exist, skipping", rangeVarName(rv)))
@@ -283,6 +291,29 @@ func (x *execution) drop(tx *catalog.Tx, d *pg.DropStmt) ([]*sqlstate.Error, err
 					return nil, sqlstate.Errorf(sqlstate.UndefinedTable, "table %q does not exist", rangeVarName(rv))
 				}
 				return nil, err
+			}
+			if len(dropped) > 0 {
+				notices = append(notices, dropCascadeNotice(dropped))
+			}
+		case pg.ObjectType_OBJECT_VIEW:
+			rv := namesRangeVar(names)
+			ref, err := x.tableRef(tx, rv)
+			if err != nil {
+				return nil, err
+			}
+			dropped, err := tx.DropView(ref, cascade)
+			if err != nil {
+				if catalog.IsNotFound(err) {
+					if d.MissingOk {
+						notices = append(notices, notice("view %q does not exist, skipping", rangeVarName(rv)))
+						continue
+					}
+					return nil, sqlstate.Errorf(sqlstate.UndefinedTable, "view %q does not exist", rangeVarName(rv))
+				}
+				return nil, err
+			}
+			if len(dropped) > 0 {
+				notices = append(notices, dropCascadeNotice(dropped))
 			}
 		case pg.ObjectType_OBJECT_SCHEMA:
 			db := x.s.db
@@ -297,7 +328,7 @@ func (x *execution) drop(tx *catalog.Tx, d *pg.DropStmt) ([]*sqlstate.Error, err
 				}
 				return nil, err
 			}
-		case pg.ObjectType_OBJECT_VIEW, pg.ObjectType_OBJECT_INDEX, pg.ObjectType_OBJECT_SEQUENCE:
+		case pg.ObjectType_OBJECT_INDEX, pg.ObjectType_OBJECT_SEQUENCE:
 			if d.MissingOk {
 				notices = append(notices, notice("%s %q does not exist, skipping", d.RemoveType, names[len(names)-1]))
 				continue
@@ -331,6 +362,10 @@ func (x *execution) alterTable(tx *catalog.Tx, at *pg.AlterTableStmt) error {
 			return nil
 		}
 		return err
+	}
+	if t.IsView() {
+		return sqlstate.Errorf(sqlstate.WrongObjectType, "%q is not a table", t.Name).
+			WithDetail("ALTER TABLE cannot change a view's columns: use CREATE OR REPLACE VIEW.")
 	}
 	hasRows := false
 	if snap, err := tx.Snapshot(t); err == nil {
@@ -441,6 +476,11 @@ func (x *execution) renameTag(r *pg.RenameStmt) string {
 		return "ALTER DATABASE"
 	case pg.ObjectType_OBJECT_SCHEMA:
 		return "ALTER SCHEMA"
+	case pg.ObjectType_OBJECT_VIEW:
+		return "ALTER VIEW"
+	}
+	if r.RenameType == pg.ObjectType_OBJECT_COLUMN && r.RelationType == pg.ObjectType_OBJECT_VIEW {
+		return "ALTER VIEW"
 	}
 	return "ALTER TABLE"
 }
@@ -448,18 +488,21 @@ func (x *execution) renameTag(r *pg.RenameStmt) string {
 // rename runs ALTER … RENAME for tables, columns, schemas and databases.
 func (x *execution) rename(tx *catalog.Tx, r *pg.RenameStmt) error {
 	switch r.RenameType {
-	case pg.ObjectType_OBJECT_TABLE:
-		_, ref, err := rangeVarRef(x, tx, r.Relation)
+	case pg.ObjectType_OBJECT_TABLE, pg.ObjectType_OBJECT_VIEW:
+		t, ref, err := rangeVarRef(x, tx, r.Relation)
 		if err != nil {
 			return err
 		}
-		_, err = tx.AlterTable(ref, func(t *catalog.Table) error { t.Name = r.Newname; return nil })
-		return err
+		if _, err = tx.AlterTable(ref, func(t *catalog.Table) error { t.Name = r.Newname; return nil }); err != nil {
+			return err
+		}
+		return x.renameInViews(tx, t, ref, r.Newname)
 	case pg.ObjectType_OBJECT_COLUMN:
-		_, ref, err := rangeVarRef(x, tx, r.Relation)
+		t, ref, err := rangeVarRef(x, tx, r.Relation)
 		if err != nil {
 			return err
 		}
+
 		_, err = tx.AlterTable(ref, func(t *catalog.Table) error {
 			_, i, ok := t.Column(r.Subname)
 			if !ok {
@@ -471,9 +514,15 @@ func (x *execution) rename(tx *catalog.Tx, r *pg.RenameStmt) error {
 			t.Columns[i].Name = r.Newname
 			return nil
 		})
-		return err
+		if err != nil {
+			return err
+		}
+		return x.renameColumnInViews(tx, t, ref, r.Subname, r.Newname)
 	case pg.ObjectType_OBJECT_SCHEMA:
-		return tx.RenameSchema(x.s.db, r.Subname, r.Newname)
+		if err := tx.RenameSchema(x.s.db, r.Subname, r.Newname); err != nil {
+			return err
+		}
+		return x.renameSchemaInViews(tx, x.s.db, r.Subname, r.Newname)
 	case pg.ObjectType_OBJECT_DATABASE:
 		if r.Subname == x.s.db {
 			return sqlstate.Errorf(sqlstate.FeatureNotSupported, "current database cannot be renamed")
@@ -503,7 +552,7 @@ func (x *execution) comment(tx *catalog.Tx, c *pg.CommentStmt) error {
 		return rv
 	}
 	switch c.Objtype {
-	case pg.ObjectType_OBJECT_TABLE:
+	case pg.ObjectType_OBJECT_TABLE, pg.ObjectType_OBJECT_VIEW:
 		_, ref, err := rangeVarRef(x, tx, tableRV(names))
 		if err != nil {
 			return err
@@ -534,4 +583,16 @@ func (x *execution) comment(tx *catalog.Tx, c *pg.CommentStmt) error {
 		return tx.SetDatabaseComment(names[0], c.Comment)
 	}
 	return notSupported("COMMENT ON %s is not supported yet", c.Objtype)
+}
+
+// namesRangeVar is the relation named by a dotted name list: [[db.]schema.]name.
+func namesRangeVar(names []string) *pg.RangeVar {
+	rv := &pg.RangeVar{Relname: names[len(names)-1]}
+	if len(names) >= 2 {
+		rv.Schemaname = names[len(names)-2]
+	}
+	if len(names) == 3 {
+		rv.Catalogname = names[0]
+	}
+	return rv
 }

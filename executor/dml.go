@@ -165,6 +165,9 @@ func (x *execution) planInsert(tx *catalog.Tx, ins *pg.InsertStmt) (catalog.Tabl
 	if err != nil {
 		return catalog.Table{}, nil, nil, err
 	}
+	if t.IsView() {
+		return catalog.Table{}, nil, nil, viewWriteError(t, "insert into")
+	}
 	targets, err := targetColumns(t, resTargetNames(ins.Cols))
 	if err != nil {
 		return catalog.Table{}, nil, nil, err
@@ -367,6 +370,13 @@ func (x *execution) bindModify(tx *catalog.Tx, n *pg.Node) (*modification, error
 	t, _, err := rangeVarRef(x, tx, rv)
 	if err != nil {
 		return nil, err
+	}
+	if t.IsView() {
+		verb := "update"
+		if n.GetDeleteStmt() != nil {
+			verb = "delete from"
+		}
+		return nil, viewWriteError(t, verb)
 	}
 	m := &modification{t: t, plan: &plan{}}
 	sc := tableScope(t, rv)

@@ -22,10 +22,11 @@ var catalogCodes = map[catalog.Kind]map[string]sqlstate.Code{
 		"schema": sqlstate.DuplicateSchema, "column": sqlstate.DuplicateColumn,
 		"": sqlstate.DuplicateObject,
 	},
-	catalog.Denied:   {"": sqlstate.InsufficientPrivilege},
-	catalog.ReadOnly: {"": sqlstate.ReadOnlySQLTransaction},
-	catalog.InUse:    {"": sqlstate.DependentObjectsStillExist},
-	catalog.Invalid:  {"": sqlstate.InvalidName},
+	catalog.Denied:    {"": sqlstate.InsufficientPrivilege},
+	catalog.ReadOnly:  {"": sqlstate.ReadOnlySQLTransaction},
+	catalog.InUse:     {"": sqlstate.DependentObjectsStillExist},
+	catalog.Invalid:   {"": sqlstate.InvalidName, "view": sqlstate.InvalidObjectDefinition},
+	catalog.WrongType: {"": sqlstate.WrongObjectType},
 }
 
 // translate gives err its client-facing SQLSTATE where it is a domain error
@@ -48,7 +49,14 @@ func translate(err error) error {
 		if ce.Kind == catalog.InUse && ce.Object == "tenant" {
 			code = sqlstate.ObjectNotInPrerequisiteState
 		}
-		return sqlstate.Errorf(code, "%s", ce.Error())
+		se := sqlstate.Errorf(code, "%s", ce.Error())
+		if ce.More != "" {
+			se = se.WithDetail("%s", ce.More)
+		}
+		if ce.Hint != "" {
+			se = se.WithHint("%s", ce.Hint)
+		}
+		return se
 	}
 	var pe *parser.SyntaxError
 	if errors.As(err, &pe) {

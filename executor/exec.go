@@ -25,6 +25,11 @@ type execution struct {
 	ec           *evalContext
 	started      time.Time
 	shared       []sharedAccess // shared tables touched, for the audit
+	// colRefs, when set, hears each bare column reference bound and the
+	// relation it belongs to (CREATE VIEW qualifies them so).
+	colRefs func(cr *pg.ColumnRef, rel string)
+	// viewDepth counts the views being expanded, to stop a cycle.
+	viewDepth int
 }
 
 func (x *execution) mem() memory.Allocator { return x.s.eng.mem }

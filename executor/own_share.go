@@ -220,6 +220,10 @@ func (x *execution) shareTable(tx *catalog.Tx, share string, name, alias parser.
 	if t.Via != nil {
 		return sqlstate.Errorf(sqlstate.InsufficientPrivilege, "cannot share %q: it is itself read through share %q", name.String(), t.Via.Share)
 	}
+	if t.IsView() {
+		return sqlstate.Errorf(sqlstate.WrongObjectType, "%q is a view", name.String()).
+			WithDetail("Views cannot be added to a share yet; share the tables it reads.")
+	}
 	_, err = tx.AlterShare(share, func(s *catalog.Share) error {
 		if remove {
 			if !s.RemoveObject(catalog.ShareTable, uint64(t.ID)) {

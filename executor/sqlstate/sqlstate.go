@@ -94,6 +94,7 @@ const (
 	IndeterminateDatatype            Code = "42P18"
 	InvalidTableDefinition           Code = "42P16"
 	InvalidColumnDefinition          Code = "42611"
+	InvalidObjectDefinition          Code = "42P17"
 	CannotCoerce                     Code = "42846"
 	UndefinedPreparedStatement       Code = "26000"
 	DuplicatePreparedStatement       Code = "42P05"

@@ -1,0 +1,350 @@
+package executor
+
+// Views: CREATE [OR REPLACE] VIEW stores the query as text with every table
+// name qualified (database.schema.name), so it means the same whatever the
+// reader's search_path; a query naming the view binds that text as a
+// subquery (bindView), reading the tables with the reader's own rights, so
+// a revoked share fails the view's reads too. Renames of what a view reads
+// rewrite its text (renameInViews); PostgreSQL stores OIDs instead.
+
+import (
+	"strings"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/sharehouse/sharehouse/catalog"
+	"github.com/sharehouse/sharehouse/executor/sqlstate"
+	"github.com/sharehouse/sharehouse/executor/sqltype"
+)
+
+// maxViewDepth bounds views over views: deeper nesting is a cycle.
+const maxViewDepth = 64
+
+// createView runs CREATE [OR REPLACE] VIEW.
+func (x *execution) createView(tx *catalog.Tx, vs *pg.ViewStmt) error {
+	if vs.View.Relpersistence == "t" {
+		return notSupported("temporary views are not supported yet")
+	}
+	if vs.WithCheckOption != pg.ViewCheckOption_NO_CHECK_OPTION {
+		return notSupported("WITH CHECK OPTION is not supported: views are read-only")
+	}
+	sel := vs.Query.GetSelectStmt()
+	if sel == nil {
+		return sqlstate.Errorf(sqlstate.SyntaxError, "a view is defined by a SELECT")
+	}
+	ref, err := x.tableRef(tx, vs.View)
+	if err != nil {
+		return err
+	}
+	deps, err := x.qualifyRelations(tx, vs.Query)
+	if err != nil {
+		return err
+	}
+	// Bind the query once: it checks it and gives the columns. Column
+	// references are qualified with their relation meanwhile, as
+	// PostgreSQL prints them (t.id).
+	quals := map[*pg.ColumnRef]string{}
+	x.colRefs = func(cr *pg.ColumnRef, rel string) { quals[cr] = rel }
+	p := &plan{}
+	defer p.release()
+	_, cols, err := newQueryBinder(x, tx, p).bindSelect(sel)
+	x.colRefs = nil
+	if err != nil {
+		return err
+	}
+	for cr, rel := range quals {
+		cr.Fields = append([]*pg.Node{pg.MakeStrNode(rel)}, cr.Fields...)
+	}
+	if len(vs.Aliases) > len(cols) {
+		return sqlstate.Errorf(sqlstate.SyntaxError, "CREATE VIEW specifies more column names than columns")
+	}
+	var vcols []catalog.Column
+	for i, c := range cols {
+		name := c.name
+		if i < len(vs.Aliases) {
+			name = vs.Aliases[i].GetString_().GetSval()
+		}
+		t := c.t
+		if t.OID == sqltype.Unknown {
+			t = sqltype.TextT // as PostgreSQL 15 resolves an unknown-type view column
+		}
+		vcols = append(vcols, catalog.Column{Name: name, Type: catalog.ColumnType{OID: uint32(t.OID), Typmod: t.Typmod}})
+	}
+	text, err := deparseStmt(vs.Query)
+	if err != nil {
+		return err
+	}
+	if vs.Replace {
+		if old, err := tx.Table(ref); err == nil && old.IsView() {
+			if err := replaceableColumns(old.Columns, vcols); err != nil {
+				return err
+			}
+		}
+	}
+	_, err = tx.CreateView(ref, vcols, catalog.ViewDef{Query: text, Deps: deps}, "", vs.Replace)
+	if catalog.IsNotFound(err) {
+		if ce := err.(*catalog.Error); ce.Object == "schema" {
+			return sqlstate.Errorf(sqlstate.InvalidSchemaName, "schema %q does not exist", ref.Schema)
+		}
+	}
+	return err
+}
+
+// replaceableColumns checks CREATE OR REPLACE VIEW's rule: the new query
+// keeps every old column, by name and type and in place, and may add more.
+func replaceableColumns(old, cols []catalog.Column) error {
+	if len(cols) < len(old) {
+		return sqlstate.Errorf(sqlstate.InvalidTableDefinition, "cannot drop columns from view")
+	}
+	for i, o := range old {
+		n := cols[i]
+		if n.Name != o.Name {
+			return sqlstate.Errorf(sqlstate.InvalidTableDefinition, "cannot change name of view column %q to %q", o.Name, n.Name).
+				WithHint("Use ALTER VIEW ... RENAME COLUMN ... to change name of view column instead.")
+		}
+		if n.Type != o.Type {
+			return sqlstate.Errorf(sqlstate.InvalidTableDefinition, "cannot change data type of view column %q from %s to %s",
+				o.Name, columnTypeName(o.Type), columnTypeName(n.Type))
+		}
+	}
+	return nil
+}
+
+func columnTypeName(t catalog.ColumnType) string {
+	return sqltype.T{OID: sqltype.OID(t.OID), Typmod: t.Typmod}.String()
+}
+
+// qualifyRelations names every table the query reads as db.schema.name,
+// in place, and returns the tenant's own tables and views among them (the
+// view's dependencies). Names of WITH queries and of system tables stay
+// as written.
+func (x *execution) qualifyRelations(tx *catalog.Tx, n *pg.Node) ([]catalog.TableID, error) {
+	ctes := map[string]bool{}
+	walkPG(n, func(m protoreflect.Message) {
+		if c, ok := m.Interface().(*pg.CommonTableExpr); ok {
+			ctes[c.Ctename] = true
+		}
+	})
+	var deps []catalog.TableID
+	var err error
+	walkPG(n, func(m protoreflect.Message) {
+		rv, ok := m.Interface().(*pg.RangeVar)
+		if !ok || err != nil || (rv.Schemaname == "" && ctes[rv.Relname]) {
+			return
+		}
+		ref, e := x.tableRef(tx, rv)
+		if e != nil {
+			err = e
+			return
+		}
+		t, e := tx.Table(ref)
+		if e != nil {
+			return // binding reports it, or it is a system table
+		}
+		rv.Catalogname, rv.Schemaname = ref.Database, ref.Schema
+		if t.Via == nil {
+			deps = append(deps, t.ID)
+		}
+	})
+	return deps, err
+}
+
+// walkPG calls fn for every message in the tree under n, n included.
+func walkPG(n *pg.Node, fn func(protoreflect.Message)) {
+	if n != nil {
+		walkMsg(n.ProtoReflect(), fn)
+	}
+}
+
+func walkMsg(m protoreflect.Message, fn func(protoreflect.Message)) {
+	fn(m)
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		switch {
+		case fd.IsMap() || fd.Message() == nil:
+		case fd.IsList():
+			l := v.List()
+			for i := 0; i < l.Len(); i++ {
+				walkMsg(l.Get(i).Message(), fn)
+			}
+		default:
+			walkMsg(v.Message(), fn)
+		}
+		return true
+	})
+}
+
+// deparseStmt prints one statement node as SQL.
+func deparseStmt(n *pg.Node) (string, error) {
+	tree, err := pg.Parse("SELECT 1")
+	if err != nil {
+		return "", err
+	}
+	tree.Stmts[0].Stmt = n
+	return pg.Deparse(tree)
+}
+
+// parseViewQuery parses view v's stored query.
+func parseViewQuery(v catalog.Table) (*pg.SelectStmt, error) {
+	tree, err := pg.Parse(v.View.Query)
+	if err != nil || len(tree.Stmts) != 1 || tree.Stmts[0].Stmt.GetSelectStmt() == nil {
+		return nil, sqlstate.Errorf(sqlstate.DataCorrupted, "view %q has an unreadable definition", v.Name)
+	}
+	return tree.Stmts[0].Stmt.GetSelectStmt(), nil
+}
+
+// bindView binds a view named in FROM as the subquery it stands for. The
+// view's columns are those it was created with: columns added since to a
+// table it reads with * are not part of it.
+func (q *queryBinder) bindView(t catalog.Table, rv *pg.RangeVar) (*relation, error) {
+	if q.x.viewDepth >= maxViewDepth {
+		return nil, sqlstate.Errorf(sqlstate.InvalidObjectDefinition, "infinite recursion detected in rules for relation %q", t.Name)
+	}
+	q.x.viewDepth++
+	defer func() { q.x.viewDepth-- }()
+	sel, err := parseViewQuery(t)
+	if err != nil {
+		return nil, err
+	}
+	sub := q.sub(nil)
+	sub.ctes, sub.work = nil, nil // the view sees none of the query's WITH names
+	op, cols, err := sub.bindSelect(sel)
+	if err != nil {
+		return nil, err
+	}
+	if len(cols) < len(t.Columns) {
+		return nil, sqlstate.Errorf(sqlstate.ObjectNotInPrerequisiteState, "view %q no longer matches the tables it reads", t.Name).
+			WithDetail("A column it reads was dropped; recreate the view with CREATE OR REPLACE VIEW.")
+	}
+	alias := t.Name
+	var names []*pg.Node
+	for _, c := range t.Columns {
+		names = append(names, pg.MakeStrNode(c.Name))
+	}
+	if rv.Alias != nil {
+		alias = rv.Alias.Aliasname
+		for i, n := range rv.Alias.Colnames {
+			if i < len(names) {
+				names[i] = n
+			}
+		}
+	}
+	r := derivedRelation(alias, names, op, cols[:len(t.Columns)])
+	for i, c := range r.cols {
+		c.tableOID, c.attnum = uint32(t.ID), int16(i+1)
+	}
+	return r, nil
+}
+
+// viewWriteError is PostgreSQL's answer to INSERT, UPDATE or DELETE on a
+// view that is not automatically updatable; sharehouse updates through no
+// view yet.
+func viewWriteError(t catalog.Table, verb string) error {
+	return sqlstate.Errorf(sqlstate.ObjectNotInPrerequisiteState, "cannot %s view %q", verb, t.Name).
+		WithDetail("Views are not automatically updatable in sharehouse yet.").
+		WithHint("Write to the tables the view reads.")
+}
+
+// renameInViews rewrites the stored queries of the views that read table
+// t after it was renamed from the name in old: table names and column
+// qualifiers that named it by its old name.
+func (x *execution) renameInViews(tx *catalog.Tx, t catalog.Table, old catalog.TableRef, newName string) error {
+	return x.rewriteViews(tx, t, func(root *pg.Node) {
+		bare := map[string]bool{} // relations named by the old name without an alias
+		walkPG(root, func(m protoreflect.Message) {
+			if rv, ok := m.Interface().(*pg.RangeVar); ok && rv.Catalogname == old.Database && rv.Schemaname == old.Schema && rv.Relname == old.Name {
+				rv.Relname = newName
+				if rv.Alias == nil {
+					bare[old.Name] = true
+				}
+			}
+		})
+		walkPG(root, func(m protoreflect.Message) {
+			if cr, ok := m.Interface().(*pg.ColumnRef); ok && len(cr.Fields) == 2 && bare[cr.Fields[0].GetString_().GetSval()] {
+				cr.Fields[0] = pg.MakeStrNode(newName)
+			}
+		})
+	})
+}
+
+// renameColumnInViews rewrites the views that read column old of table t
+// (named by ref) after it became newName: references qualified by the
+// table's name or alias. A view's own column names stay as they were.
+func (x *execution) renameColumnInViews(tx *catalog.Tx, t catalog.Table, ref catalog.TableRef, old, newName string) error {
+	return x.rewriteViews(tx, t, func(root *pg.Node) {
+		rels := map[string]bool{}
+		walkPG(root, func(m protoreflect.Message) {
+			if rv, ok := m.Interface().(*pg.RangeVar); ok && rv.Catalogname == ref.Database && rv.Schemaname == ref.Schema && rv.Relname == ref.Name {
+				if rv.Alias != nil {
+					rels[rv.Alias.Aliasname] = true
+				} else {
+					rels[rv.Relname] = true
+				}
+			}
+		})
+		walkPG(root, func(m protoreflect.Message) {
+			if cr, ok := m.Interface().(*pg.ColumnRef); ok && len(cr.Fields) == 2 && rels[cr.Fields[0].GetString_().GetSval()] && cr.Fields[1].GetString_().GetSval() == old {
+				cr.Fields[1] = pg.MakeStrNode(newName)
+			}
+		})
+	})
+}
+
+// rewriteViews applies fn to the parsed query of every view that reads t
+// and stores the result.
+func (x *execution) rewriteViews(tx *catalog.Tx, t catalog.Table, fn func(root *pg.Node)) error {
+	deps, err := tx.Dependents(t)
+	if err != nil {
+		return err
+	}
+	for _, v := range deps {
+		tree, err := pg.Parse(v.View.Query)
+		if err != nil {
+			return err
+		}
+		fn(tree.Stmts[0].Stmt)
+		text, err := pg.Deparse(tree)
+		if err != nil {
+			return err
+		}
+		if err := tx.SetViewQuery(v, text); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// renameSchemaInViews rewrites the views that read tables of schema old
+// of database db after it became newName.
+func (x *execution) renameSchemaInViews(tx *catalog.Tx, db, old, newName string) error {
+	tables, err := tx.Tables(db, newName)
+	if err != nil {
+		return err
+	}
+	for _, t := range tables {
+		err := x.rewriteViews(tx, t, func(root *pg.Node) {
+			walkPG(root, func(m protoreflect.Message) {
+				if rv, ok := m.Interface().(*pg.RangeVar); ok && rv.Catalogname == db && rv.Schemaname == old {
+					rv.Schemaname = newName
+				}
+			})
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dropCascadeNotice is PostgreSQL's NOTICE naming what a CASCADE dropped.
+func dropCascadeNotice(dropped []string) *sqlstate.Error {
+	if len(dropped) == 1 {
+		return notice("drop cascades to %s", dropped[0])
+	}
+	n := notice("drop cascades to %d other objects", len(dropped))
+	lines := make([]string, len(dropped))
+	for i, d := range dropped {
+		lines[i] = "drop cascades to " + d
+	}
+	return n.WithDetail("%s", strings.Join(lines, "\n"))
+}

@@ -1,0 +1,215 @@
+package executor
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/sharehouse/sharehouse/executor/sqlstate"
+)
+
+// Expected values are what PostgreSQL 15 answers for the same statements.
+
+func TestViewQueries(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE TABLE t (id int NOT NULL, name varchar(20))`)
+	mustRun(t, s, `INSERT INTO t VALUES (1, 'a'), (2, 'b'), (3, 'c')`)
+	mustRun(t, s, `CREATE SCHEMA finance`)
+	mustRun(t, s, `CREATE TABLE finance.orders (id bigint, amount numeric(12,2))`)
+	mustRun(t, s, `INSERT INTO finance.orders VALUES (1, 10), (2, 20), (3, 30)`)
+	if _, tag, err := run(t, s, `CREATE VIEW v AS SELECT id, name FROM t WHERE id > 1`); err != nil || tag != "CREATE VIEW" {
+		t.Fatalf("CREATE VIEW: %q %v", tag, err)
+	}
+	mustRun(t, s, `CREATE VIEW finance.big (order_id, amt) AS SELECT o.id, o.amount * 2 FROM finance.orders o JOIN t ON t.id = o.id WHERE o.amount > 10 ORDER BY 1`)
+	mustRun(t, s, `CREATE VIEW vv AS SELECT count(*) AS n FROM v`)
+	for _, tc := range []struct{ sql, want string }{
+		{`SELECT * FROM v ORDER BY id`, "2,b|3,c"},
+		{`SELECT * FROM finance.big`, "2,40.00|3,60.00"},
+		{`SELECT x.name, b.amt FROM v x JOIN finance.big b ON b.order_id = x.id ORDER BY 1`, "b,40.00|c,60.00"},
+		{`WITH w AS (SELECT * FROM v) SELECT count(*) FROM w`, "2"},
+		{`SELECT n FROM vv`, "2"},
+		{`SELECT name FROM t WHERE id IN (SELECT id FROM v) ORDER BY 1`, "b|c"},
+		{`SELECT a, b FROM v AS z (a, b) WHERE a = 3`, "3,c"},
+		// The session's search_path does not change what the view reads.
+		{`SET search_path = finance; SELECT count(*) FROM public.v`, "2"},
+	} {
+		if got := flat(mustRun(t, s, tc.sql)); got != tc.want {
+			t.Errorf("%s: got %q, want %q", tc.sql, got, tc.want)
+		}
+	}
+	mustRun(t, s, `SET search_path = public`)
+	// Columns added to a table later are not part of a view over *.
+	mustRun(t, s, `CREATE VIEW star AS SELECT * FROM t`)
+	mustRun(t, s, `ALTER TABLE t ADD COLUMN extra int`)
+	if got := flat(mustRun(t, s, `SELECT * FROM star WHERE id = 1`)); got != "1,a" {
+		t.Errorf("star after ADD COLUMN: %q", got)
+	}
+	rows := mustRun(t, s, `EXPLAIN SELECT * FROM v`)
+	if !strings.Contains(flat(rows), "Scan") {
+		t.Errorf("EXPLAIN of a view: %v", rows)
+	}
+}
+
+func TestViewDDLErrors(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE TABLE t (id int NOT NULL, name varchar(20))`)
+	mustRun(t, s, `CREATE VIEW v AS SELECT id, name FROM t WHERE id > 1`)
+	for _, tc := range []struct {
+		sql  string
+		code sqlstate.Code
+		msg  string
+	}{
+		{`CREATE VIEW v AS SELECT 1`, sqlstate.DuplicateTable, `relation "v" already exists`},
+		{`CREATE TABLE v (a int)`, sqlstate.DuplicateTable, `relation "v" already exists`},
+		{`CREATE VIEW t AS SELECT 1`, sqlstate.DuplicateTable, `relation "t" already exists`},
+		{`CREATE OR REPLACE VIEW t AS SELECT 1`, sqlstate.WrongObjectType, `"t" is not a view`},
+		{`CREATE OR REPLACE VIEW v AS SELECT id FROM t`, sqlstate.InvalidTableDefinition, `cannot drop columns from view`},
+		{`CREATE OR REPLACE VIEW v AS SELECT name, id FROM t`, sqlstate.InvalidTableDefinition, `cannot change name of view column "id" to "name"`},
+		{`CREATE OR REPLACE VIEW v AS SELECT id, name::text FROM t`, sqlstate.InvalidTableDefinition, `cannot change data type of view column "name" from character varying(20) to text`},
+		{`CREATE VIEW w (a, b, c) AS SELECT id, name FROM t`, sqlstate.SyntaxError, `CREATE VIEW specifies more column names than columns`},
+		{`CREATE VIEW w AS SELECT nope FROM t`, sqlstate.UndefinedColumn, ``},
+		{`CREATE VIEW w AS SELECT * FROM nope`, sqlstate.UndefinedTable, `relation "nope" does not exist`},
+		{`CREATE VIEW nope.w AS SELECT 1`, sqlstate.InvalidSchemaName, `schema "nope" does not exist`},
+		{`CREATE OR REPLACE VIEW v AS SELECT id, name FROM v`, sqlstate.InvalidObjectDefinition, `infinite recursion detected in rules for relation "v"`},
+		{`DROP TABLE v`, sqlstate.WrongObjectType, `"v" is not a table`},
+		{`DROP VIEW t`, sqlstate.WrongObjectType, `"t" is not a view`},
+		{`DROP VIEW nope`, sqlstate.UndefinedTable, `view "nope" does not exist`},
+		{`DROP TABLE t`, sqlstate.DependentObjectsStillExist, `cannot drop table t because other objects depend on it`},
+		{`INSERT INTO v VALUES (1, 'x')`, sqlstate.ObjectNotInPrerequisiteState, `cannot insert into view "v"`},
+		{`UPDATE v SET name = 'x'`, sqlstate.ObjectNotInPrerequisiteState, `cannot update view "v"`},
+		{`DELETE FROM v`, sqlstate.ObjectNotInPrerequisiteState, `cannot delete from view "v"`},
+		{`TRUNCATE v`, sqlstate.WrongObjectType, `"v" is not a table`},
+		{`ALTER TABLE v ADD COLUMN z int`, sqlstate.WrongObjectType, `"v" is not a table`},
+		{`CREATE VIEW w AS SELECT 1 WITH CHECK OPTION`, sqlstate.FeatureNotSupported, ``},
+	} {
+		_, _, err := run(t, s, tc.sql)
+		if sqlstate.CodeOf(err) != tc.code || (tc.msg != "" && err.Error() != tc.msg) {
+			t.Errorf("%s: got %v (%s), want %s %q", tc.sql, err, sqlstate.CodeOf(err), tc.code, tc.msg)
+		}
+	}
+	if got := flat(mustRun(t, s, `SELECT count(*) FROM v`)); got != "0" {
+		t.Errorf("v after failed statements: %q", got)
+	}
+}
+
+func TestViewReplaceDropRename(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE TABLE t (id int, name text)`)
+	mustRun(t, s, `INSERT INTO t VALUES (1, 'a'), (2, 'b')`)
+	mustRun(t, s, `CREATE VIEW v AS SELECT id FROM t`)
+	mustRun(t, s, `CREATE OR REPLACE VIEW v AS SELECT id, name, id * 10 AS x FROM t`)
+	if got := flat(mustRun(t, s, `SELECT * FROM v ORDER BY id`)); got != "1,a,10|2,b,20" {
+		t.Errorf("replaced view reads %q", got)
+	}
+	mustRun(t, s, `CREATE VIEW w AS SELECT x FROM v`)
+	// Renames of what a view reads keep it working.
+	if _, tag, err := run(t, s, `ALTER VIEW v RENAME TO v2`); err != nil || tag != "ALTER VIEW" {
+		t.Fatalf("ALTER VIEW RENAME: %q %v", tag, err)
+	}
+	mustRun(t, s, `ALTER TABLE t RENAME TO t2`)
+	mustRun(t, s, `ALTER VIEW v2 RENAME COLUMN x TO y`)
+	if got := flat(mustRun(t, s, `SELECT y FROM v2 ORDER BY 1`)); got != "10|20" {
+		t.Errorf("renamed view reads %q", got)
+	}
+	if got := flat(mustRun(t, s, `SELECT * FROM w ORDER BY 1`)); got != "10|20" {
+		t.Errorf("view over renamed view reads %q", got)
+	}
+	mustRun(t, s, `CREATE SCHEMA s1`)
+	mustRun(t, s, `CREATE TABLE s1.u (a int)`)
+	mustRun(t, s, `CREATE VIEW vu AS SELECT a FROM s1.u`)
+	mustRun(t, s, `ALTER SCHEMA s1 RENAME TO s2`)
+	if got := flat(mustRun(t, s, `SELECT count(*) FROM vu`)); got != "0" {
+		t.Errorf("view after schema rename reads %q", got)
+	}
+	mustRun(t, s, `COMMENT ON VIEW v2 IS 'ten times'`)
+	if got := flat(mustRun(t, s, `SELECT obj_description('v2'::regclass, 'pg_class')`)); got != "ten times" {
+		t.Errorf("comment: %q", got)
+	}
+	_, _, err := run(t, s, `DROP VIEW v2`)
+	if se := sqlstate.Of(err); se == nil || se.Code != sqlstate.DependentObjectsStillExist || se.Message != "cannot drop view v2 because other objects depend on it" || se.Detail != "view w depends on view v2" {
+		t.Fatalf("DROP VIEW v2: %#v", se)
+	}
+	res := mustExecute(t, s, `DROP VIEW IF EXISTS nope, v2 CASCADE`)
+	if len(res.Notices) != 2 || res.Notices[0].Message != `view "nope" does not exist, skipping` || res.Notices[1].Message != "drop cascades to view w" {
+		t.Errorf("DROP VIEW notices: %v", res.Notices)
+	}
+	wantCode(t, s, `SELECT * FROM w`, sqlstate.UndefinedTable)
+	mustRun(t, s, `CREATE VIEW a AS SELECT * FROM t2`)
+	mustRun(t, s, `CREATE VIEW b AS SELECT * FROM a`)
+	res = mustExecute(t, s, `DROP TABLE t2 CASCADE`)
+	if len(res.Notices) != 1 || res.Notices[0].Message != "drop cascades to 2 other objects" || res.Notices[0].Detail != "drop cascades to view b\ndrop cascades to view a" {
+		t.Errorf("DROP TABLE CASCADE notices: %v", res.Notices)
+	}
+	wantCode(t, s, `SELECT * FROM a`, sqlstate.UndefinedTable)
+	mustRun(t, s, `DROP SCHEMA s2 CASCADE`)
+	wantCode(t, s, `SELECT * FROM vu`, sqlstate.UndefinedTable)
+}
+
+// mustExecute runs one statement and returns its result, rows read.
+func mustExecute(t *testing.T, s *Session, sql string) Result {
+	t.Helper()
+	ctx := context.Background()
+	stmts, err := s.Parse(ctx, sql)
+	if err != nil || len(stmts) != 1 {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	res, err := s.Execute(ctx, stmts[0], nil)
+	if err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	if _, err := resultRows(t, s, res); err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// TestViewSharing: a provider's views are not shared (and cannot be
+// added to a share); a consumer builds its own views over a mounted share,
+// which read with the consumer's rights, so a revoke stops them at once.
+func TestViewSharing(t *testing.T) {
+	e, admin := testEngine(t)
+	mustRun(t, admin, `CREATE TENANT provider_co PASSWORD 'p'`)
+	mustRun(t, admin, `CREATE TENANT globex PASSWORD 'g'`)
+	prov := session(t, e, "provider_co", "postgres", nil)
+	mustRun(t, prov, `CREATE TABLE orders (id bigint, amount numeric(12,2))`)
+	mustRun(t, prov, `INSERT INTO orders VALUES (1, 10.50), (2, 20.25)`)
+	mustRun(t, prov, `CREATE VIEW big_orders AS SELECT id FROM orders WHERE amount > 15`)
+	mustRun(t, prov, `CREATE SHARE fin`)
+	mustRun(t, prov, `ALTER SHARE fin ADD TABLE orders`)
+	_, _, err := run(t, prov, `ALTER SHARE fin ADD TABLE big_orders`)
+	if sqlstate.CodeOf(err) != sqlstate.WrongObjectType || err.Error() != `"big_orders" is a view` {
+		t.Errorf("ADD TABLE view: %v (%s)", err, sqlstate.CodeOf(err))
+	}
+	mustRun(t, prov, `CREATE RECIPIENT globex_r USING ID 'globex'`)
+	mustRun(t, prov, `GRANT SELECT ON SHARE fin TO RECIPIENT globex_r`)
+
+	g := session(t, e, "globex", "postgres", nil)
+	mustRun(t, g, `CREATE DATABASE fin FROM SHARE provider_co.fin`)
+	wantCode(t, g, `SELECT * FROM fin.public.big_orders`, sqlstate.UndefinedTable)
+	if got := flat(mustRun(t, g, `SELECT count(*) FROM fin.information_schema.tables WHERE table_name = 'big_orders'`)); got != "0" {
+		t.Errorf("consumer lists the provider's view: %s", got)
+	}
+	gfin := session(t, e, "globex", "fin", nil)
+	_, _, err = run(t, gfin, `CREATE VIEW v AS SELECT 1`)
+	if sqlstate.CodeOf(err) != sqlstate.ReadOnlySQLTransaction {
+		t.Errorf("CREATE VIEW in a mount: %v (%s)", err, sqlstate.CodeOf(err))
+	}
+	mustRun(t, g, `CREATE VIEW mine AS SELECT id, amount FROM fin.public.orders WHERE amount > 15`)
+	if got := flat(mustRun(t, g, `SELECT * FROM mine`)); got != "2,20.25" {
+		t.Fatalf("consumer view reads %q", got)
+	}
+	mustRun(t, prov, `INSERT INTO orders VALUES (3, 30)`)
+	if got := flat(mustRun(t, g, `SELECT count(*) FROM mine`)); got != "2" {
+		t.Fatalf("consumer view after provider insert: %q", got)
+	}
+	// The provider may drop or change what it shares: a consumer's view
+	// never holds it.
+	mustRun(t, prov, `REVOKE SELECT ON SHARE fin FROM RECIPIENT globex_r`)
+	wantCode(t, g, `SELECT * FROM mine`, sqlstate.UndefinedTable)
+	wantCode(t, g, `SELECT count(*) FROM (SELECT * FROM mine) s`, sqlstate.UndefinedTable)
+	// The provider's own view is unaffected and its table still drops only with CASCADE.
+	if got := flat(mustRun(t, prov, `SELECT * FROM big_orders ORDER BY 1`)); got != "2|3" {
+		t.Errorf("provider view reads %q", got)
+	}
+	wantCode(t, prov, `DROP TABLE orders`, sqlstate.DependentObjectsStillExist)
+}
