@@ -51,6 +51,13 @@ func TestDecorrelatedSubqueries(t *testing.T) {
 			"1,2|3,1|5,1|NULL,1"},
 		{`SELECT id FROM o WHERE x NOT IN (SELECT y FROM i WHERE i.k = o.k AND i.y IS NOT NULL) ORDER BY id`,
 			"2|5|6|7"},
+		// Over joined FROM items, correlated to columns of both.
+		{`SELECT o.id, i2.y FROM o, i i2 WHERE i2.k = o.k AND o.x >= (SELECT avg(y) FROM i WHERE i.k = o.k) AND NOT EXISTS (SELECT 1 FROM i WHERE i.k = o.k AND i.y = i2.y + 5) ORDER BY 1, 2`,
+			"2,15|3,30|3,NULL"},
+		{`SELECT o.id, (SELECT count(*) FROM i WHERE i.k = o.k AND i.y > i2.y) FROM o JOIN i i2 ON i2.k = o.k ORDER BY 1, 2`,
+			"1,0|1,1|2,0|2,1|3,0|3,0|4,0|6,0"},
+		{`SELECT o.id, i2.y, (SELECT count(*) FROM i WHERE i.k = o.k AND i.y = i2.y) FROM o JOIN i i2 ON i2.k = o.k ORDER BY 1, 2`,
+			"1,10,1|1,15,1|2,10,1|2,15,1|3,30,1|3,NULL,0|4,5,1|6,100,1"},
 		// The select list's subquery runs for the rows WHERE keeps only:
 		// o.k = 1 has two rows in i but is filtered out.
 		{`SELECT id, (SELECT z FROM i WHERE i.k = o.k) FROM o WHERE o.k > 2 ORDER BY id`,
