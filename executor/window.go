@@ -3,6 +3,7 @@ package executor
 import (
 	"context"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"strings"
 
@@ -159,6 +160,7 @@ type windowOp struct {
 	env    *env
 	child  operator
 	calls  []*windowCall
+	groups [][]*windowCall // calls by window, in column order
 	cols   []opColumn
 	result arrow.Record
 	pos    int64
@@ -166,12 +168,42 @@ type windowOp struct {
 }
 
 func newWindowOp(e *env, child operator, calls []*windowCall) *windowOp {
-	cols := append([]opColumn{}, child.columns()...)
+	// Calls over the same window share one sort: they are computed
+	// together, their columns side by side.
+	var groups [][]*windowCall
+	byKey := map[string]int{}
 	for _, c := range calls {
-		c.col.idx = len(cols)
-		cols = append(cols, opColumn{name: c.name, t: c.t, dt: c.dt})
+		k := c.windowKey()
+		g, ok := byKey[k]
+		if !ok {
+			g = len(groups)
+			byKey[k] = g
+			groups = append(groups, nil)
+		}
+		groups[g] = append(groups[g], c)
 	}
-	return &windowOp{env: e, child: child, calls: calls, cols: cols}
+	cols := append([]opColumn{}, child.columns()...)
+	for _, g := range groups {
+		for _, c := range g {
+			c.col.idx = len(cols)
+			cols = append(cols, opColumn{name: c.name, t: c.t, dt: c.dt})
+		}
+	}
+	return &windowOp{env: e, child: child, calls: calls, groups: groups, cols: cols}
+}
+
+// windowKey identifies a call's window (PARTITION BY and ORDER BY).
+func (c *windowCall) windowKey() string {
+	var sb strings.Builder
+	for _, p := range c.partition {
+		sb.WriteString(p.String())
+		sb.WriteByte(0)
+	}
+	sb.WriteByte(1)
+	for _, o := range c.order {
+		fmt.Fprintf(&sb, "%s\x00%t%t\x00", o.expr.String(), o.desc, o.nullsFirst)
+	}
+	return sb.String()
 }
 
 func (w *windowOp) columns() []opColumn { return w.cols }
@@ -220,9 +252,9 @@ func (w *windowOp) compute(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	// Each call sorts the rows by its window and appends its column.
-	for _, call := range w.calls {
-		next, err := w.apply(ctx, cur, call)
+	// Each window sorts the rows and appends its calls' columns.
+	for _, g := range w.groups {
+		next, err := w.apply(ctx, cur, g)
 		cur.Release()
 		if err != nil {
 			return err
@@ -233,9 +265,10 @@ func (w *windowOp) compute(ctx context.Context) error {
 	return nil
 }
 
-// apply sorts rec by call's window and appends the call's values.
-func (w *windowOp) apply(ctx context.Context, rec arrow.Record, call *windowCall) (arrow.Record, error) {
+// apply sorts rec by calls' window and appends the calls' values.
+func (w *windowOp) apply(ctx context.Context, rec arrow.Record, calls []*windowCall) (arrow.Record, error) {
 	ec := w.env.eval(ctx)
+	call := calls[0]
 	keys := make([]sortKey, 0, len(call.partition)+len(call.order))
 	for _, p := range call.partition {
 		keys = append(keys, sortKey{expr: p})
@@ -274,13 +307,8 @@ func (w *windowOp) apply(ctx context.Context, rec arrow.Record, call *windowCall
 		return nil, err
 	}
 	defer releaseArrays(orders)
-	args, err := eval(call.args)
-	if err != nil {
-		return nil, err
-	}
-	defer releaseArrays(args)
+	var ka, kb []byte
 	same := func(arrs []arrow.Array, a, b int) bool {
-		var ka, kb []byte
 		for _, x := range arrs {
 			ka = appendKey(ka[:0], x, a)
 			kb = appendKey(kb[:0], x, b)
@@ -316,6 +344,27 @@ func (w *windowOp) apply(ctx context.Context, rec arrow.Record, call *windowCall
 		}
 		i = j
 	}
+	cols := append([]arrow.Array{}, sorted.Columns()...)
+	fields := append([]arrow.Field{}, sorted.Schema().Fields()...)
+	defer func() { releaseArrays(cols[sorted.NumCols():]) }()
+	for _, call := range calls {
+		col, err := w.column(ec, sorted, call, wr, eval)
+		if err != nil {
+			return nil, err
+		}
+		cols = append(cols, col)
+		fields = append(fields, arrow.Field{Name: call.name, Type: call.dt, Nullable: true})
+	}
+	return array.NewRecord(arrow.NewSchema(fields, nil), cols, int64(n)), nil
+}
+
+// column computes one call's values over the sorted rows.
+func (w *windowOp) column(ec *evalContext, sorted arrow.Record, call *windowCall, wr *windowRows, eval func([]Expr) ([]arrow.Array, error)) (arrow.Array, error) {
+	args, err := eval(call.args)
+	if err != nil {
+		return nil, err
+	}
+	defer releaseArrays(args)
 	var keyBounds []arrow.Array
 	if call.rangeKey != nil {
 		bounds := []Expr{call.rangeKey, call.startBound, call.endBound}
@@ -335,11 +384,7 @@ func (w *windowOp) apply(ctx context.Context, rec arrow.Record, call *windowCall
 	if err := w.fill(ec, call, b, args, fr); err != nil {
 		return nil, err
 	}
-	col := b.NewArray()
-	defer col.Release()
-	cols := append(append([]arrow.Array{}, sorted.Columns()...), col)
-	fields := append(append([]arrow.Field{}, sorted.Schema().Fields()...), arrow.Field{Name: call.name, Type: call.dt, Nullable: true})
-	return array.NewRecord(arrow.NewSchema(fields, nil), cols, int64(n)), nil
+	return b.NewArray(), nil
 }
 
 // maxWindowWork bounds rows × frame size for aggregates over moving frames.

@@ -73,6 +73,9 @@ func TestWindowNamedAndFrames(t *testing.T) {
 			"a,1,NULL|a,2,1|a,2,1|a,4,5|a,7,9|a,NULL,16|b,10,NULL|b,10,NULL|b,13,20|b,20,33"},
 		{`SELECT g, v, sum(v) OVER (ORDER BY v ROWS 2 PRECEDING) FROM w ORDER BY v, g, 3`,
 			"a,1,1|a,2,3|a,2,5|a,4,8|a,7,13|b,10,21|b,10,27|b,13,33|b,20,43|a,NULL,33"},
+		// Calls over the same window, interleaved with others.
+		{`SELECT g, v, sum(v) OVER (PARTITION BY g ORDER BY v), row_number() OVER (ORDER BY v DESC, g), count(*) OVER (PARTITION BY g ORDER BY v), rank() OVER (ORDER BY v DESC, g) FROM w ORDER BY g, v, 4`,
+			"a,1,1,10,1,10|a,2,5,8,3,8|a,2,5,9,3,8|a,4,9,7,4,7|a,7,16,6,5,6|a,NULL,16,1,6,1|b,10,20,4,2,4|b,10,20,5,2,4|b,13,33,3,3,3|b,20,53,2,4,2"},
 		// Frames that all end at the partition's end.
 		{`SELECT g, v, sum(v) OVER (PARTITION BY g ORDER BY v ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING), count(*) OVER (PARTITION BY g ORDER BY v RANGE BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING), min(v) OVER (PARTITION BY g ORDER BY v GROUPS BETWEEN 1 PRECEDING AND UNBOUNDED FOLLOWING) FROM w ORDER BY g, v, 3`,
 			"a,1,16,5,1|a,2,13,3,1|a,2,15,3,1|a,4,11,2,2|a,7,7,1,4|a,NULL,NULL,1,7|b,10,43,2,10|b,10,53,2,10|b,13,33,1,10|b,20,20,0,13"},
