@@ -82,6 +82,7 @@ func TestClientJDBC(t *testing.T) {
 		wantLines(t, who, out, "rsmeta|", rsmeta...)
 		wantLines(t, who, out, "row|", rows...)
 		wantLines(t, who, out, "prepared|", prepared...)
+		wantLines(t, who, out, "fetchsize|", "fetchsize|1,10,11,21")
 		wantLines(t, who, out, "done", "done")
 	}
 

@@ -26,18 +26,20 @@ func psqlODBCDriver(t *testing.T) string {
 	return found[0]
 }
 
-// odbcEnv writes odbcinst.ini and odbc.ini with DSNs prov and rec into a
-// temporary directory and returns the environment that points unixODBC
+// odbcEnv writes odbcinst.ini and odbc.ini with DSNs prov and rec, and
+// reccur (rec reading through cursors, two rows a FETCH) into a temporary
+// directory and returns the environment that points unixODBC
 // at them.
 func odbcEnv(t *testing.T, f *clientFixture, driver string) []string {
 	t.Helper()
 	dir := t.TempDir()
 	inst := fmt.Sprintf("[PostgreSQL Unicode]\nDescription=psqlODBC\nDriver=%s\n", driver)
-	dsn := func(name, db string) string {
-		return fmt.Sprintf("[%s]\nDriver=PostgreSQL Unicode\nServername=%s\nPort=%s\nDatabase=%s\nSSLmode=disable\nConnSettings=SET search_path TO %s\n\n",
-			name, f.host, f.port, db, f.schema)
+	dsn := func(name, db, extra string) string {
+		return fmt.Sprintf("[%s]\nDriver=PostgreSQL Unicode\nServername=%s\nPort=%s\nDatabase=%s\nSSLmode=disable\nConnSettings=SET search_path TO %s\n%s\n",
+			name, f.host, f.port, db, f.schema, extra)
 	}
-	for name, text := range map[string]string{"odbcinst.ini": inst, "odbc.ini": dsn("prov", f.db) + dsn("rec", f.share)} {
+	dsns := dsn("prov", f.db, "") + dsn("rec", f.share, "") + dsn("reccur", f.share, "UseDeclareFetch=1\nFetch=2\n")
+	for name, text := range map[string]string{"odbcinst.ini": inst, "odbc.ini": dsns} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -156,6 +158,16 @@ func TestClientODBC(t *testing.T) {
 	}
 	if strings.Contains(out, "internal_notes|") || strings.Contains(out, "not for partners") {
 		t.Errorf("recipient saw the unshared table:\n%s", out)
+	}
+
+	// With UseDeclareFetch the driver reads through DECLARE … CURSOR WITH
+	// HOLD and FETCH 2 in a transaction of its own.
+	out = run("reccur", f.cred.User, f.cred.BearerToken, "SELECT id, name FROM items ORDER BY id\nSELECT count(*) AS n FROM items\n")
+	if errs := linesWith(out, "["); len(errs) > 0 {
+		t.Errorf("recipient with cursors: isql reported errors: %q\n%s", errs, out)
+	}
+	if !strings.Contains(out, "id|name\n1|apple\n30|odbc, \"quoted\"\n31|autocommitted\nn\n3\n") {
+		t.Errorf("recipient with cursors read:\n%s", out)
 	}
 }
 

@@ -188,6 +188,21 @@ public class ClientCheck {
                     nul(rs, rs.getObject(9, OffsetDateTime.class)), nul(rs, rs.getDouble(10)));
             }
         }
+        // A fetch size in a transaction makes pgjdbc read through a portal,
+        // two rows an Execute.
+        c.setAutoCommit(false);
+        try (Statement st = c.createStatement()) {
+            st.setFetchSize(2);
+            StringJoiner j = new StringJoiner(",");
+            try (ResultSet rs = st.executeQuery("SELECT id FROM " + t + " ORDER BY id")) {
+                while (rs.next()) {
+                    j.add(String.valueOf(rs.getInt(1)));
+                }
+            }
+            out("fetchsize", j);
+        }
+        c.commit();
+        c.setAutoCommit(true);
         String q = "SELECT id, name, price FROM " + t + " WHERE id >= ? AND born <= ? AND name <> ? AND price < ? ORDER BY id";
         try (PreparedStatement ps = c.prepareStatement(q)) {
             for (int round = 1; round <= 6; round++) {
