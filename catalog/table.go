@@ -2,6 +2,8 @@ package catalog
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/sharehouse/sharehouse/storage"
@@ -43,10 +45,15 @@ type Table struct {
 	Comment    string     `json:"comment,omitempty"`
 	Created    time.Time  `json:"created"`
 	// PrimaryKey is the declared primary key, nil without one. Its
-	// columns are NOT NULL; uniqueness is not enforced yet.
+	// columns are NOT NULL; the executor enforces its uniqueness.
 	PrimaryKey *Key `json:"primary_key,omitempty"`
 	// View is set when the relation is a view (view.go): no data.
 	View *ViewDef `json:"view,omitempty"`
+	// Uniques are the UNIQUE constraints, enforced like the primary key
+	// (rows with a NULL in the key never conflict).
+	Uniques []*Key `json:"uniques,omitempty"`
+	// Checks are the CHECK constraints.
+	Checks []*Check `json:"checks,omitempty"`
 	// Via is set when the table is read through a share: read-only.
 	Via *ShareVia `json:"-"`
 }
@@ -71,18 +78,50 @@ type Key struct {
 	ConstraintID uint64   `json:"constraint_id"`
 }
 
-// KeyPositions returns the 1-based positions of the key's columns in t.
+// KeyPositions returns the 1-based positions of the primary key's columns
+// in t.
 func (t Table) KeyPositions() []int {
 	if t.PrimaryKey == nil {
 		return nil
 	}
-	out := make([]int, 0, len(t.PrimaryKey.Columns))
-	for _, id := range t.PrimaryKey.Columns {
+	return t.Positions(t.PrimaryKey.Columns)
+}
+
+// Positions returns the 1-based positions in t of the columns with the
+// given IDs, skipping IDs of dropped columns.
+func (t Table) Positions(ids []uint32) []int {
+	out := make([]int, 0, len(ids))
+	for _, id := range ids {
 		for i, c := range t.Columns {
 			if c.ID == id {
 				out = append(out, i+1)
 			}
 		}
+	}
+	return out
+}
+
+// Check is a CHECK constraint. Expr is its SQL text with every column
+// written as its Field name (c<ID>), so renaming a column leaves it valid;
+// Columns are the IDs of the columns it reads.
+type Check struct {
+	Name         string   `json:"name"`
+	Expr         string   `json:"expr"`
+	Columns      []uint32 `json:"columns"`
+	ConstraintID uint64   `json:"constraint_id"`
+}
+
+// ConstraintNames lists the names of t's constraints.
+func (t Table) ConstraintNames() []string {
+	var out []string
+	if t.PrimaryKey != nil {
+		out = append(out, t.PrimaryKey.Name)
+	}
+	for _, k := range t.Uniques {
+		out = append(out, k.Name)
+	}
+	for _, c := range t.Checks {
+		out = append(out, c.Name)
 	}
 	return out
 }
@@ -207,6 +246,19 @@ func (tx *Tx) SetPrimaryKey(ref TableRef, name string, columns []string) (Table,
 	if name == "" {
 		name = ref.Name + "_pkey"
 	}
+	return tx.addKey(ref, name, columns, true)
+}
+
+// AddUnique declares a UNIQUE constraint of table ref on columns, by name.
+// name "" gives PostgreSQL's default, <table>_<columns>_key.
+func (tx *Tx) AddUnique(ref TableRef, name string, columns []string) (Table, error) {
+	if name == "" {
+		name = ref.Name + "_" + strings.Join(columns, "_") + "_key"
+	}
+	return tx.addKey(ref, name, columns, false)
+}
+
+func (tx *Tx) addKey(ref TableRef, name string, columns []string, primary bool) (Table, error) {
 	var ids [2]uint64
 	for i := range ids {
 		id, err := tx.nextID()
@@ -215,10 +267,18 @@ func (tx *Tx) SetPrimaryKey(ref TableRef, name string, columns []string) (Table,
 		}
 		ids[i] = id
 	}
+	what := "unique"
+	if primary {
+		what = "primary key"
+	}
 	return tx.AlterTable(ref, func(t *Table) error {
-		if t.PrimaryKey != nil {
+		if primary && t.PrimaryKey != nil {
 			return &Error{Kind: Exists, Object: "primary key", Name: t.PrimaryKey.Name,
 				Detail: fmt.Sprintf("multiple primary keys for table %q are not allowed", t.Name)}
+		}
+		if slices.Contains(t.ConstraintNames(), name) {
+			return &Error{Kind: Exists, Object: "constraint", Name: name,
+				Detail: fmt.Sprintf("relation %q already exists", name)}
 		}
 		key := &Key{Name: name, IndexID: ids[0], ConstraintID: ids[1]}
 		for _, cn := range columns {
@@ -229,14 +289,76 @@ func (tx *Tx) SetPrimaryKey(ref TableRef, name string, columns []string) (Table,
 			for _, id := range key.Columns {
 				if id == t.Columns[i].ID {
 					return &Error{Kind: Exists, Object: "column", Name: cn,
-						Detail: fmt.Sprintf("column %q appears twice in primary key constraint", cn)}
+						Detail: fmt.Sprintf("column %q appears twice in %s constraint", cn, what)}
 				}
 			}
-			t.Columns[i].NotNull = true
+			if primary {
+				t.Columns[i].NotNull = true
+			}
 			key.Columns = append(key.Columns, t.Columns[i].ID)
 		}
-		t.PrimaryKey = key
+		if primary {
+			t.PrimaryKey = key
+		} else {
+			t.Uniques = append(t.Uniques, key)
+		}
 		return nil
+	})
+}
+
+// AddCheck adds a CHECK constraint to table ref (see Check; the caller
+// has validated expr). name "" gives PostgreSQL's default,
+// <table>_<first column>_check, numbered when taken.
+func (tx *Tx) AddCheck(ref TableRef, name, expr string, columns []uint32) (Table, error) {
+	id, err := tx.nextID()
+	if err != nil {
+		return Table{}, err
+	}
+	return tx.AlterTable(ref, func(t *Table) error {
+		taken := t.ConstraintNames()
+		if name == "" {
+			base := t.Name + "_check"
+			if len(columns) > 0 {
+				for _, c := range t.Columns {
+					if c.ID == columns[0] {
+						base = t.Name + "_" + c.Name + "_check"
+					}
+				}
+			}
+			name = base
+			for n := 1; slices.Contains(taken, name); n++ {
+				name = fmt.Sprintf("%s%d", base, n)
+			}
+		} else if slices.Contains(taken, name) {
+			return &Error{Kind: Exists, Object: "constraint", Name: name,
+				Detail: fmt.Sprintf("constraint %q for relation %q already exists", name, t.Name)}
+		}
+		t.Checks = append(t.Checks, &Check{Name: name, Expr: expr, Columns: columns, ConstraintID: id})
+		return nil
+	})
+}
+
+// DropConstraint drops table ref's constraint called name.
+func (tx *Tx) DropConstraint(ref TableRef, name string) (Table, error) {
+	return tx.AlterTable(ref, func(t *Table) error {
+		switch {
+		case t.PrimaryKey != nil && t.PrimaryKey.Name == name:
+			t.PrimaryKey = nil
+			return nil
+		}
+		for i, k := range t.Uniques {
+			if k.Name == name {
+				t.Uniques = slices.Delete(t.Uniques, i, i+1)
+				return nil
+			}
+		}
+		for i, c := range t.Checks {
+			if c.Name == name {
+				t.Checks = slices.Delete(t.Checks, i, i+1)
+				return nil
+			}
+		}
+		return notFound("constraint", name)
 	})
 }
 
@@ -307,9 +429,12 @@ func (tx *Tx) AlterTable(ref TableRef, fn func(*Table) error) (Table, error) {
 	if err := fn(&t); err != nil {
 		return Table{}, err
 	}
+	// Dropping a column drops the constraints on it, as in PostgreSQL.
 	if t.PrimaryKey != nil && len(t.KeyPositions()) != len(t.PrimaryKey.Columns) {
-		t.PrimaryKey = nil // dropping a key column drops the key, as in PostgreSQL
+		t.PrimaryKey = nil
 	}
+	t.Uniques = slices.DeleteFunc(t.Uniques, func(k *Key) bool { return len(t.Positions(k.Columns)) != len(k.Columns) })
+	t.Checks = slices.DeleteFunc(t.Checks, func(c *Check) bool { return len(t.Positions(c.Columns)) != len(c.Columns) })
 	seen := map[string]bool{}
 	for _, c := range t.Columns {
 		if seen[c.Name] {

@@ -189,7 +189,11 @@ func (x *execution) copyFrom(ctx context.Context, t catalog.Table, targets []int
 	if err != nil {
 		return 0, err
 	}
-	if err := finish(l.publish(ctx, tx)); err != nil {
+	err = w.cons.existing(ctx, tx)
+	if err == nil {
+		err = l.publish(ctx, tx)
+	}
+	if err := finish(err); err != nil {
 		return 0, err
 	}
 	return n, nil

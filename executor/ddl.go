@@ -110,7 +110,8 @@ func (x *execution) createTable(tx *catalog.Tx, cs *pg.CreateStmt) ([]*sqlstate.
 		return nil, err
 	}
 	var cols []catalog.Column
-	var pk *pg.Constraint // PRIMARY KEY, of a column or of the table
+	var cons []tableConstraint // UNIQUE and CHECK, of columns and of the table
+	var pk *pg.Constraint      // PRIMARY KEY, of a column or of the table
 	pkCols := []string{}
 	setPK := func(c *pg.Constraint, names []string) error {
 		if pk != nil {
@@ -132,7 +133,8 @@ func (x *execution) createTable(tx *catalog.Tx, cs *pg.CreateStmt) ([]*sqlstate.
 						return nil, err
 					}
 				}
-				continue // other table constraints (UNIQUE, CHECK …) are accepted, not enforced yet
+				cons = append(cons, tableConstraint{c: c}) // FOREIGN KEY is accepted, not enforced
+				continue
 			}
 			return nil, notSupported("table element %s is not supported", nodeKind(elt))
 		}
@@ -141,11 +143,13 @@ func (x *execution) createTable(tx *catalog.Tx, cs *pg.CreateStmt) ([]*sqlstate.
 			return nil, err
 		}
 		for _, cn := range cd.Constraints {
-			if c := cn.GetConstraint(); c.Contype == pg.ConstrType_CONSTR_PRIMARY {
+			c := cn.GetConstraint()
+			if c.Contype == pg.ConstrType_CONSTR_PRIMARY {
 				if err := setPK(c, []string{cd.Colname}); err != nil {
 					return nil, err
 				}
 			}
+			cons = append(cons, tableConstraint{c: c, column: cd.Colname})
 		}
 		cols = append(cols, col)
 	}
@@ -154,6 +158,17 @@ func (x *execution) createTable(tx *catalog.Tx, cs *pg.CreateStmt) ([]*sqlstate.
 		var ce *catalog.Error
 		if _, err = tx.SetPrimaryKey(ref, pk.Conname, pkCols); errors.As(err, &ce) && ce.Kind == catalog.NotFound && ce.Object == "column" {
 			return nil, sqlstate.Errorf(sqlstate.UndefinedColumn, "column %q named in key does not exist", ce.Name).WithPosition(pk.Location + 1)
+		}
+	}
+	if err == nil {
+		var rest []tableConstraint
+		for _, tc := range cons {
+			if tc.c.Contype != pg.ConstrType_CONSTR_PRIMARY {
+				rest = append(rest, tc)
+			}
+		}
+		if err = x.addConstraints(tx, ref, rest, false); err != nil {
+			return nil, err
 		}
 	}
 	if err != nil && cs.IfNotExists && isKind(err, catalog.Exists) {
@@ -211,9 +226,11 @@ func (x *execution) columnDef(cd *pg.ColumnDef) (catalog.Column, error) {
 				return catalog.Column{}, err
 			}
 		case pg.ConstrType_CONSTR_PRIMARY:
-			col.NotNull = true // uniqueness is not enforced yet
-		case pg.ConstrType_CONSTR_UNIQUE, pg.ConstrType_CONSTR_CHECK, pg.ConstrType_CONSTR_FOREIGN:
-			// Accepted for compatibility with migration scripts; not enforced yet.
+			col.NotNull = true // the key itself is recorded by the caller
+		case pg.ConstrType_CONSTR_UNIQUE, pg.ConstrType_CONSTR_CHECK:
+			// Recorded by the caller once the table exists.
+		case pg.ConstrType_CONSTR_FOREIGN:
+			// Accepted for compatibility with migration scripts; not enforced.
 		case pg.ConstrType_CONSTR_IDENTITY, pg.ConstrType_CONSTR_GENERATED:
 			return catalog.Column{}, notSupported("identity and generated columns are not supported yet")
 		}
@@ -373,6 +390,8 @@ func (x *execution) alterTable(tx *catalog.Tx, at *pg.AlterTableStmt) error {
 		snap.Release()
 	}
 	var filled []uint32 // new columns existing rows must get the default of
+	var added []tableConstraint
+	var dropped []*pg.AlterTableCmd
 	altered, err := tx.AlterTable(ref, func(tbl *catalog.Table) error {
 		for _, cn := range at.Cmds {
 			cmd := cn.GetAlterTableCmd()
@@ -436,17 +455,36 @@ func (x *execution) alterTable(tx *catalog.Tx, at *pg.AlterTableStmt) error {
 				}
 				tbl.Columns[i].NotNull = true
 			case pg.AlterTableType_AT_AddConstraint:
-				// Accepted, not enforced yet (see CREATE TABLE).
+				added = append(added, tableConstraint{c: cmd.Def.GetConstraint()}) // once the rest is done
+			case pg.AlterTableType_AT_DropConstraint:
+				dropped = append(dropped, cmd)
 			default:
 				return notSupported("ALTER TABLE %s is not supported yet", cmd.Subtype)
 			}
 		}
 		return nil
 	})
-	if err != nil || len(filled) == 0 {
+	if err != nil {
 		return err
 	}
-	return x.fillDefaults(tx, altered, filled)
+	if len(filled) > 0 {
+		if err := x.fillDefaults(tx, altered, filled); err != nil {
+			return err
+		}
+	}
+	for _, cmd := range dropped {
+		_, err := tx.DropConstraint(ref, cmd.Name)
+		if catalog.IsNotFound(err) {
+			if cmd.MissingOk {
+				continue
+			}
+			return sqlstate.Errorf(sqlstate.UndefinedObject, "constraint %q of relation %q does not exist", cmd.Name, ref.Name)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return x.addConstraints(tx, ref, added, true)
 }
 
 // fillDefaults gives the rows a table already has the defaults of columns

@@ -22,6 +22,8 @@ type tableWriter struct {
 	exprs []Expr
 	// ret is the bound RETURNING list; nil without one.
 	ret *returning
+	// cons enforces the table's constraints; nil without any.
+	cons *constraintChecker
 }
 
 func columnType(c catalog.Column) sqltype.T {
@@ -42,6 +44,10 @@ func storedSchema(t catalog.Table) *arrow.Schema {
 func (x *execution) newTableWriter(t catalog.Table, targets []int, input []opColumn) (*tableWriter, error) {
 	b := &binder{x: x}
 	w := &tableWriter{t: t, schema: storedSchema(t), exprs: make([]Expr, len(t.Columns))}
+	var err error
+	if w.cons, err = x.newConstraintChecker(t); err != nil {
+		return nil, err
+	}
 	for k, ci := range targets {
 		col := t.Columns[ci]
 		in := &scopeColumn{name: input[k].name, t: input[k].t, dt: input[k].dt, idx: k}
@@ -98,6 +104,10 @@ func (w *tableWriter) rows(ec *evalContext, in arrow.Record) (arrow.Record, erro
 			out.Release()
 			return nil, sqlstate.Errorf(sqlstate.NotNullViolation, "null value in column %q of relation %q violates not-null constraint", c.Name, w.t.Name)
 		}
+	}
+	if err := w.cons.rows(ec, out); err != nil {
+		out.Release()
+		return nil, err
 	}
 	return out, nil
 }
@@ -307,6 +317,9 @@ func (x *execution) insertRows(tx *catalog.Tx, t catalog.Table, w *tableWriter, 
 	if err := l.finish(); err != nil {
 		return 0, err
 	}
+	if err := w.cons.existing(x.ctx, tx); err != nil {
+		return 0, err
+	}
 	return n, l.publish(x.ctx, tx)
 }
 
@@ -332,6 +345,7 @@ type modification struct {
 	where Expr   // nil: every row
 	sets  []Expr // UPDATE: new value per column, nil where unchanged
 	ret   *returning
+	cons  *constraintChecker // UPDATE: the table's constraints
 }
 
 // bindOnlyModify binds UPDATE or DELETE for Describe: its RETURNING columns.
@@ -395,6 +409,9 @@ func (x *execution) bindModify(tx *catalog.Tx, n *pg.Node) (*modification, error
 		}
 	}
 	if setList != nil {
+		if m.cons, err = x.newConstraintChecker(t); err != nil {
+			return nil, err
+		}
 		m.sets = make([]Expr, len(t.Columns))
 		for _, sn := range setList {
 			rt := sn.GetResTarget()
@@ -482,6 +499,8 @@ func (x *execution) apply(tx *catalog.Tx, m *modification) (int64, error) {
 	copy(fields, schema.Fields())
 	ec := x.evalContext()
 	var count int64
+	// An UPDATE of key columns rechecks the keys over every row kept.
+	rekey := m.cons.touches(func(p int) bool { return m.sets != nil && m.sets[p] != nil })
 	for i, part := range snap.Parts() {
 		it, err := snap.ScanPart(x.ctx, i, fields)
 		if err != nil {
@@ -508,6 +527,17 @@ func (x *execution) apply(tx *catalog.Tx, m *modification) (int64, error) {
 			count += hits
 			changed = changed || hits > 0
 			kept = append(kept, out)
+			if hits > 0 && m.sets != nil {
+				err = m.cons.checkRows(ec, out)
+			}
+			if err == nil && rekey {
+				err = m.cons.addKeys(out)
+			}
+			if err != nil {
+				it.Close()
+				releaseAll(kept)
+				return 0, err
+			}
 		}
 		it.Close()
 		if changed {

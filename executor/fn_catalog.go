@@ -8,6 +8,7 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/array"
 	pg "github.com/pganalyze/pg_query_go/v6"
 
+	"github.com/sharehouse/sharehouse/catalog"
 	"github.com/sharehouse/sharehouse/executor/sqlstate"
 	"github.com/sharehouse/sharehouse/executor/sqltype"
 )
@@ -308,6 +309,11 @@ func (b *binder) bindCatalogFunc(name string, args []Expr, loc int32) (Expr, boo
 				if k, ok := g.keyByConstraint(oid); ok {
 					return k.constraintDef(), nil
 				}
+				for _, c := range g.checks() {
+					if c.check.ConstraintID == oid {
+						return c.constraintDef(n == 2 && a[1] == true), nil
+					}
+				}
 				return nil, nil
 			}
 			k, ok := g.keyByIndex(oid)
@@ -571,7 +577,7 @@ func (g *sysGen) relationOIDs() map[uint32]bool {
 		out[uint32(t.ID)] = true
 	}
 	for _, k := range g.keys() {
-		out[uint32(k.table.PrimaryKey.IndexID)] = true
+		out[uint32(k.key.IndexID)] = true
 	}
 	return out
 }
@@ -777,11 +783,13 @@ func (g *sysGen) relationName(oid uint32, vis map[uint32]bool) string {
 			}
 			return quoteIdent(t.schema.Name) + "." + quoteIdent(t.Name)
 		}
-		if k := t.PrimaryKey; k != nil && uint32(k.IndexID) == oid {
-			if vis[oid] {
-				return quoteIdent(k.Name)
+		for _, k := range append([]*catalog.Key{t.PrimaryKey}, t.Uniques...) {
+			if k != nil && uint32(k.IndexID) == oid {
+				if vis[oid] {
+					return quoteIdent(k.Name)
+				}
+				return quoteIdent(t.schema.Name) + "." + quoteIdent(k.Name)
 			}
-			return quoteIdent(t.schema.Name) + "." + quoteIdent(k.Name)
 		}
 	}
 	return strconv.FormatUint(uint64(oid), 10)

@@ -3,6 +3,7 @@ package executor
 import (
 	"strings"
 
+	"github.com/sharehouse/sharehouse/catalog"
 	"github.com/sharehouse/sharehouse/executor/sqlstate"
 	"github.com/sharehouse/sharehouse/executor/sqltype"
 )
@@ -104,8 +105,10 @@ func (b *binder) bindPrivilegeFunc(name string, args []Expr, loc int32) (Expr, b
 		}
 		for _, t := range g.tables {
 			byOID[uint32(t.ID)] = t.Via != nil
-			if k := t.PrimaryKey; k != nil {
-				byOID[uint32(k.IndexID)] = t.Via != nil
+			for _, k := range append([]*catalog.Key{t.PrimaryKey}, t.Uniques...) {
+				if k != nil {
+					byOID[uint32(k.IndexID)] = t.Via != nil
+				}
 			}
 		}
 		readOnly = func(obj any) (bool, bool, error) {

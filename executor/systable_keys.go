@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sharehouse/sharehouse/catalog"
 	"github.com/sharehouse/sharehouse/executor/sqltype"
 )
 
@@ -15,10 +16,13 @@ import (
 
 const oidBtreeAM = 403
 
-// sysKey is a visible table's primary key with its columns' positions.
+// sysKey is a visible table's primary key or UNIQUE constraint with its
+// columns' positions.
 type sysKey struct {
-	table *sysTable
-	cols  []int // 1-based attnums, in key order
+	table   *sysTable
+	key     *catalog.Key
+	primary bool
+	cols    []int // 1-based attnums, in key order
 }
 
 func (g *sysGen) keys() []sysKey {
@@ -26,7 +30,10 @@ func (g *sysGen) keys() []sysKey {
 	for i := range g.tables {
 		t := &g.tables[i]
 		if t.PrimaryKey != nil {
-			out = append(out, sysKey{table: t, cols: t.KeyPositions()})
+			out = append(out, sysKey{table: t, key: t.PrimaryKey, primary: true, cols: t.KeyPositions()})
+		}
+		for _, k := range t.Uniques {
+			out = append(out, sysKey{table: t, key: k, cols: t.Positions(k.Columns)})
 		}
 	}
 	return out
@@ -35,7 +42,7 @@ func (g *sysGen) keys() []sysKey {
 // keyByIndex finds the key whose index has OID oid.
 func (g *sysGen) keyByIndex(oid uint64) (sysKey, bool) {
 	for _, k := range g.keys() {
-		if k.table.PrimaryKey.IndexID == oid {
+		if k.key.IndexID == oid {
 			return k, true
 		}
 	}
@@ -45,11 +52,39 @@ func (g *sysGen) keyByIndex(oid uint64) (sysKey, bool) {
 // keyByConstraint finds the key whose constraint has OID oid.
 func (g *sysGen) keyByConstraint(oid uint64) (sysKey, bool) {
 	for _, k := range g.keys() {
-		if k.table.PrimaryKey.ConstraintID == oid {
+		if k.key.ConstraintID == oid {
 			return k, true
 		}
 	}
 	return sysKey{}, false
+}
+
+// sysCheck is a visible table's CHECK constraint.
+type sysCheck struct {
+	table *sysTable
+	check *catalog.Check
+}
+
+func (g *sysGen) checks() []sysCheck {
+	var out []sysCheck
+	for i := range g.tables {
+		t := &g.tables[i]
+		for _, c := range t.Checks {
+			out = append(out, sysCheck{table: t, check: c})
+		}
+	}
+	return out
+}
+
+// constraintDef is pg_get_constraintdef(oid[, pretty]) of a CHECK: the
+// expression with the parentheses PostgreSQL prints around it (one pair
+// more without pretty).
+func (c sysCheck) constraintDef(pretty bool) string {
+	e := checkText(c.table.Table, c.check)
+	if pretty {
+		return "CHECK (" + e + ")"
+	}
+	return "CHECK ((" + e + "))"
 }
 
 // colNames returns the key's column names, quoted where SQL needs it.
@@ -63,13 +98,16 @@ func (k sysKey) colNames() []string {
 
 // indexDef is pg_get_indexdef(oid): the CREATE INDEX statement.
 func (k sysKey) indexDef() string {
-	return "CREATE UNIQUE INDEX " + quoteIdent(k.table.PrimaryKey.Name) + " ON " +
+	return "CREATE UNIQUE INDEX " + quoteIdent(k.key.Name) + " ON " +
 		quoteIdent(k.table.schema.Name) + "." + quoteIdent(k.table.Name) +
 		" USING btree (" + strings.Join(k.colNames(), ", ") + ")"
 }
 
 // constraintDef is pg_get_constraintdef(oid).
 func (k sysKey) constraintDef() string {
+	if !k.primary {
+		return "UNIQUE (" + strings.Join(k.colNames(), ", ") + ")"
+	}
 	return "PRIMARY KEY (" + strings.Join(k.colNames(), ", ") + ")"
 }
 
@@ -130,8 +168,8 @@ func (g *sysGen) pgIndex() []sysRow {
 			}
 		}
 		out = append(out, sysRow{
-			"indexrelid": k.table.PrimaryKey.IndexID, "indrelid": uint64(k.table.ID),
-			"indnatts": len(k.cols), "indnkeyatts": len(k.cols), "indisunique": true, "indisprimary": true,
+			"indexrelid": k.key.IndexID, "indrelid": uint64(k.table.ID),
+			"indnatts": len(k.cols), "indnkeyatts": len(k.cols), "indisunique": true, "indisprimary": k.primary,
 			"indimmediate": true, "indisvalid": true, "indisready": true, "indislive": true,
 			"indkey": vector(k.cols), "indcollation": vector(colls), "indclass": vector(classes), "indoption": vector(opts),
 		})
@@ -146,12 +184,30 @@ func (g *sysGen) pgConstraint() []sysRow {
 		for i, n := range k.cols {
 			key[i] = strconv.Itoa(n)
 		}
+		contype := "u"
+		if k.primary {
+			contype = "p"
+		}
 		out = append(out, sysRow{
-			"oid": k.table.PrimaryKey.ConstraintID, "conname": k.table.PrimaryKey.Name,
-			"connamespace": uint64(k.table.schema.ID), "contype": "p", "convalidated": true,
-			"conrelid": uint64(k.table.ID), "conindid": k.table.PrimaryKey.IndexID,
+			"oid": k.key.ConstraintID, "conname": k.key.Name,
+			"connamespace": uint64(k.table.schema.ID), "contype": contype, "convalidated": true,
+			"conrelid": uint64(k.table.ID), "conindid": k.key.IndexID,
 			"confupdtype": " ", "confdeltype": " ", "confmatchtype": " ", "conislocal": true, "connoinherit": true,
 			"conkey": "{" + strings.Join(key, ",") + "}",
+		})
+	}
+	for _, c := range g.checks() {
+		pos := c.table.Positions(c.check.Columns)
+		key := make([]string, len(pos))
+		for i, n := range pos {
+			key[i] = strconv.Itoa(n)
+		}
+		out = append(out, sysRow{
+			"oid": c.check.ConstraintID, "conname": c.check.Name,
+			"connamespace": uint64(c.table.schema.ID), "contype": "c", "convalidated": true,
+			"conrelid": uint64(c.table.ID), "conindid": uint64(0),
+			"confupdtype": " ", "confdeltype": " ", "confmatchtype": " ", "conislocal": true, "connoinherit": false,
+			"conkey": "{" + strings.Join(key, ",") + "}", "conbin": checkText(c.table.Table, c.check),
 		})
 	}
 	return out
@@ -162,9 +218,9 @@ func (g *sysGen) indexClassRows() []sysRow {
 	var out []sysRow
 	for _, k := range g.keys() {
 		out = append(out, sysRow{
-			"oid": k.table.PrimaryKey.IndexID, "relname": k.table.PrimaryKey.Name,
+			"oid": k.key.IndexID, "relname": k.key.Name,
 			"relnamespace": uint64(k.table.schema.ID), "relowner": k.table.owner,
-			"relam": oidBtreeAM, "relfilenode": k.table.PrimaryKey.IndexID, "relpages": 1, "reltuples": 0,
+			"relam": oidBtreeAM, "relfilenode": k.key.IndexID, "relpages": 1, "reltuples": 0,
 			"relpersistence": "p", "relkind": "i", "relnatts": len(k.cols), "relreplident": "n",
 			"relispopulated": true,
 		})

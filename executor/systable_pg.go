@@ -162,9 +162,11 @@ func (g *sysGen) visibleTables() (map[uint32]bool, error) {
 				vis[uint32(t.ID)] = true
 				taken[t.Name] = true
 			}
-			if k := t.PrimaryKey; k != nil && t.schema.Name == s && !taken[k.Name] {
-				vis[uint32(k.IndexID)] = true
-				taken[k.Name] = true
+			for _, k := range append([]*catalog.Key{t.PrimaryKey}, t.Uniques...) {
+				if k != nil && t.schema.Name == s && !taken[k.Name] {
+					vis[uint32(k.IndexID)] = true
+					taken[k.Name] = true
+				}
 			}
 		}
 	}
@@ -288,7 +290,7 @@ func (g *sysGen) pgClass() []sysRow {
 			"oid": uint64(t.ID), "relname": t.Name, "relnamespace": uint64(t.schema.ID), "relowner": t.owner,
 			"relam": oidHeapAM, "relfilenode": uint64(t.ID), "relpages": 0, "reltuples": -1,
 			"relpersistence": "p", "relkind": "r", "relnatts": len(t.Columns), "relreplident": "d",
-			"relispopulated": true, "relfrozenxid": 716, "relminmxid": 1, "relhasindex": t.PrimaryKey != nil,
+			"relispopulated": true, "relfrozenxid": 716, "relminmxid": 1, "relhasindex": t.PrimaryKey != nil || len(t.Uniques) > 0, "relchecks": len(t.Checks),
 		})
 	}
 	return append(out, g.indexClassRows()...)

@@ -1,0 +1,102 @@
+package executor
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/sharehouse/sharehouse/executor/sqlstate"
+)
+
+// wantErr runs sql and checks the error's SQLSTATE and, when given, that
+// its message and detail contain want.
+func wantErr(t *testing.T, s *Session, sql string, code sqlstate.Code, want string) {
+	t.Helper()
+	_, _, err := run(t, s, sql)
+	var e *sqlstate.Error
+	if !errors.As(err, &e) || e.Code != code {
+		t.Fatalf("%s: got %v, want %s", sql, err, code)
+	}
+	if got := e.Message + " | " + e.Detail; !strings.Contains(got, want) {
+		t.Errorf("%s: got %q, want it to contain %q", sql, got, want)
+	}
+}
+
+func TestPrimaryKeyAndUnique(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE TABLE k (id int PRIMARY KEY, code text UNIQUE, a int, b int, UNIQUE (a, b))`)
+	mustRun(t, s, `INSERT INTO k VALUES (1, 'x', 1, 1), (2, NULL, 1, 2), (3, NULL, NULL, 1), (4, NULL, NULL, 1)`)
+	// Within one statement, against committed rows, and in COPY-like
+	// multi-row inserts; NULLs never conflict.
+	wantErr(t, s, `INSERT INTO k VALUES (5, 'y', 9, 9), (5, 'z', 8, 8)`, sqlstate.UniqueViolation, `"k_pkey" | Key (id)=(5) already exists.`)
+	wantErr(t, s, `INSERT INTO k VALUES (1, 'q', 7, 7)`, sqlstate.UniqueViolation, `Key (id)=(1) already exists.`)
+	wantErr(t, s, `INSERT INTO k VALUES (6, 'x', 7, 7)`, sqlstate.UniqueViolation, `"k_code_key" | Key (code)=(x) already exists.`)
+	wantErr(t, s, `INSERT INTO k VALUES (6, 'w', 1, 2)`, sqlstate.UniqueViolation, `"k_a_b_key" | Key (a, b)=(1, 2) already exists.`)
+	wantErr(t, s, `INSERT INTO k VALUES (NULL, 'w', 0, 0)`, sqlstate.NotNullViolation, `"id"`)
+	mustRun(t, s, `INSERT INTO k VALUES (6, NULL, 1, NULL)`)
+	if got := flat(mustRun(t, s, `SELECT count(*) FROM k`)); got != "5" {
+		t.Fatalf("rows after failed inserts: %s", got)
+	}
+	// UPDATE: a key may move to a free value, not onto a taken one.
+	mustRun(t, s, `UPDATE k SET id = id + 100 WHERE id = 6`)
+	wantErr(t, s, `UPDATE k SET id = 1 WHERE id = 2`, sqlstate.UniqueViolation, `Key (id)=(1) already exists.`)
+	wantErr(t, s, `UPDATE k SET code = 'x'`, sqlstate.UniqueViolation, `k_code_key`)
+	mustRun(t, s, `UPDATE k SET id = id + 1000`) // every key moves at once: no conflict
+	if got := flat(mustRun(t, s, `SELECT id FROM k ORDER BY id`)); got != "1001|1002|1003|1004|1106" {
+		t.Fatalf("ids: %s", got)
+	}
+	// A failed statement in a transaction block leaves the block's rows.
+	mustRun(t, s, `BEGIN; INSERT INTO k VALUES (7, 'b', 0, 0)`)
+	wantErr(t, s, `INSERT INTO k VALUES (7, 'c', 0, 1)`, sqlstate.UniqueViolation, `(id)=(7)`)
+	mustRun(t, s, `ROLLBACK`)
+	mustRun(t, s, `BEGIN; INSERT INTO k VALUES (7, 'b', 0, 0)`)
+	wantErr(t, s, `INSERT INTO k SELECT 7, 'd', 5, 5`, sqlstate.UniqueViolation, `(id)=(7)`)
+	mustRun(t, s, `ROLLBACK`)
+
+	// Many rows: appended increasing keys, then one old key again.
+	mustRun(t, s, `CREATE TABLE big (id bigint PRIMARY KEY, v text)`)
+	mustRun(t, s, `INSERT INTO big SELECT g, 'v' || g FROM generate_series(1, 200000) g`)
+	mustRun(t, s, `INSERT INTO big SELECT g, 'w' FROM generate_series(200001, 200100) g`)
+	wantErr(t, s, `INSERT INTO big VALUES (123456, 'again')`, sqlstate.UniqueViolation, `Key (id)=(123456) already exists.`)
+	wantErr(t, s, `INSERT INTO big SELECT g, 'x' FROM generate_series(200100, 200200) g`, sqlstate.UniqueViolation, `(id)=(200100)`)
+}
+
+func TestCheckConstraints(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE TABLE c (id int CHECK (id > 0), lo int, hi int, CONSTRAINT range_ok CHECK (lo <= hi))`)
+	mustRun(t, s, `INSERT INTO c VALUES (1, 1, 2), (2, NULL, 5)`) // NULL passes a CHECK
+	wantErr(t, s, `INSERT INTO c VALUES (-1, 0, 0)`, sqlstate.CheckViolation, `new row for relation "c" violates check constraint "c_id_check" | Failing row contains (-1, 0, 0).`)
+	wantErr(t, s, `INSERT INTO c VALUES (3, 5, 4)`, sqlstate.CheckViolation, `"range_ok"`)
+	wantErr(t, s, `UPDATE c SET hi = 0 WHERE id = 1`, sqlstate.CheckViolation, `"range_ok"`)
+	// Renaming a column keeps the CHECK working and printing right.
+	mustRun(t, s, `ALTER TABLE c RENAME COLUMN lo TO low`)
+	wantErr(t, s, `INSERT INTO c VALUES (3, 5, 4)`, sqlstate.CheckViolation, `"range_ok"`)
+	if got := flat(mustRun(t, s, `SELECT conname, contype, pg_get_constraintdef(oid), pg_get_constraintdef(oid, true) FROM pg_constraint WHERE conrelid = 'c'::regclass ORDER BY conname`)); got != "c_id_check,c,CHECK ((id > 0)),CHECK (id > 0)|range_ok,c,CHECK ((low <= hi)),CHECK (low <= hi)" {
+		t.Errorf("pg_constraint: %s", got)
+	}
+	// ALTER TABLE … ADD CONSTRAINT checks the rows already there.
+	wantErr(t, s, `ALTER TABLE c ADD CONSTRAINT small CHECK (id < 2)`, sqlstate.CheckViolation, `check constraint "small" of relation "c" is violated by some row`)
+	mustRun(t, s, `ALTER TABLE c ADD CONSTRAINT small CHECK (id < 10)`)
+	wantErr(t, s, `INSERT INTO c VALUES (11, 1, 1)`, sqlstate.CheckViolation, `"small"`)
+	mustRun(t, s, `ALTER TABLE c DROP CONSTRAINT small`)
+	mustRun(t, s, `INSERT INTO c VALUES (11, 1, 1)`)
+	wantErr(t, s, `ALTER TABLE c DROP CONSTRAINT small`, sqlstate.UndefinedObject, `constraint "small" of relation "c" does not exist`)
+	mustRun(t, s, `ALTER TABLE c DROP CONSTRAINT IF EXISTS small`)
+	// Unique and primary keys added later check existing rows too.
+	mustRun(t, s, `INSERT INTO c VALUES (11, 2, 2)`)
+	wantErr(t, s, `ALTER TABLE c ADD PRIMARY KEY (id)`, sqlstate.UniqueViolation, `could not create unique index "c_pkey" | Key (id)=(11) is duplicated.`)
+	wantErr(t, s, `ALTER TABLE c ADD UNIQUE (low)`, sqlstate.UniqueViolation, `Key (low)=(1) is duplicated.`)
+	wantErr(t, s, `ALTER TABLE c ADD CONSTRAINT hi_key UNIQUE (hi)`, sqlstate.UniqueViolation, `Key (hi)=(2) is duplicated.`)
+	mustRun(t, s, `ALTER TABLE c ADD CONSTRAINT pair_key UNIQUE (low, hi)`)
+	wantErr(t, s, `INSERT INTO c VALUES (12, 1, 1)`, sqlstate.UniqueViolation, `"pair_key" | Key (low, hi)=(1, 1) already exists.`)
+	// Bad definitions.
+	wantErr(t, s, `CREATE TABLE bad (a int CHECK (a))`, sqlstate.DatatypeMismatch, `argument of CHECK must be type boolean`)
+	wantErr(t, s, `CREATE TABLE bad (a int CHECK (b > 0))`, sqlstate.UndefinedColumn, `column "b" does not exist`)
+	wantErr(t, s, `CREATE TABLE bad (a int CHECK (a IN (SELECT 1)))`, sqlstate.FeatureNotSupported, `subquery`)
+	wantErr(t, s, `CREATE TABLE bad (a int UNIQUE, UNIQUE (b))`, sqlstate.UndefinedColumn, `column "b" named in key does not exist`)
+	// Dropping a column drops the constraints on it.
+	mustRun(t, s, `ALTER TABLE c DROP COLUMN hi`)
+	if got := flat(mustRun(t, s, `SELECT conname, contype FROM pg_constraint WHERE conrelid = 'c'::regclass ORDER BY 1`)); got != "c_id_check,c" {
+		t.Errorf("after DROP COLUMN: %s", got)
+	}
+}
