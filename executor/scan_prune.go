@@ -94,9 +94,46 @@ func compilePrune(e Expr, col func(*scopeColumn) (int, bool)) pruneTest {
 		}
 		return &pruneNull{col: k, not: e.not}
 	case *funcExpr:
+		if e.impl.Name == "LIKE" {
+			return compileLikePrefix(e, col)
+		}
 		return compileCompare(e, col)
 	}
 	return nil
+}
+
+// compileLikePrefix handles `text LIKE 'prefix…'`: every match starts with
+// the pattern's literal prefix, so lies in [prefix, prefix's successor).
+func compileLikePrefix(f *funcExpr, col func(*scopeColumn) (int, bool)) pruneTest {
+	if len(f.args) != 2 {
+		return nil
+	}
+	pat, ok := f.args[1].(*constExpr)
+	if !ok || pat.value.IsNull(0) {
+		return nil
+	}
+	p, ok := pat.value.(*array.String)
+	if !ok {
+		return nil
+	}
+	toks, err := compileLike(p.Value(0), '\\')
+	if err != nil || len(toks.toks) == 0 || toks.toks[0].kind != 'l' {
+		return nil
+	}
+	x := f.args[0]
+	if c, ok := x.(*funcExpr); ok && c.cast && len(c.args) == 1 && c.impl.Result.T.OID == sqltype.Text &&
+		(c.args[0].Type().OID == sqltype.Text || c.args[0].Type().OID == sqltype.Varchar) {
+		x = c.args[0] // to text: the same string
+	}
+	b, ok := x.(*boundCol)
+	if !ok || (b.c.t.OID != sqltype.Text && b.c.t.OID != sqltype.Varchar) || b.c.dt.ID() != arrow.STRING {
+		return nil
+	}
+	k, ok := col(b.c)
+	if !ok {
+		return nil
+	}
+	return &prunePrefix{col: k, prefix: toks.toks[0].lit}
 }
 
 // compileCompare handles `x op const` and `const op x`, where x is a column
@@ -275,6 +312,37 @@ func (p *pruneNull) skip(_ *evalContext, rows int64, st []catalog.ColumnStats) b
 		return n == rows
 	}
 	return n == 0
+}
+
+// prunePrefix is col LIKE 'prefix%…' (byte order, as text compares).
+type prunePrefix struct {
+	col    int
+	prefix string
+}
+
+func (p *prunePrefix) skip(_ *evalContext, rows int64, st []catalog.ColumnStats) bool {
+	s := st[p.col]
+	if s.Nulls >= 0 && s.Nulls == rows {
+		return true
+	}
+	b, ok := s.MinMax.(*array.String)
+	if !ok {
+		return false
+	}
+	if b.Value(1) < p.prefix {
+		return true // every value sorts before the prefix
+	}
+	// The smallest string above every string with the prefix: drop
+	// trailing 0xff bytes and increment the last one.
+	succ := []byte(p.prefix)
+	for len(succ) > 0 && succ[len(succ)-1] == 0xff {
+		succ = succ[:len(succ)-1]
+	}
+	if len(succ) == 0 {
+		return false
+	}
+	succ[len(succ)-1]++
+	return b.Value(0) >= string(succ)
 }
 
 // pruneCmp is casts(col) op value, op normalised to have the column on
