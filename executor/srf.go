@@ -139,9 +139,15 @@ func (b *binder) bindSRFCall(fc *pg.FuncCall, sc *scope) (Expr, error) {
 // containsSRF reports whether n calls a set-returning function outside a
 // subquery.
 func containsSRF(n *pg.Node) bool {
+	return containsCall(n, func(fc *pg.FuncCall) bool { return fc.Over == nil && setReturning[funcName(fc)] })
+}
+
+// containsCall reports whether n has a function call that match accepts,
+// outside a subquery.
+func containsCall(n *pg.Node, match func(*pg.FuncCall) bool) bool {
 	found := false
 	walkNodes(n, func(m *pg.Node) bool {
-		if fc := m.GetFuncCall(); fc != nil && fc.Over == nil && setReturning[funcName(fc)] {
+		if fc := m.GetFuncCall(); fc != nil && match(fc) {
 			found = true
 		}
 		return !found && m.GetSubLink() == nil

@@ -143,14 +143,7 @@ func (b *binder) bindWindowCall(fc *pg.FuncCall, sc *scope) (Expr, error) {
 
 // containsWindow reports whether n has a window function call.
 func containsWindow(n *pg.Node) bool {
-	found := false
-	walkNodes(n, func(m *pg.Node) bool {
-		if fc := m.GetFuncCall(); fc != nil && fc.Over != nil {
-			found = true
-		}
-		return !found && m.GetSubLink() == nil
-	})
-	return found
+	return containsCall(n, func(fc *pg.FuncCall) bool { return fc.Over != nil })
 }
 
 // windowOp computes window calls over all its input rows; it returns
