@@ -135,6 +135,12 @@ func (q *queryBinder) decorrelate(sl *pg.SubLink, sc *scope) *decorrelated {
 				return nil
 			}
 		}
+		// An aggregate makes one row whatever the WHERE: not a key lookup.
+		for _, t := range sel.TargetList {
+			if containsAggregateNode(t) || containsWindow(t) {
+				return nil
+			}
+		}
 	case pg.SubLinkType_ANY_SUBLINK, pg.SubLinkType_EXPR_SUBLINK:
 		if len(sel.TargetList) != 1 || sel.LimitCount != nil {
 			return nil
@@ -146,6 +152,9 @@ func (q *queryBinder) decorrelate(sl *pg.SubLink, sc *scope) *decorrelated {
 		if sl.SubLinkType == pg.SubLinkType_ANY_SUBLINK {
 			// IN has no operator name; = ANY names "=".
 			if len(sl.OperName) > 0 && sl.OperName[len(sl.OperName)-1].GetString_().GetSval() != "=" || sl.Testexpr.GetRowExpr() != nil {
+				return nil
+			}
+			if containsAggregateNode(target) {
 				return nil
 			}
 			d.t = sqltype.BoolT
@@ -187,6 +196,12 @@ func (q *queryBinder) decorrelate(sl *pg.SubLink, sc *scope) *decorrelated {
 	}
 	var rest, innerNodes, outerNodes []*pg.Node
 	for _, c := range conjuncts {
+		if containsSubLink(c) {
+			// Binding it here would run its subquery; if it names the
+			// outer row, binding the rewritten subquery below finds out.
+			rest = append(rest, c)
+			continue
+		}
 		if _, outer, ok := side(c); !ok {
 			return nil
 		} else if !outer {
@@ -301,6 +316,16 @@ func (q *queryBinder) decorrelate(sl *pg.SubLink, sc *scope) *decorrelated {
 		d.empty = op
 	}
 	return d
+}
+
+// containsSubLink reports whether n holds a subquery.
+func containsSubLink(n *pg.Node) bool {
+	found := false
+	walkNodes(n, func(m *pg.Node) bool {
+		found = found || m.GetSubLink() != nil
+		return !found
+	})
+	return found
 }
 
 // columnRefStar reports whether cr ends in *.

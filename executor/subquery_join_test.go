@@ -58,6 +58,12 @@ func TestDecorrelatedSubqueries(t *testing.T) {
 			"1,0|1,1|2,0|2,1|3,0|3,0|4,0|6,0"},
 		{`SELECT o.id, i2.y, (SELECT count(*) FROM i WHERE i.k = o.k AND i.y = i2.y) FROM o JOIN i i2 ON i2.k = o.k ORDER BY 1, 2`,
 			"1,10,1|1,15,1|2,10,1|2,15,1|3,30,1|3,NULL,0|4,5,1|6,100,1"},
+		// An aggregate subquery always has a row; IN over one compares
+		// with its value.
+		{`SELECT id FROM o WHERE EXISTS (SELECT count(*) FROM i WHERE i.k = o.k) ORDER BY id`, "1|2|3|4|5|6|7"},
+		{`SELECT id FROM o WHERE x IN (SELECT max(y) FROM i WHERE i.k = o.k) ORDER BY id`, "3"},
+		// A nested uncorrelated subquery stays inside.
+		{`SELECT id FROM o WHERE EXISTS (SELECT 1 FROM i WHERE i.k = o.k AND i.y IN (SELECT y FROM i WHERE z > 'q')) ORDER BY id`, "1|2|3|4"},
 		// The select list's subquery runs for the rows WHERE keeps only:
 		// o.k = 1 has two rows in i but is filtered out.
 		{`SELECT id, (SELECT z FROM i WHERE i.k = o.k) FROM o WHERE o.k > 2 ORDER BY id`,
@@ -88,6 +94,8 @@ func TestDecorrelationPlans(t *testing.T) {
 		{`SELECT id FROM o WHERE x NOT IN (SELECT y FROM i WHERE i.k = o.k)`, "Hash Anti Join", ""},
 		{`SELECT id FROM o WHERE x > (SELECT avg(y) FROM i WHERE i.k = o.k)`, "Hash Left Join", ""},
 		{`SELECT id FROM o WHERE EXISTS (SELECT 1 FROM i WHERE i.k = o.k AND i.y < o.x)`, "", "Hash"},
+		{`SELECT id FROM o WHERE EXISTS (SELECT 1 FROM i WHERE i.k = o.k AND i.y IN (SELECT y FROM i WHERE z > 'q'))`, "Hash Semi Join", ""},
+		{`SELECT id FROM o WHERE EXISTS (SELECT count(*) FROM i WHERE i.k = o.k)`, "", "Hash Semi Join"},
 	}
 	for _, c := range cases {
 		plan := flat(mustRun(t, s, "EXPLAIN "+c.sql))
