@@ -54,6 +54,8 @@ type Table struct {
 	Uniques []*Key `json:"uniques,omitempty"`
 	// Checks are the CHECK constraints.
 	Checks []*Check `json:"checks,omitempty"`
+	// Indexes are the indexes made by CREATE INDEX (index.go).
+	Indexes []*Index `json:"indexes,omitempty"`
 	// Via is set when the table is read through a share: read-only.
 	Via *ShareVia `json:"-"`
 }
@@ -435,6 +437,7 @@ func (tx *Tx) AlterTable(ref TableRef, fn func(*Table) error) (Table, error) {
 	}
 	t.Uniques = slices.DeleteFunc(t.Uniques, func(k *Key) bool { return len(t.Positions(k.Columns)) != len(k.Columns) })
 	t.Checks = slices.DeleteFunc(t.Checks, func(c *Check) bool { return len(t.Positions(c.Columns)) != len(c.Columns) })
+	t.Indexes = slices.DeleteFunc(t.Indexes, func(i *Index) bool { return len(t.Positions(i.Columns)) != len(i.Columns) })
 	seen := map[string]bool{}
 	for _, c := range t.Columns {
 		if seen[c.Name] {

@@ -2,6 +2,7 @@ package executor
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -53,9 +54,14 @@ func (x *execution) newConstraintChecker(t catalog.Table) (*constraintChecker, e
 		}
 		c.checks = append(c.checks, boundCheck{name: ch.Name, e: e})
 	}
-	keys := t.Uniques
+	keys := slices.Clone(t.Uniques)
 	if t.PrimaryKey != nil {
 		keys = append([]*catalog.Key{t.PrimaryKey}, keys...)
+	}
+	for _, i := range t.Indexes {
+		if i.Unique {
+			keys = append(keys, &i.Key)
+		}
 	}
 	for _, k := range keys {
 		c.keys = append(c.keys, newKeyCheck(t, k))

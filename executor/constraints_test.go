@@ -100,3 +100,38 @@ func TestCheckConstraints(t *testing.T) {
 		t.Errorf("after DROP COLUMN: %s", got)
 	}
 }
+
+func TestIndexes(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE TABLE t (id int PRIMARY KEY, email text, v int)`)
+	mustRun(t, s, `INSERT INTO t VALUES (1, 'a@x', 1), (2, 'b@x', 1)`)
+	mustRun(t, s, `CREATE INDEX ON t (v)`)
+	mustRun(t, s, `CREATE INDEX t_v_idx2 ON t USING btree (v, id)`)
+	wantErr(t, s, `CREATE INDEX t_v_idx ON t (id)`, sqlstate.DuplicateTable, `relation "t_v_idx" already exists`)
+	mustRun(t, s, `CREATE INDEX IF NOT EXISTS t_v_idx ON t (id)`)
+	wantErr(t, s, `CREATE UNIQUE INDEX t_v_key ON t (v)`, sqlstate.UniqueViolation, `could not create unique index "t_v_key" | Key (v)=(1) is duplicated.`)
+	mustRun(t, s, `CREATE UNIQUE INDEX t_email_key ON t (email)`)
+	wantErr(t, s, `INSERT INTO t VALUES (3, 'a@x', 2)`, sqlstate.UniqueViolation, `"t_email_key" | Key (email)=(a@x) already exists.`)
+	wantErr(t, s, `CREATE INDEX ON t (lower(email))`, sqlstate.FeatureNotSupported, `expressions`)
+	wantErr(t, s, `CREATE INDEX ON t (nope)`, sqlstate.UndefinedColumn, `column "nope" does not exist`)
+	if got := flat(mustRun(t, s, `SELECT c.relname, i.indisunique, i.indisprimary, pg_get_indexdef(i.indexrelid)
+		FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 't'::regclass ORDER BY 1`)); got !=
+		"t_email_key,t,f,CREATE UNIQUE INDEX t_email_key ON public.t USING btree (email)|"+
+			"t_pkey,t,t,CREATE UNIQUE INDEX t_pkey ON public.t USING btree (id)|"+
+			"t_v_idx,f,f,CREATE INDEX t_v_idx ON public.t USING btree (v)|"+
+			"t_v_idx2,f,f,CREATE INDEX t_v_idx2 ON public.t USING btree (v, id)" {
+		t.Errorf("pg_index: %s", got)
+	}
+	if got := flat(mustRun(t, s, `SELECT conname FROM pg_constraint WHERE conrelid = 't'::regclass`)); got != "t_pkey" {
+		t.Errorf("indexes are not constraints: %s", got)
+	}
+	mustRun(t, s, `DROP INDEX t_email_key`)
+	mustRun(t, s, `INSERT INTO t VALUES (3, 'a@x', 2)`)
+	wantErr(t, s, `DROP INDEX t_pkey`, sqlstate.DependentObjectsStillExist, `cannot drop index t_pkey because constraint t_pkey on table t requires it`)
+	wantErr(t, s, `DROP INDEX nope`, sqlstate.UndefinedObject, `index "nope" does not exist`)
+	mustRun(t, s, `DROP INDEX IF EXISTS nope`)
+	mustRun(t, s, `DROP INDEX public.t_v_idx, t_v_idx2`)
+	if got := flat(mustRun(t, s, `SELECT count(*) FROM pg_index WHERE indrelid = 't'::regclass`)); got != "1" {
+		t.Errorf("indexes left: %s", got)
+	}
+}

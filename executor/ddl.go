@@ -66,6 +66,12 @@ func (x *execution) runDDL(n *pg.Node) (Result, error) {
 			notices, err = x.drop(tx, n.GetDropStmt())
 			return err
 		}
+	case n.GetIndexStmt() != nil:
+		tag, fn = "CREATE INDEX", func(tx *catalog.Tx) error {
+			var err error
+			notices, err = x.createIndex(tx, n.GetIndexStmt())
+			return err
+		}
 	case n.GetAlterTableStmt() != nil:
 		tag, fn = "ALTER TABLE", func(tx *catalog.Tx) error { return x.alterTable(tx, n.GetAlterTableStmt()) }
 	case n.GetRenameStmt() != nil:
@@ -345,7 +351,13 @@ func (x *execution) drop(tx *catalog.Tx, d *pg.DropStmt) ([]*sqlstate.Error, err
 				}
 				return nil, err
 			}
-		case pg.ObjectType_OBJECT_INDEX, pg.ObjectType_OBJECT_SEQUENCE:
+		case pg.ObjectType_OBJECT_INDEX:
+			ns, err := x.dropIndex(tx, names, d.MissingOk)
+			if err != nil {
+				return nil, err
+			}
+			notices = append(notices, ns...)
+		case pg.ObjectType_OBJECT_SEQUENCE:
 			if d.MissingOk {
 				notices = append(notices, notice("%s %q does not exist, skipping", d.RemoveType, names[len(names)-1]))
 				continue

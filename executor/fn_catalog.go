@@ -8,7 +8,6 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/array"
 	pg "github.com/pganalyze/pg_query_go/v6"
 
-	"github.com/sharehouse/sharehouse/catalog"
 	"github.com/sharehouse/sharehouse/executor/sqlstate"
 	"github.com/sharehouse/sharehouse/executor/sqltype"
 )
@@ -783,7 +782,7 @@ func (g *sysGen) relationName(oid uint32, vis map[uint32]bool) string {
 			}
 			return quoteIdent(t.schema.Name) + "." + quoteIdent(t.Name)
 		}
-		for _, k := range append([]*catalog.Key{t.PrimaryKey}, t.Uniques...) {
+		for _, k := range t.IndexKeys() {
 			if k != nil && uint32(k.IndexID) == oid {
 				if vis[oid] {
 					return quoteIdent(k.Name)

@@ -3,7 +3,6 @@ package executor
 import (
 	"strings"
 
-	"github.com/sharehouse/sharehouse/catalog"
 	"github.com/sharehouse/sharehouse/executor/sqlstate"
 	"github.com/sharehouse/sharehouse/executor/sqltype"
 )
@@ -105,7 +104,7 @@ func (b *binder) bindPrivilegeFunc(name string, args []Expr, loc int32) (Expr, b
 		}
 		for _, t := range g.tables {
 			byOID[uint32(t.ID)] = t.Via != nil
-			for _, k := range append([]*catalog.Key{t.PrimaryKey}, t.Uniques...) {
+			for _, k := range t.IndexKeys() {
 				if k != nil {
 					byOID[uint32(k.IndexID)] = t.Via != nil
 				}

@@ -22,6 +22,8 @@ type sysKey struct {
 	table   *sysTable
 	key     *catalog.Key
 	primary bool
+	index   bool // of CREATE INDEX: no constraint
+	unique  bool
 	cols    []int // 1-based attnums, in key order
 }
 
@@ -30,10 +32,13 @@ func (g *sysGen) keys() []sysKey {
 	for i := range g.tables {
 		t := &g.tables[i]
 		if t.PrimaryKey != nil {
-			out = append(out, sysKey{table: t, key: t.PrimaryKey, primary: true, cols: t.KeyPositions()})
+			out = append(out, sysKey{table: t, key: t.PrimaryKey, primary: true, unique: true, cols: t.KeyPositions()})
 		}
 		for _, k := range t.Uniques {
-			out = append(out, sysKey{table: t, key: k, cols: t.Positions(k.Columns)})
+			out = append(out, sysKey{table: t, key: k, unique: true, cols: t.Positions(k.Columns)})
+		}
+		for _, i := range t.Indexes {
+			out = append(out, sysKey{table: t, key: &i.Key, index: true, unique: i.Unique, cols: t.Positions(i.Columns)})
 		}
 	}
 	return out
@@ -52,7 +57,7 @@ func (g *sysGen) keyByIndex(oid uint64) (sysKey, bool) {
 // keyByConstraint finds the key whose constraint has OID oid.
 func (g *sysGen) keyByConstraint(oid uint64) (sysKey, bool) {
 	for _, k := range g.keys() {
-		if k.key.ConstraintID == oid {
+		if !k.index && k.key.ConstraintID == oid {
 			return k, true
 		}
 	}
@@ -98,7 +103,11 @@ func (k sysKey) colNames() []string {
 
 // indexDef is pg_get_indexdef(oid): the CREATE INDEX statement.
 func (k sysKey) indexDef() string {
-	return "CREATE UNIQUE INDEX " + quoteIdent(k.key.Name) + " ON " +
+	create := "CREATE INDEX "
+	if k.unique {
+		create = "CREATE UNIQUE INDEX "
+	}
+	return create + quoteIdent(k.key.Name) + " ON " +
 		quoteIdent(k.table.schema.Name) + "." + quoteIdent(k.table.Name) +
 		" USING btree (" + strings.Join(k.colNames(), ", ") + ")"
 }
@@ -169,7 +178,7 @@ func (g *sysGen) pgIndex() []sysRow {
 		}
 		out = append(out, sysRow{
 			"indexrelid": k.key.IndexID, "indrelid": uint64(k.table.ID),
-			"indnatts": len(k.cols), "indnkeyatts": len(k.cols), "indisunique": true, "indisprimary": k.primary,
+			"indnatts": len(k.cols), "indnkeyatts": len(k.cols), "indisunique": k.unique, "indisprimary": k.primary,
 			"indimmediate": true, "indisvalid": true, "indisready": true, "indislive": true,
 			"indkey": vector(k.cols), "indcollation": vector(colls), "indclass": vector(classes), "indoption": vector(opts),
 		})
@@ -180,6 +189,9 @@ func (g *sysGen) pgIndex() []sysRow {
 func (g *sysGen) pgConstraint() []sysRow {
 	var out []sysRow
 	for _, k := range g.keys() {
+		if k.index {
+			continue // an index made by CREATE INDEX has no constraint
+		}
 		key := make([]string, len(k.cols))
 		for i, n := range k.cols {
 			key[i] = strconv.Itoa(n)

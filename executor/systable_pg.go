@@ -162,7 +162,7 @@ func (g *sysGen) visibleTables() (map[uint32]bool, error) {
 				vis[uint32(t.ID)] = true
 				taken[t.Name] = true
 			}
-			for _, k := range append([]*catalog.Key{t.PrimaryKey}, t.Uniques...) {
+			for _, k := range t.IndexKeys() {
 				if k != nil && t.schema.Name == s && !taken[k.Name] {
 					vis[uint32(k.IndexID)] = true
 					taken[k.Name] = true
