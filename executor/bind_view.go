@@ -56,6 +56,7 @@ func (x *execution) createView(tx *catalog.Tx, vs *pg.ViewStmt) error {
 	for cr, rel := range quals {
 		cr.Fields = append([]*pg.Node{pg.MakeStrNode(rel)}, cr.Fields...)
 	}
+	spellOutOrdinals(sel)
 	if len(vs.Aliases) > len(cols) {
 		return sqlstate.Errorf(sqlstate.SyntaxError, "CREATE VIEW specifies more column names than columns")
 	}
@@ -89,6 +90,48 @@ func (x *execution) createView(tx *catalog.Tx, vs *pg.ViewStmt) error {
 		}
 	}
 	return err
+}
+
+// spellOutOrdinals replaces ORDER BY and GROUP BY items that name a
+// select-list column (by position, or ORDER BY by output name) with that
+// column's reference, as PostgreSQL stores them (ORDER BY 1 prints as
+// ORDER BY t.id). Items standing for other expressions stay as written.
+func spellOutOrdinals(sel *pg.SelectStmt) {
+	target := func(n *pg.Node, byName bool) *pg.Node {
+		if c := n.GetAConst(); c != nil && c.GetIval() != nil {
+			k := int(c.GetIval().Ival)
+			if k >= 1 && k <= len(sel.TargetList) {
+				if v := sel.TargetList[k-1].GetResTarget().Val; v.GetColumnRef() != nil {
+					return v
+				}
+			}
+			return nil
+		}
+		cr := n.GetColumnRef()
+		if !byName || cr == nil || len(cr.Fields) != 1 {
+			return nil
+		}
+		name := cr.Fields[0].GetString_().GetSval()
+		for _, t := range sel.TargetList {
+			rt := t.GetResTarget()
+			if v := rt.Val.GetColumnRef(); v != nil && (rt.Name == name || rt.Name == "" && v.Fields[len(v.Fields)-1].GetString_().GetSval() == name) {
+				return rt.Val
+			}
+		}
+		return nil
+	}
+	for _, n := range sel.SortClause {
+		if sb := n.GetSortBy(); sb != nil {
+			if v := target(sb.Node, true); v != nil {
+				sb.Node = v
+			}
+		}
+	}
+	for i, n := range sel.GroupClause {
+		if v := target(n, false); v != nil {
+			sel.GroupClause[i] = v
+		}
+	}
 }
 
 // replaceableColumns checks CREATE OR REPLACE VIEW's rule: the new query

@@ -330,11 +330,15 @@ func (b *binder) bindCatalogFunc(name string, args []Expr, loc int32) (Expr, boo
 			}
 			return k.indexDef(), nil
 		})
-	case "pg_get_triggerdef", "pg_get_ruledef", "pg_get_viewdef",
+	case "pg_get_viewdef":
+		if e, ok, err := b.bindViewdef(args, loc); ok || err != nil {
+			return e, true, err
+		}
+	case "pg_get_triggerdef", "pg_get_ruledef",
 		"pg_get_function_result", "pg_get_function_arguments", "pg_get_function_identity_arguments",
 		"pg_get_statisticsobjdef_columns", "pg_get_partkeydef", "pg_get_functiondef":
-		// There are no indexes, constraints, triggers, rules, views or
-		// functions of users: for any OID the answer is NULL, as
+		// There are no triggers, rules (but views' _RETURN) or functions
+		// of users: for any OID the answer is NULL, as
 		// PostgreSQL's for an OID that names none.
 		params := []sqltype.T{tOid, tInt4, tBool}
 		if name != "pg_get_indexdef" {
@@ -950,6 +954,10 @@ func (g *sysGen) tableSizes() (map[uint32]int64, error) {
 		out[d.oid] = 0
 	}
 	for _, t := range g.tables {
+		if t.IsView() {
+			out[uint32(t.ID)] = 0
+			continue
+		}
 		snap, err := g.tx.Snapshot(t.Table)
 		if err != nil {
 			return nil, err

@@ -3,6 +3,7 @@ package executor
 import (
 	"strconv"
 
+	"github.com/sharehouse/sharehouse/catalog"
 	"github.com/sharehouse/sharehouse/executor/sqltype"
 )
 
@@ -23,6 +24,7 @@ type infoTable struct {
 	kind         byte
 	cols         []infoColumn
 	insertable   bool
+	view         catalog.Table // the view, for its definition; zero for others
 }
 
 type infoColumn struct {
@@ -45,6 +47,9 @@ func (g *sysGen) infoTables() []infoTable {
 	}
 	for _, t := range g.tables {
 		it := infoTable{schema: t.schema.Name, name: t.Name, kind: 'r', insertable: t.Via == nil}
+		if t.IsView() {
+			it.kind, it.insertable, it.view = 'v', false, t.Table
+		}
 		for _, c := range t.Columns {
 			it.cols = append(it.cols, infoColumn{name: c.Name, t: sqltype.T{OID: sqltype.OID(c.Type.OID), Typmod: c.Type.Typmod}, notNull: c.NotNull, def: c.Default})
 		}
@@ -94,7 +99,8 @@ func (g *sysGen) infoSchemaRows(def *sysTableDef) []sysRow {
 			if t.kind == 'v' {
 				out = append(out, sysRow{
 					"table_catalog": db, "table_schema": t.schema, "table_name": t.name, "check_option": "NONE",
-					"is_updatable": "NO", "is_insertable_into": "NO", "is_trigger_updatable": "NO",
+					"view_definition": viewDefinitionOrNil(g, t.view),
+					"is_updatable":    "NO", "is_insertable_into": "NO", "is_trigger_updatable": "NO",
 					"is_trigger_deletable": "NO", "is_trigger_insertable_into": "NO",
 				})
 			}

@@ -239,6 +239,8 @@ func (g *sysGen) rows(def *sysTableDef) ([]sysRow, error) {
 		return g.pgIndex(), nil
 	case "pg_constraint":
 		return g.pgConstraint(), nil
+	case "pg_rewrite":
+		return g.pgRewrite(), nil
 	}
 	// Indexes, constraints, inheritance, triggers, policies, publications,
 	// extensions, procedures …: sharehouse has none of these objects.
@@ -286,6 +288,10 @@ func (g *sysGen) pgClass() []sysRow {
 		out = append(out, r)
 	}
 	for _, t := range g.tables {
+		if t.IsView() {
+			out = append(out, viewClassRow(t))
+			continue
+		}
 		out = append(out, sysRow{
 			"oid": uint64(t.ID), "relname": t.Name, "relnamespace": uint64(t.schema.ID), "relowner": t.owner,
 			"relam": oidHeapAM, "relfilenode": uint64(t.ID), "relpages": 0, "reltuples": -1,
@@ -478,7 +484,9 @@ func (g *sysGen) pgTables() []sysRow {
 		}
 	}
 	for _, t := range g.tables {
-		out = append(out, sysRow{"schemaname": t.schema.Name, "tablename": t.Name, "tableowner": g.roleName(t.owner)})
+		if !t.IsView() {
+			out = append(out, sysRow{"schemaname": t.schema.Name, "tablename": t.Name, "tableowner": g.roleName(t.owner)})
+		}
 	}
 	return out
 }
@@ -489,6 +497,11 @@ func (g *sysGen) pgViews() []sysRow {
 		d := &sysTableDefs[i]
 		if d.kind == 'v' {
 			out = append(out, sysRow{"schemaname": d.schema, "viewname": d.name, "viewowner": g.roleName(oidBootstrapRole)})
+		}
+	}
+	for _, t := range g.tables {
+		if t.IsView() {
+			out = append(out, sysRow{"schemaname": t.schema.Name, "viewname": t.Name, "viewowner": g.roleName(t.owner), "definition": g.viewDefinition(t.Table, false)})
 		}
 	}
 	return out

@@ -213,3 +213,42 @@ func TestViewSharing(t *testing.T) {
 	}
 	wantCode(t, prov, `DROP TABLE orders`, sqlstate.DependentObjectsStillExist)
 }
+
+// TestViewCatalog: views as pg_catalog and information_schema list them,
+// PostgreSQL 15's values for the same view.
+func TestViewCatalog(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE TABLE t (id int NOT NULL, name varchar(20) DEFAULT 'x')`)
+	mustRun(t, s, `CREATE VIEW v AS SELECT id, name FROM t WHERE id > 1`)
+	mustRun(t, s, `CREATE SCHEMA finance`)
+	mustRun(t, s, `CREATE VIEW finance.g AS SELECT id, count(*) FROM t GROUP BY id HAVING count(*) > 1 ORDER BY id DESC LIMIT 3 OFFSET 1`)
+	for _, tc := range []struct{ sql, want string }{
+		{`SELECT relkind, relam, relfilenode, relhasrules, relnatts, relreplident FROM pg_class WHERE relname = 'v'`, "v,0,0,t,2,n"},
+		{`SELECT attname, attnotnull, attstorage, atthasdef FROM pg_attribute WHERE attrelid = 'v'::regclass AND attnum > 0 ORDER BY attnum`, "id,f,p,f|name,f,x,f"},
+		{`SELECT rulename, ev_type, is_instead FROM pg_rewrite WHERE ev_class = 'v'::regclass`, "_RETURN,1,t"},
+		{`SELECT count(*) FROM pg_tables WHERE tablename = 'v'`, "0"},
+		{`SELECT table_name, table_type, is_insertable_into FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`, "t,BASE TABLE,YES|v,VIEW,NO"},
+		{`SELECT table_name, view_definition, check_option FROM information_schema.views WHERE table_schema = 'public'`,
+			"v, SELECT t.id,\n    t.name\n   FROM t\n  WHERE (t.id > 1);,NONE"},
+		{`SELECT viewname, definition FROM pg_views WHERE schemaname = 'public'`, "v, SELECT t.id,\n    t.name\n   FROM t\n  WHERE (t.id > 1);"},
+		{`SELECT pg_get_viewdef('v'::regclass, true)`, " SELECT t.id,\n    t.name\n   FROM t\n  WHERE t.id > 1;"},
+		{`SELECT pg_get_viewdef('v')`, " SELECT t.id,\n    t.name\n   FROM t\n  WHERE (t.id > 1);"},
+		{`SELECT pg_get_viewdef('finance.g', true)`, " SELECT t.id,\n    count(*) AS count\n   FROM t\n  GROUP BY t.id\n HAVING count(*) > 1\n  ORDER BY t.id DESC\n OFFSET 1\n LIMIT 3;"},
+		{`SELECT pg_get_viewdef('t'::regclass) IS NULL, pg_get_viewdef('nope') IS NULL`, "t,t"},
+		{`SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'v' AND n.nspname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`, "g|v"},
+	} {
+		if got := flat(mustRun(t, s, tc.sql)); got != tc.want {
+			t.Errorf("%s:\ngot  %q\nwant %q", tc.sql, got, tc.want)
+		}
+	}
+	// A view outside search_path is named with its schema, a table in it without.
+	mustRun(t, s, `CREATE TABLE finance.o (a int)`)
+	mustRun(t, s, `CREATE VIEW vo AS SELECT a FROM finance.o`)
+	if got := flat(mustRun(t, s, `SELECT pg_get_viewdef('vo', true)`)); got != " SELECT o.a\n   FROM finance.o;" {
+		t.Errorf("vo: %q", got)
+	}
+	mustRun(t, s, `SET search_path = finance, public`)
+	if got := flat(mustRun(t, s, `SELECT pg_get_viewdef('public.vo'::regclass, true)`)); got != " SELECT o.a\n   FROM o;" {
+		t.Errorf("vo with finance on the path: %q", got)
+	}
+}
