@@ -3,6 +3,7 @@ package executor
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -79,6 +80,11 @@ func broadcast(mem memory.Allocator, one arrow.Array, n int) (arrow.Array, error
 		one.Retain()
 		return one, nil
 	}
+	if !one.IsNull(0) {
+		if a, ok := broadcastFlat(mem, one, n); ok {
+			return a, nil
+		}
+	}
 	b := array.NewBuilder(mem, one.DataType())
 	defer b.Release()
 	b.Reserve(n)
@@ -92,6 +98,68 @@ func broadcast(mem memory.Allocator, one arrow.Array, n int) (arrow.Array, error
 		}
 	}
 	return b.NewArray(), nil
+}
+
+// broadcastFlat builds n copies of a non-null fixed-width or string value
+// by copying bytes, not appending row by row: every comparison with a
+// constant broadcasts it to the batch's length.
+func broadcastFlat(mem memory.Allocator, one arrow.Array, n int) (arrow.Array, bool) {
+	d := one.Data()
+	dt := one.DataType()
+	var data []*memory.Buffer
+	switch t := dt.(type) {
+	case *arrow.BooleanType:
+		return nil, false
+	case arrow.FixedWidthDataType:
+		w := t.BitWidth() / 8
+		if w == 0 || len(d.Buffers()) < 2 || d.Buffers()[1] == nil {
+			return nil, false
+		}
+		val := d.Buffers()[1].Bytes()[d.Offset()*w : (d.Offset()+1)*w]
+		buf := memory.NewResizableBuffer(mem)
+		buf.Resize(n * w)
+		fillRepeat(buf.Bytes(), val)
+		data = []*memory.Buffer{nil, buf}
+	default:
+		s, ok := one.(*array.String)
+		if !ok || dt.ID() != arrow.STRING {
+			return nil, false
+		}
+		val := s.Value(0)
+		offs := memory.NewResizableBuffer(mem)
+		offs.Resize((n + 1) * 4)
+		o := arrow.Int32Traits.CastFromBytes(offs.Bytes())
+		for i := range o {
+			o[i] = int32(i * len(val))
+		}
+		if int64(n)*int64(len(val)) > math.MaxInt32 {
+			offs.Release()
+			return nil, false
+		}
+		buf := memory.NewResizableBuffer(mem)
+		buf.Resize(n * len(val))
+		fillRepeat(buf.Bytes(), []byte(val))
+		data = []*memory.Buffer{nil, offs, buf}
+	}
+	nd := array.NewData(dt, n, data, nil, 0, 0)
+	for _, b := range data {
+		if b != nil {
+			b.Release()
+		}
+	}
+	defer nd.Release()
+	return array.MakeFromData(nd), true
+}
+
+// fillRepeat fills dst with copies of val (len(dst) a multiple of len(val)).
+func fillRepeat(dst, val []byte) {
+	if len(val) == 0 {
+		return
+	}
+	k := copy(dst, val)
+	for k < len(dst) {
+		k += copy(dst[k:], dst[:k])
+	}
 }
 
 // appendValue appends row i of arr (possibly null) to b of the same type.
