@@ -29,6 +29,16 @@ type Column struct {
 	NotNull bool       `json:"not_null,omitempty"`
 	Default string     `json:"default,omitempty"` // SQL expression text, "" for none
 	Comment string     `json:"comment,omitempty"`
+	// Serial is set for a serial column: its default hands out the next
+	// number of its own counter (PostgreSQL's owned sequence).
+	Serial *Serial `json:"serial,omitempty"`
+}
+
+// Serial is the counter of a serial column.
+type Serial struct {
+	ID       uint64 `json:"id"`       // its object ID: the sequence's OID in pg_class
+	Sequence string `json:"sequence"` // the name PostgreSQL gives it: <table>_<column>_seq
+	Last     int64  `json:"last"`     // the last number handed out; 0 before the first
 }
 
 // Field returns the name data files use for the column.
@@ -227,6 +237,9 @@ func (tx *Tx) CreateTable(ref TableRef, cols []Column, comment string) (Table, e
 		t.NextColumn++
 		c.ID = t.NextColumn
 		t.Columns = append(t.Columns, c)
+	}
+	if err := tx.numberSerials(&t); err != nil {
+		return Table{}, err
 	}
 	id, err := tx.nextID()
 	if err != nil {
@@ -438,6 +451,9 @@ func (tx *Tx) AlterTable(ref TableRef, fn func(*Table) error) (Table, error) {
 	t.Uniques = slices.DeleteFunc(t.Uniques, func(k *Key) bool { return len(t.Positions(k.Columns)) != len(k.Columns) })
 	t.Checks = slices.DeleteFunc(t.Checks, func(c *Check) bool { return len(t.Positions(c.Columns)) != len(c.Columns) })
 	t.Indexes = slices.DeleteFunc(t.Indexes, func(i *Index) bool { return len(t.Positions(i.Columns)) != len(i.Columns) })
+	if err := tx.numberSerials(&t); err != nil {
+		return Table{}, err
+	}
 	seen := map[string]bool{}
 	for _, c := range t.Columns {
 		if seen[c.Name] {

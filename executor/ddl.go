@@ -148,6 +148,9 @@ func (x *execution) createTable(tx *catalog.Tx, cs *pg.CreateStmt) ([]*sqlstate.
 		if err != nil {
 			return nil, err
 		}
+		if col.Serial != nil {
+			nameSerial(ref, &col)
+		}
 		for _, cn := range cd.Constraints {
 			c := cn.GetConstraint()
 			if c.Contype == pg.ConstrType_CONSTR_PRIMARY {
@@ -191,15 +194,25 @@ func (x *execution) createTable(tx *catalog.Tx, cs *pg.CreateStmt) ([]*sqlstate.
 // columnDef turns a column definition into a catalog column; the default
 // expression is checked by binding it and kept as SQL text.
 func (x *execution) columnDef(cd *pg.ColumnDef) (catalog.Column, error) {
-	t, err := resolveTypeName(cd.TypeName)
-	if err != nil {
-		return catalog.Column{}, err
+	t, serial := serialType(cd.TypeName)
+	var err error
+	if !serial {
+		if t, err = resolveTypeName(cd.TypeName); err != nil {
+			return catalog.Column{}, err
+		}
 	}
 	if t.OID == sqltype.Regclass || t.OID == sqltype.Regtype {
 		return catalog.Column{}, notSupported("columns of type %s are not supported", t)
 	}
-	col := catalog.Column{Name: cd.Colname, Type: catalog.ColumnType{OID: uint32(t.OID), Typmod: t.Typmod}, NotNull: cd.IsNotNull}
+	col := catalog.Column{Name: cd.Colname, Type: catalog.ColumnType{OID: uint32(t.OID), Typmod: t.Typmod}, NotNull: cd.IsNotNull || serial}
+	if serial {
+		// Named, with its nextval default, by the caller, who knows the table.
+		col.Serial = &catalog.Serial{}
+	}
 	setDefault := func(n *pg.Node) error {
+		if serial {
+			return sqlstate.Errorf(sqlstate.SyntaxError, "multiple default values specified for column %q", cd.Colname)
+		}
 		b := &binder{x: x}
 		e, err := b.bindExpr(n, &scope{})
 		if err != nil {
@@ -413,6 +426,9 @@ func (x *execution) alterTable(tx *catalog.Tx, at *pg.AlterTableStmt) error {
 				if err != nil {
 					return err
 				}
+				if col.Serial != nil {
+					nameSerial(ref, &col)
+				}
 				if _, _, ok := tbl.Column(col.Name); ok {
 					if cmd.MissingOk {
 						continue
@@ -442,6 +458,7 @@ func (x *execution) alterTable(tx *catalog.Tx, at *pg.AlterTableStmt) error {
 				if !ok {
 					return sqlstate.Errorf(sqlstate.UndefinedColumn, "column %q of relation %q does not exist", cmd.Name, tbl.Name)
 				}
+				tbl.Columns[i].Serial = nil // the new default replaces the counter's
 				if cmd.Def == nil {
 					tbl.Columns[i].Default = ""
 					continue
@@ -503,12 +520,13 @@ func (x *execution) alterTable(tx *catalog.Tx, at *pg.AlterTableStmt) error {
 // just added, as PostgreSQL does for ADD COLUMN … DEFAULT: an UPDATE of
 // every row that sets only those columns, in this transaction.
 func (x *execution) fillDefaults(tx *catalog.Tx, t catalog.Table, added []uint32) error {
+	x.allowSerial(tx)
 	m := &modification{t: t, plan: &plan{}, sets: make([]Expr, len(t.Columns))}
 	defer m.plan.release()
 	for i, c := range t.Columns {
 		for _, id := range added {
 			if c.ID == id {
-				e, err := x.defaultExpr(c)
+				e, err := x.defaultExpr(t, c)
 				if err != nil {
 					return err
 				}

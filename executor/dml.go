@@ -24,6 +24,9 @@ type tableWriter struct {
 	ret *returning
 	// cons enforces the table's constraints; nil without any.
 	cons *constraintChecker
+	// serial: a serial column takes its default, so writing needs the
+	// write transaction (its counter is in the catalog).
+	serial bool
 }
 
 func columnType(c catalog.Column) sqltype.T {
@@ -65,18 +68,24 @@ func (x *execution) newTableWriter(t catalog.Table, targets []int, input []opCol
 		if w.exprs[i] != nil {
 			continue
 		}
-		e, err := x.defaultExpr(col)
+		e, err := x.defaultExpr(t, col)
 		if err != nil {
 			return nil, err
 		}
+		_, isSerial := e.(*serialExpr)
+		w.serial = w.serial || isSerial
 		w.exprs[i] = e
 	}
 	return w, nil
 }
 
-// defaultExpr binds a column's DEFAULT (NULL when it has none).
-func (x *execution) defaultExpr(col catalog.Column) (Expr, error) {
+// defaultExpr binds the DEFAULT of column col of table tbl (NULL when it
+// has none).
+func (x *execution) defaultExpr(tbl catalog.Table, col catalog.Column) (Expr, error) {
 	t := columnType(col)
+	if col.Serial != nil {
+		return &serialExpr{table: tbl.ID, col: col, t: t}, nil
+	}
 	if col.Default == "" {
 		return nullConst(t), nil
 	}
@@ -230,7 +239,7 @@ func (q *queryBinder) insertValues(t catalog.Table, targets []int, sel *pg.Selec
 			var e Expr
 			var err error
 			if item.GetSetToDefault() != nil {
-				e, err = q.x.defaultExpr(col)
+				e, err = q.x.defaultExpr(t, col)
 			} else if e, err = q.bindExpr(item, &scope{}); err == nil {
 				e, err = q.assign(e, columnType(col), 0)
 				if sqlstate.CodeOf(err) == sqlstate.CannotCoerce {
@@ -261,6 +270,7 @@ func (x *execution) runInsert(ins *pg.InsertStmt) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	x.allowSerial(tx)
 	n, ret, err := x.insert(tx, ins)
 	if err := finish(err); err != nil {
 		ret.release()
@@ -427,7 +437,7 @@ func (x *execution) bindModify(tx *catalog.Tx, n *pg.Node) (*modification, error
 			}
 			var e Expr
 			if rt.Val.GetSetToDefault() != nil {
-				e, err = x.defaultExpr(col)
+				e, err = x.defaultExpr(t, col)
 			} else if e, err = b.bindExpr(rt.Val, sc); err == nil {
 				e, err = b.assign(e, columnType(col), rt.Location)
 			}
@@ -456,6 +466,7 @@ func (x *execution) modify(n *pg.Node, tag string) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	x.allowSerial(tx)
 	count, ret, err := x.modifyIn(tx, n)
 	if err := finish(err); err != nil {
 		ret.release()

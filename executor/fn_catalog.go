@@ -352,7 +352,13 @@ func (b *binder) bindCatalogFunc(name string, args []Expr, loc int32) (Expr, boo
 		if n != 2 {
 			break
 		}
-		return call(sig(tText, tText), tText, true, constant(nil))
+		g, err := b.catalogGen()
+		if err != nil {
+			return nil, true, err
+		}
+		return call(sig(tText, tText), tText, true, func(a []any) (any, error) {
+			return g.serialSequence(argStr(a[0]), argStr(a[1]))
+		})
 	case "pg_relation_is_publishable", "pg_is_other_temp_schema":
 		if n != 1 {
 			break
@@ -582,6 +588,9 @@ func (g *sysGen) relationOIDs() map[uint32]bool {
 	for _, k := range g.keys() {
 		out[uint32(k.key.IndexID)] = true
 	}
+	for _, s := range g.sequences() {
+		out[uint32(s.col.Serial.ID)] = true
+	}
 	return out
 }
 
@@ -765,6 +774,12 @@ func (g *sysGen) relationOID(parts []string, vis map[uint32]bool) (uint32, bool)
 			return uint32(t.ID), true
 		}
 	}
+	for _, s := range g.sequences() {
+		q := s.col.Serial
+		if q.Sequence == name && (s.table.schema.Name == schema || schema == "" && vis[uint32(q.ID)]) {
+			return uint32(q.ID), true
+		}
+	}
 	return 0, false
 }
 
@@ -793,6 +808,14 @@ func (g *sysGen) relationName(oid uint32, vis map[uint32]bool) string {
 				}
 				return quoteIdent(t.schema.Name) + "." + quoteIdent(k.Name)
 			}
+		}
+	}
+	for _, s := range g.sequences() {
+		if q := s.col.Serial; uint32(q.ID) == oid {
+			if vis[oid] {
+				return quoteIdent(q.Sequence)
+			}
+			return quoteIdent(s.table.schema.Name) + "." + quoteIdent(q.Sequence)
 		}
 	}
 	return strconv.FormatUint(uint64(oid), 10)

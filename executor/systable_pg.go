@@ -168,6 +168,12 @@ func (g *sysGen) visibleTables() (map[uint32]bool, error) {
 					taken[k.Name] = true
 				}
 			}
+			for _, c := range t.Columns {
+				if q := c.Serial; q != nil && t.schema.Name == s && !taken[q.Sequence] {
+					vis[uint32(q.ID)] = true
+					taken[q.Sequence] = true
+				}
+			}
 		}
 	}
 	return vis, nil
@@ -231,6 +237,8 @@ func (g *sysGen) rows(def *sysTableDef) ([]sysRow, error) {
 		return g.pgTables(), nil
 	case "pg_views":
 		return g.pgViews(), nil
+	case "pg_sequence":
+		return g.pgSequence(), nil
 	case "pg_stat_ssl":
 		return g.pgStatSSL(), nil
 	case "pg_cursors":
@@ -299,7 +307,8 @@ func (g *sysGen) pgClass() []sysRow {
 			"relispopulated": true, "relfrozenxid": 716, "relminmxid": 1, "relhasindex": t.PrimaryKey != nil || len(t.Uniques) > 0, "relchecks": len(t.Checks),
 		})
 	}
-	return append(out, g.indexClassRows()...)
+	out = append(out, g.indexClassRows()...)
+	return append(out, g.sequenceClassRows()...)
 }
 
 // attRow is one pg_attribute row.

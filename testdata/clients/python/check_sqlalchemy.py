@@ -55,11 +55,19 @@ def provider(engine):
         sa.Column("paid", sa.Boolean),
         schema="sales",
     )
+    # An Integer primary key is SERIAL; the ids come back through RETURNING.
+    notes = sa.Table(
+        "notes", meta,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("body", sa.Text, server_default="none"),
+        schema="sales",
+    )
     with engine.begin() as conn:
         conn.execute(sa.text("CREATE SCHEMA sales"))
     meta.create_all(engine)
     with engine.begin() as conn:
-        conn.execute(sa.text("CREATE TABLE sales.notes (body text DEFAULT 'none')"))
+        ids = [conn.execute(notes.insert().values(body=b)).inserted_primary_key[0] for b in ("x", "y")]
+        say("inserted ids", ids)
         conn.execute(sa.text("COMMENT ON TABLE sales.orders IS 'orders of the sales team'"))
         conn.execute(orders.insert(), [
             {"id": 1, "customer": "acme", "amount": decimal.Decimal("10.50"), "placed": datetime.date(2024, 6, 1),
