@@ -565,7 +565,16 @@ func (w *windowOp) fillRunning(ec *evalContext, call *windowCall, b array.Builde
 					val.Release()
 				}
 				var err error
-				if val, err = st.Finish(1); err != nil {
+				if lo == hi {
+					// No rows yet: a state of its own gives the empty value,
+					// so st's first Finish follows its first Update.
+					empty := call.agg.New(ec)
+					val, err = empty.Finish(1)
+					empty.Release()
+				} else {
+					val, err = st.Finish(1)
+				}
+				if err != nil {
 					val = nil
 					return fail(err)
 				}
