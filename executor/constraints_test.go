@@ -135,3 +135,38 @@ func TestIndexes(t *testing.T) {
 		t.Errorf("indexes left: %s", got)
 	}
 }
+
+func TestCreateTableAs(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE TABLE src (id int, name text, amount numeric(10,2))`)
+	mustRun(t, s, `INSERT INTO src VALUES (1, 'a', 1.50), (2, 'b', 2.25), (3, 'c', NULL)`)
+	rows, tag, err := run(t, s, `CREATE TABLE t1 AS SELECT id, upper(name) AS up, amount * 2 AS twice, 'k' AS lit FROM src WHERE id < 3`)
+	if err != nil || tag != "SELECT 2" || rows != nil {
+		t.Fatalf("CTAS: %v %q %v", err, tag, rows)
+	}
+	if got := flat(mustRun(t, s, `SELECT * FROM t1 ORDER BY id`)); got != "1,A,3.00,k|2,B,4.50,k" {
+		t.Errorf("t1: %s", got)
+	}
+	if got := flat(mustRun(t, s, `SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 't1' ORDER BY ordinal_position`)); got != "id,integer|up,text|twice,numeric|lit,text" {
+		t.Errorf("t1 columns: %s", got)
+	}
+	mustRun(t, s, `CREATE TABLE t2 (a, b) AS SELECT id, name FROM src`)
+	if got := flat(mustRun(t, s, `SELECT a, b FROM t2 ORDER BY a`)); got != "1,a|2,b|3,c" {
+		t.Errorf("t2: %s", got)
+	}
+	mustRun(t, s, `SELECT id, name INTO t3 FROM src WHERE amount IS NULL`)
+	if got := flat(mustRun(t, s, `SELECT * FROM t3`)); got != "3,c" {
+		t.Errorf("SELECT INTO: %s", got)
+	}
+	mustRun(t, s, `CREATE TABLE t4 AS SELECT * FROM src WITH NO DATA`)
+	if got := flat(mustRun(t, s, `SELECT count(*) FROM t4`)); got != "0" {
+		t.Errorf("WITH NO DATA: %s", got)
+	}
+	wantErr(t, s, `CREATE TABLE t1 AS SELECT 1`, sqlstate.DuplicateTable, `relation "t1" already exists`)
+	mustRun(t, s, `CREATE TABLE IF NOT EXISTS t1 AS SELECT 1`)
+	wantErr(t, s, `CREATE TABLE t5 AS SELECT 1 AS x, 2 AS x`, sqlstate.DuplicateColumn, `column "x" specified more than once`)
+	wantErr(t, s, `CREATE TABLE t5 AS SELECT nope FROM src`, sqlstate.UndefinedColumn, `nope`)
+	// Atomic with its transaction block.
+	mustRun(t, s, `BEGIN; CREATE TABLE t6 AS SELECT * FROM src; ROLLBACK`)
+	wantErr(t, s, `SELECT * FROM t6`, sqlstate.UndefinedTable, `t6`)
+}

@@ -52,6 +52,14 @@ func (x *execution) run(st *Statement) (Result, error) {
 	}
 	n := st.p.PG.Stmt
 	switch {
+	case n.GetSelectStmt() != nil && n.GetSelectStmt().IntoClause != nil:
+		return x.runCreateTableAs(n.GetSelectStmt().IntoClause, n, false)
+	case n.GetCreateTableAsStmt() != nil:
+		ct := n.GetCreateTableAsStmt()
+		if ct.Objtype != pg.ObjectType_OBJECT_TABLE {
+			return Result{}, notSupported("materialized views are not supported yet")
+		}
+		return x.runCreateTableAs(ct.Into, ct.Query, ct.IfNotExists)
 	case n.GetSelectStmt() != nil:
 		return x.runQuery(n.GetSelectStmt())
 	case n.GetTransactionStmt() != nil:
@@ -101,6 +109,8 @@ func (x *execution) describe(st *Statement) ([]Column, error) {
 	}
 	n := st.p.PG.Stmt
 	switch {
+	case n.GetSelectStmt() != nil && n.GetSelectStmt().IntoClause != nil:
+		return nil, nil // SELECT … INTO returns no rows
 	case n.GetSelectStmt() != nil:
 		p, err := x.planQuery(n.GetSelectStmt())
 		if err != nil {
