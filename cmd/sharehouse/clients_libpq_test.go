@@ -184,6 +184,12 @@ func TestClientLibpq(t *testing.T) {
 				t.Errorf("%s as the recipient: %v, want pq.Error 25006", stmt, err)
 			}
 		}
+		// pq.Array: an array parameter with = ANY, and an array result.
+		var syms []string
+		if err := rdb.QueryRowContext(ctx, `SELECT array_agg(sym ORDER BY id) FROM public.trades WHERE id = ANY($1)`,
+			pq.Array([]int64{3, 1, 777})).Scan(pq.Array(&syms)); err != nil || strings.Join(syms, ",") != "S1,S3" {
+			t.Errorf("pq.Array as the recipient: %q %v", syms, err)
+		}
 		// A prepared statement and a transaction work for reads.
 		tx, err := rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 		if err != nil {
