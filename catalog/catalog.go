@@ -91,6 +91,12 @@ func Open(ctx context.Context, store *storage.Store, cfg Config) (*Catalog, erro
 	if err := tx.Commit(); err != nil {
 		return nil, err
 	}
+	// No session survives a restart: neither do its temporary tables.
+	if n, err := c.DropTempSchemas(ctx); err != nil {
+		return nil, fmt.Errorf("catalog: drop temporary schemas: %w", err)
+	} else if n > 0 {
+		c.log.Info("dropped temporary schemas of ended sessions", "schemas", n)
+	}
 	c.audit = newAuditLog(c)
 	return c, nil
 }

@@ -20,15 +20,19 @@ func (x *execution) runCreateTableAs(into *pg.IntoClause, query *pg.Node, ifNotE
 	if sel == nil {
 		return Result{}, notSupported("CREATE TABLE AS of %s is not supported", nodeKind(query))
 	}
-	if into.Rel.Relpersistence == "t" {
-		return Result{}, notSupported("temporary tables are not supported yet")
-	}
-	if into.OnCommit != pg.OnCommitAction_ONCOMMIT_NOOP && into.OnCommit != pg.OnCommitAction_ONCOMMIT_PRESERVE_ROWS {
-		return Result{}, notSupported("ON COMMIT is only supported for temporary tables")
+	if into.Rel.Relpersistence != "t" && into.OnCommit != pg.OnCommitAction_ONCOMMIT_NOOP && into.OnCommit != pg.OnCommitAction_ONCOMMIT_PRESERVE_ROWS {
+		return Result{}, sqlstate.Errorf(sqlstate.InvalidTableDefinition, "ON COMMIT can only be used on temporary tables")
 	}
 	tx, finish, err := x.s.writeTx(x.ctx)
 	if err != nil {
 		return Result{}, err
+	}
+	if into.Rel.Relpersistence == "t" {
+		c := proto.Clone(into).(*pg.IntoClause)
+		if c.Rel, err = x.tempRelation(tx, into.Rel, into.OnCommit); err != nil {
+			return Result{}, finish(err)
+		}
+		into = c
 	}
 	n, notices, err := x.createTableAs(tx, into, sel, ifNotExists)
 	if err := finish(err); err != nil {

@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -169,4 +170,59 @@ func TestCreateTableAs(t *testing.T) {
 	// Atomic with its transaction block.
 	mustRun(t, s, `BEGIN; CREATE TABLE t6 AS SELECT * FROM src; ROLLBACK`)
 	wantErr(t, s, `SELECT * FROM t6`, sqlstate.UndefinedTable, `t6`)
+}
+
+func TestTemporaryTables(t *testing.T) {
+	e, admin := testEngine(t)
+	mustRun(t, admin, `CREATE TENANT acme PASSWORD 'p'`)
+	a := session(t, e, "acme", "postgres", nil)
+	b := session(t, e, "acme", "postgres", nil)
+	mustRun(t, a, `CREATE TABLE t (x int)`)
+	mustRun(t, a, `INSERT INTO t VALUES (1)`)
+	// A's temporary t hides the permanent one for A only.
+	mustRun(t, a, `CREATE TEMP TABLE t (x int, note text)`)
+	mustRun(t, a, `INSERT INTO t VALUES (2, 'temp')`)
+	if got := flat(mustRun(t, a, `SELECT * FROM t`)); got != "2,temp" {
+		t.Errorf("A reads %s", got)
+	}
+	if got := flat(mustRun(t, a, `SELECT x FROM public.t`)); got != "1" {
+		t.Errorf("A reads public.t: %s", got)
+	}
+	if got := flat(mustRun(t, b, `SELECT * FROM t`)); got != "1" {
+		t.Errorf("B reads %s", got)
+	}
+	tempName := a.tempSchema()
+	wantErr(t, b, `SELECT * FROM `+tempName+`.t`, sqlstate.FeatureNotSupported, `cannot access temporary tables of other sessions`)
+	if got := flat(mustRun(t, a, `SELECT x FROM pg_temp.t`)); got != "2" {
+		t.Errorf("pg_temp.t: %s", got)
+	}
+	if got := flat(mustRun(t, a, `SELECT c.relpersistence, n.nspname = '`+tempName+`' FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = 't' ORDER BY 1`)); got != "p,f|t,t" {
+		t.Errorf("pg_class: %s", got)
+	}
+	// CREATE TABLE without TEMP still goes to public; TEMP … AS works.
+	mustRun(t, a, `CREATE TABLE u (y int)`)
+	if got := flat(mustRun(t, b, `SELECT count(*) FROM u`)); got != "0" {
+		t.Errorf("u: %s", got)
+	}
+	mustRun(t, a, `CREATE TEMPORARY TABLE big AS SELECT g FROM generate_series(1, 1000) g`)
+	if got := flat(mustRun(t, a, `SELECT sum(g) FROM big`)); got != "500500" {
+		t.Errorf("big: %s", got)
+	}
+	wantErr(t, a, `CREATE TEMP TABLE public.v (x int)`, sqlstate.InvalidTableDefinition, `cannot create temporary relation in non-temporary schema`)
+	wantErr(t, a, `CREATE TEMP TABLE w (x int) ON COMMIT DROP`, sqlstate.FeatureNotSupported, `ON COMMIT`)
+	// What a crashed session leaves, the next start drops (catalog.Open).
+	c := session(t, e, "acme", "postgres", nil)
+	mustRun(t, c, `CREATE TEMP TABLE orphan (x int)`)
+	if n, err := e.cat.DropTempSchemas(context.Background()); err != nil || n != 2 {
+		t.Fatalf("DropTempSchemas: %d, %v", n, err)
+	}
+	// The session's end drops them (a's schema is gone already: no error).
+	c.Close()
+	a.Close()
+	if got := flat(mustRun(t, b, `SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'pg_temp_%'`)); got != "0" {
+		t.Errorf("temporary schemas left: %s", got)
+	}
+	if got := flat(mustRun(t, b, `SELECT x FROM t`)); got != "1" {
+		t.Errorf("permanent t after: %s", got)
+	}
 }

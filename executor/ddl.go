@@ -3,6 +3,7 @@ package executor
 import (
 	"errors"
 	pg "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/sharehouse/sharehouse/catalog"
 	"github.com/sharehouse/sharehouse/executor/sqlstate"
@@ -106,7 +107,13 @@ func isKind(err error, k catalog.Kind) bool {
 // createTable runs CREATE TABLE.
 func (x *execution) createTable(tx *catalog.Tx, cs *pg.CreateStmt) ([]*sqlstate.Error, error) {
 	if cs.Relation.Relpersistence == "t" {
-		return nil, notSupported("temporary tables are not supported yet")
+		rv, err := x.tempRelation(tx, cs.Relation, cs.Oncommit)
+		if err != nil {
+			return nil, err
+		}
+		c := proto.Clone(cs).(*pg.CreateStmt)
+		c.Relation = rv
+		cs = c
 	}
 	if len(cs.InhRelations) > 0 || cs.Partspec != nil {
 		return nil, notSupported("inheritance and partitioning are not supported")

@@ -224,7 +224,8 @@ func (x *execution) tableRef(tx *catalog.Tx, rv *pg.RangeVar) (catalog.TableRef,
 			if _, err := tx.Table(ref); err == nil {
 				return ref, nil
 			}
-			if first == "" {
+			// Only CREATE TEMP makes tables in the temporary schema.
+			if first == "" && !catalog.IsTempSchema(s) {
 				if _, err := tx.Schema(x.s.db, s); err == nil {
 					first = s
 				}
@@ -237,8 +238,12 @@ func (x *execution) tableRef(tx *catalog.Tx, rv *pg.RangeVar) (catalog.TableRef,
 	case rv.Catalogname != "":
 		ref.Database, ref.Schema = rv.Catalogname, rv.Schemaname
 	case rv.Schemaname != "":
-		ref.Schema = rv.Schemaname
-		if _, err := tx.Schema(x.s.db, rv.Schemaname); catalog.IsNotFound(err) {
+		s, err := x.tempSchemaOf(rv.Schemaname)
+		if err != nil {
+			return ref, err
+		}
+		ref.Schema = s
+		if _, err := tx.Schema(x.s.db, s); catalog.IsNotFound(err) {
 			if _, err := tx.Database(rv.Schemaname); err == nil {
 				ref.Database, ref.Schema = rv.Schemaname, catalog.DefaultSchema
 			}

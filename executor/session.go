@@ -40,6 +40,8 @@ type Session struct {
 	// that ROLLBACK TO knows whether there is anything to undo.
 	savepoints []savepoint
 	writes     int
+	// temp: the databases where the session made its temporary schema.
+	temp map[string]bool
 }
 
 // Statement is one parsed statement, opaque to pgwire.
@@ -191,6 +193,7 @@ func (s *Session) Close() {
 	s.endTx(false)
 	s.closeAllCursors()
 	s.inBlock, s.failed = false, false
+	s.dropTempSchemas()
 }
 
 // Execute runs the statement. For a statement from Parse, params is empty.

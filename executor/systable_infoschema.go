@@ -86,6 +86,8 @@ func (g *sysGen) infoSchemaRows(def *sysTableDef) []sysRow {
 			typ := "BASE TABLE"
 			if t.kind == 'v' {
 				typ = "VIEW"
+			} else if catalog.IsTempSchema(t.schema) {
+				typ = "LOCAL TEMPORARY"
 			}
 			out = append(out, sysRow{
 				"table_catalog": db, "table_schema": t.schema, "table_name": t.name, "table_type": typ,

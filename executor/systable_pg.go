@@ -128,6 +128,9 @@ func (g *sysGen) searchPath() []string { return g.x.searchPath() }
 func (x *execution) searchPath() []string {
 	sp, _ := x.s.settings.get("search_path")
 	var out []string
+	if x.s.temp[x.s.db] {
+		out = append(out, x.s.tempSchema()) // searched first, as pg_temp is
+	}
 	for _, p := range strings.Split(sp, ",") {
 		p = strings.TrimSpace(p)
 		p = strings.Trim(p, `"`)
@@ -303,7 +306,7 @@ func (g *sysGen) pgClass() []sysRow {
 		out = append(out, sysRow{
 			"oid": uint64(t.ID), "relname": t.Name, "relnamespace": uint64(t.schema.ID), "relowner": t.owner,
 			"relam": oidHeapAM, "relfilenode": uint64(t.ID), "relpages": 0, "reltuples": -1,
-			"relpersistence": "p", "relkind": "r", "relnatts": len(t.Columns), "relreplident": "d",
+			"relpersistence": persistence(t.schema.Name), "relkind": "r", "relnatts": len(t.Columns), "relreplident": "d",
 			"relispopulated": true, "relfrozenxid": 716, "relminmxid": 1, "relhasindex": t.PrimaryKey != nil || len(t.Uniques) > 0, "relchecks": len(t.Checks),
 		})
 	}
@@ -570,4 +573,12 @@ func (g *sysGen) pgStatSSL() []sysRow {
 		r["ssl"], r["version"], r["cipher"], r["bits"] = true, t.Version, t.Cipher, t.Bits
 	}
 	return []sysRow{r}
+}
+
+// persistence is pg_class.relpersistence of a table in schema.
+func persistence(schema string) string {
+	if catalog.IsTempSchema(schema) {
+		return "t"
+	}
+	return "p"
 }
