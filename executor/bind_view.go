@@ -288,6 +288,26 @@ func viewWriteError(t catalog.Table, verb string) error {
 		WithHint("Write to the tables the view reads.")
 }
 
+// refuseViewCopy fails COPY view TO as PostgreSQL does: a view has no
+// rows of its own to copy; COPY (SELECT …) TO reads it.
+func (x *execution) refuseViewCopy(rv *pg.RangeVar) error {
+	tx, done, err := x.s.readTx(x.ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	ref, err := x.tableRef(tx, rv)
+	if err != nil {
+		return nil // planning the copy reports it
+	}
+	// Not rangeVarRef: that notes a shared table's read for the audit.
+	if t, err := tx.Table(ref); err == nil && t.IsView() {
+		return sqlstate.Errorf(sqlstate.WrongObjectType, "cannot copy from view %q", t.Name).
+			WithHint("Try the COPY (SELECT ...) TO variant.")
+	}
+	return nil
+}
+
 // renameInViews rewrites the stored queries of the views that read table
 // t after it was renamed from the name in old: table names and column
 // qualifiers that named it by its old name.

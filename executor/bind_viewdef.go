@@ -82,7 +82,11 @@ func (p viewPrinter) query(sel *pg.SelectStmt, cols []catalog.Column) string {
 			name = cols[i].Name
 		}
 		b.WriteString(p.expr(rt.Val))
-		if cr := rt.Val.GetColumnRef(); cr == nil || cr.Fields[len(cr.Fields)-1].GetString_().GetSval() != name {
+		cr := rt.Val.GetColumnRef()
+		if cr != nil && cr.Fields[len(cr.Fields)-1].GetAStar() != nil {
+			continue // * keeps its columns' names
+		}
+		if cr == nil || cr.Fields[len(cr.Fields)-1].GetString_().GetSval() != name {
 			b.WriteString(" AS " + quoteIdent(name))
 		}
 	}

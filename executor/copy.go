@@ -113,6 +113,10 @@ func (x *execution) runCopy(cs *pg.CopyStmt) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	if t.IsView() {
+		return Result{}, sqlstate.Errorf(sqlstate.WrongObjectType, "cannot copy to view %q", t.Name).
+			WithDetail("Views are read-only in sharehouse.")
+	}
 	var names []string
 	for _, a := range cs.Attlist {
 		names = append(names, a.GetString_().GetSval())

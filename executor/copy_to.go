@@ -22,6 +22,9 @@ func (x *execution) copyTo(cs *pg.CopyStmt, opts copyOptions) (Result, error) {
 			return Result{}, notSupported("COPY (statement) TO supports only SELECT")
 		}
 	} else {
+		if err := x.refuseViewCopy(cs.Relation); err != nil {
+			return Result{}, err
+		}
 		sel = &pg.SelectStmt{Op: pg.SetOperation_SETOP_NONE, FromClause: []*pg.Node{{Node: &pg.Node_RangeVar{RangeVar: cs.Relation}}}}
 		if len(cs.Attlist) == 0 {
 			sel.TargetList = []*pg.Node{{Node: &pg.Node_ResTarget{ResTarget: &pg.ResTarget{Val: &pg.Node{Node: &pg.Node_ColumnRef{ColumnRef: &pg.ColumnRef{Fields: []*pg.Node{{Node: &pg.Node_AStar{AStar: &pg.A_Star{}}}}}}}}}}}

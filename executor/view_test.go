@@ -252,3 +252,20 @@ func TestViewCatalog(t *testing.T) {
 		t.Errorf("vo with finance on the path: %q", got)
 	}
 }
+
+func TestViewCopy(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE TABLE t (id int)`)
+	mustRun(t, s, `CREATE VIEW v AS SELECT id FROM t`)
+	_, _, err := run(t, s, `COPY v TO STDOUT`)
+	if se := sqlstate.Of(err); se == nil || se.Code != sqlstate.WrongObjectType || se.Message != `cannot copy from view "v"` || se.Hint != "Try the COPY (SELECT ...) TO variant." {
+		t.Errorf("COPY v TO: %v", err)
+	}
+	_, _, err = run(t, s, `COPY v FROM STDIN`)
+	if se := sqlstate.Of(err); se == nil || se.Code != sqlstate.WrongObjectType || se.Message != `cannot copy to view "v"` {
+		t.Errorf("COPY v FROM: %v", err)
+	}
+	if _, _, err := run(t, s, `COPY (SELECT * FROM v) TO STDOUT`); err != nil {
+		t.Errorf("COPY (SELECT … FROM v) TO: %v", err)
+	}
+}
