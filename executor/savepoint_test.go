@@ -1,6 +1,8 @@
 package executor
 
 import (
+	"context"
+	"strings"
 	"testing"
 
 	"github.com/sharehouse/sharehouse/executor/sqlstate"
@@ -44,4 +46,36 @@ func TestSavepoints(t *testing.T) {
 	if got := flat(mustRun(t, s, `SELECT a FROM t ORDER BY a`)); got != "3" { // the first block was rolled back
 		t.Errorf("committed rows: %s", got)
 	}
+}
+
+// A token recipient writes nothing, so its refused writes roll back to a
+// savepoint: psqlODBC in manual-commit mode wraps each statement in one.
+func TestRecipientSavepoints(t *testing.T) {
+	e, admin := testEngine(t)
+	ctx := context.Background()
+	mustRun(t, admin, `CREATE TENANT prov PASSWORD 'p'`)
+	prov := session(t, e, "prov", "postgres", nil)
+	mustRun(t, prov, `CREATE TABLE t (a int)`)
+	mustRun(t, prov, `INSERT INTO t VALUES (1)`)
+	mustRun(t, prov, `CREATE SHARE sh`)
+	mustRun(t, prov, `ALTER SHARE sh ADD TABLE postgres.public.t`)
+	rows := mustRun(t, prov, `CREATE RECIPIENT r`)
+	mustRun(t, prov, `GRANT SELECT ON SHARE sh TO RECIPIENT r`)
+	cred, err := e.cat.Activate(ctx, rows[0][2][strings.LastIndex(rows[0][2], "/")+1:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	scram, err := e.LookupSCRAM(ctx, cred.User)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := session(t, e, "r", "sh", scram.StoredKey)
+	mustRun(t, r, `BEGIN`)
+	mustRun(t, r, `SAVEPOINT s1`)
+	wantCode(t, r, `INSERT INTO public.t VALUES (2)`, sqlstate.ReadOnlySQLTransaction)
+	mustRun(t, r, `ROLLBACK TO s1`)
+	if got := flat(mustRun(t, r, `SELECT count(*) FROM public.t`)); got != "1" {
+		t.Errorf("after ROLLBACK TO: %s", got)
+	}
+	mustRun(t, r, `COMMIT`)
 }

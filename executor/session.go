@@ -259,7 +259,11 @@ func (s *Session) statementFailed() {
 // implicit) the transaction is taken at the first write and held to its end.
 func (s *Session) writeTx(ctx context.Context) (*catalog.Tx, func(error) error, error) {
 	if s.inBlock || s.implicit {
-		s.writes++
+		if s.who.Recipient == 0 {
+			// A token recipient's statements are all refused before they
+			// write (25006): ROLLBACK TO has nothing of theirs to undo.
+			s.writes++
+		}
 		if s.tx == nil {
 			tx, err := s.eng.cat.Begin(ctx, s.who, true)
 			if err != nil {
