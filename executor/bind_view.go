@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/sharehouse/sharehouse/catalog"
@@ -21,26 +22,42 @@ import (
 // maxViewDepth bounds views over views: deeper nesting is a cycle.
 const maxViewDepth = 64
 
-// createView runs CREATE [OR REPLACE] VIEW.
-func (x *execution) createView(tx *catalog.Tx, vs *pg.ViewStmt) error {
-	if vs.View.Relpersistence == "t" {
-		return notSupported("temporary views are not supported yet")
-	}
+// createView runs CREATE [OR REPLACE] [TEMP] VIEW. A view that reads a
+// temporary table is temporary too, as in PostgreSQL.
+func (x *execution) createView(tx *catalog.Tx, vs *pg.ViewStmt) ([]*sqlstate.Error, error) {
 	if vs.WithCheckOption != pg.ViewCheckOption_NO_CHECK_OPTION {
-		return notSupported("WITH CHECK OPTION is not supported: views are read-only")
+		return nil, notSupported("WITH CHECK OPTION is not supported: views are read-only")
 	}
 	sel := vs.Query.GetSelectStmt()
 	if sel == nil {
-		return sqlstate.Errorf(sqlstate.SyntaxError, "a view is defined by a SELECT")
+		return nil, sqlstate.Errorf(sqlstate.SyntaxError, "a view is defined by a SELECT")
 	}
-	ref, err := x.tableRef(tx, vs.View)
+	deps, readsTemp, err := x.qualifyRelations(tx, vs.Query)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	deps, err := x.qualifyRelations(tx, vs.Query)
+	var notices []*sqlstate.Error
+	rv := vs.View
+	if readsTemp && rv.Relpersistence != "t" {
+		notices = append(notices, notice("view %q will be a temporary view", rv.Relname))
+		rv = proto.Clone(rv).(*pg.RangeVar)
+		rv.Relpersistence = "t"
+	}
+	if rv.Relpersistence == "t" {
+		if rv, err = x.tempRelation(tx, rv, pg.OnCommitAction_ONCOMMIT_NOOP); err != nil {
+			return nil, err
+		}
+	}
+	ref, err := x.tableRef(tx, rv)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	return notices, x.storeView(tx, vs, sel, ref, deps)
+}
+
+// storeView binds the view's (qualified) query for its columns and
+// stores it under ref.
+func (x *execution) storeView(tx *catalog.Tx, vs *pg.ViewStmt, sel *pg.SelectStmt, ref catalog.TableRef, deps []catalog.TableID) error {
 	// Bind the query once: it checks it and gives the columns. Column
 	// references are qualified with their relation meanwhile, as
 	// PostgreSQL prints them (t.id).
@@ -160,9 +177,9 @@ func columnTypeName(t catalog.ColumnType) string {
 
 // qualifyRelations names every table the query reads as db.schema.name,
 // in place, and returns the tenant's own tables and views among them (the
-// view's dependencies). Names of WITH queries and of system tables stay
-// as written.
-func (x *execution) qualifyRelations(tx *catalog.Tx, n *pg.Node) ([]catalog.TableID, error) {
+// view's dependencies) and whether one is temporary. Names of WITH
+// queries and of system tables stay as written.
+func (x *execution) qualifyRelations(tx *catalog.Tx, n *pg.Node) ([]catalog.TableID, bool, error) {
 	ctes := map[string]bool{}
 	walkPG(n, func(m protoreflect.Message) {
 		if c, ok := m.Interface().(*pg.CommonTableExpr); ok {
@@ -171,6 +188,7 @@ func (x *execution) qualifyRelations(tx *catalog.Tx, n *pg.Node) ([]catalog.Tabl
 	})
 	var deps []catalog.TableID
 	var err error
+	temp := false
 	walkPG(n, func(m protoreflect.Message) {
 		rv, ok := m.Interface().(*pg.RangeVar)
 		if !ok || err != nil || (rv.Schemaname == "" && ctes[rv.Relname]) {
@@ -189,8 +207,9 @@ func (x *execution) qualifyRelations(tx *catalog.Tx, n *pg.Node) ([]catalog.Tabl
 		if t.Via == nil {
 			deps = append(deps, t.ID)
 		}
+		temp = temp || catalog.IsTempSchema(ref.Schema)
 	})
-	return deps, err
+	return deps, temp, err
 }
 
 // walkPG calls fn for every message in the tree under n, n included.

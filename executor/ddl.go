@@ -23,7 +23,11 @@ func (x *execution) runDDL(n *pg.Node) (Result, error) {
 			return err
 		}
 	case n.GetViewStmt() != nil:
-		tag, fn = "CREATE VIEW", func(tx *catalog.Tx) error { return x.createView(tx, n.GetViewStmt()) }
+		tag, fn = "CREATE VIEW", func(tx *catalog.Tx) error {
+			var err error
+			notices, err = x.createView(tx, n.GetViewStmt())
+			return err
+		}
 	case n.GetCreatedbStmt() != nil:
 		if x.s.inBlock {
 			return Result{}, sqlstate.Errorf(sqlstate.ActiveSQLTransaction, "CREATE DATABASE cannot run inside a transaction block")

@@ -15,7 +15,7 @@ func viewClassRow(t sysTable) sysRow {
 	return sysRow{
 		"oid": uint64(t.ID), "relname": t.Name, "relnamespace": uint64(t.schema.ID), "relowner": t.owner,
 		"relam": 0, "relfilenode": 0, "relpages": 0, "reltuples": -1,
-		"relpersistence": "p", "relkind": "v", "relnatts": len(t.Columns), "relreplident": "n",
+		"relpersistence": persistence(t.schema.Name), "relkind": "v", "relnatts": len(t.Columns), "relreplident": "n",
 		"relhasrules": true, "relispopulated": true, "relfrozenxid": 0, "relminmxid": 0,
 	}
 }

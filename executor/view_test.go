@@ -269,3 +269,20 @@ func TestViewCopy(t *testing.T) {
 		t.Errorf("COPY (SELECT … FROM v) TO: %v", err)
 	}
 }
+
+func TestViewTemporary(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE TEMP TABLE tt (a int)`)
+	mustRun(t, s, `INSERT INTO tt VALUES (1), (2)`)
+	res := mustExecute(t, s, `CREATE VIEW tv AS SELECT a FROM tt`)
+	if len(res.Notices) != 1 || res.Notices[0].Message != `view "tv" will be a temporary view` {
+		t.Errorf("notices: %v", res.Notices)
+	}
+	mustRun(t, s, `CREATE TEMP VIEW tv2 AS SELECT 1 AS one`)
+	if got := flat(mustRun(t, s, `SELECT (SELECT count(*) FROM tv), (SELECT one FROM tv2)`)); got != "2,1" {
+		t.Errorf("temporary views read %q", got)
+	}
+	if got := flat(mustRun(t, s, `SELECT relname, relpersistence FROM pg_class WHERE relkind = 'v' AND relname LIKE 'tv%' ORDER BY 1`)); got != "tv,t|tv2,t" {
+		t.Errorf("pg_class: %q", got)
+	}
+}
