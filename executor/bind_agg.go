@@ -96,6 +96,9 @@ func (a *aggBinding) bindAggregate(b *binder, fc *pg.FuncCall) (Expr, error) {
 		if containsAggregateNode(an) {
 			return nil, sqlstate.Errorf(sqlstate.GroupingError, "aggregate function calls cannot be nested").WithPosition(fc.Location + 1)
 		}
+		if wc := windowCallIn(an); wc != nil {
+			return nil, sqlstate.Errorf(sqlstate.GroupingError, "aggregate function calls cannot contain window function calls").WithPosition(wc.Location + 1)
+		}
 		e, err := b.bindExpr(an, a.input)
 		if err != nil {
 			return nil, err

@@ -163,6 +163,15 @@ func (q *queryBinder) bindSelect(sel *pg.SelectStmt) (operator, []opColumn, erro
 
 	// WHERE: [NOT] EXISTS and [NOT] IN conjuncts over correlated
 	// subqueries become semi and anti joins where they can.
+	if err := noWindowsIn("WHERE", sel.WhereClause); err != nil {
+		return nil, nil, err
+	}
+	if err := noWindowsIn("GROUP BY", sel.GroupClause...); err != nil {
+		return nil, nil, err
+	}
+	if err := noWindowsIn("HAVING", sel.HavingClause); err != nil {
+		return nil, nil, err
+	}
 	whereNode, semis := q.semiJoins(sel.WhereClause, sc)
 	var where Expr
 	if whereNode != nil {

@@ -31,6 +31,7 @@ type windowCall struct {
 	// RANGE offsets: the ORDER BY key and each row's start and end bound
 	// (key ∓ offset), cast to one type.
 	rangeKey, startBound, endBound Expr
+	filter                         Expr     // aggregates: FILTER (WHERE …)
 	agg                            *aggImpl // set for aggregates used as window functions
 	t                              sqltype.T
 	dt                             arrow.DataType
@@ -61,6 +62,13 @@ func (b *binder) bindWindowCall(fc *pg.FuncCall, sc *scope) (Expr, error) {
 	name := funcName(fc)
 	call := &windowCall{name: name}
 	inner := &scope{cols: sc.cols, agg: sc.agg, parent: sc.parent, outerRef: sc.outerRef}
+	if wc := windowCallIn(&pg.Node{Node: &pg.Node_List{List: &pg.List{Items: fc.Args}}}); wc != nil {
+		return nil, sqlstate.Errorf(sqlstate.WindowingError, "window function calls cannot be nested").WithPosition(wc.Location + 1)
+	}
+	defs := append(append([]*pg.Node{}, w.PartitionClause...), w.OrderClause...)
+	if err := noWindowsIn("window definitions", defs...); err != nil {
+		return nil, err
+	}
 	for _, a := range fc.Args {
 		e, err := b.bindExpr(a, inner)
 		if err != nil {
@@ -87,8 +95,27 @@ func (b *binder) bindWindowCall(fc *pg.FuncCall, sc *scope) (Expr, error) {
 	if err := b.bindFrame(call, w); err != nil {
 		return nil, err
 	}
+	if fc.AggFilter != nil {
+		if !isAggregate(name) {
+			return nil, sqlstate.Errorf(sqlstate.FeatureNotSupported, "FILTER is not implemented for non-aggregate window functions").WithPosition(fc.Location + 1)
+		}
+		f, err := b.bindExpr(fc.AggFilter, inner)
+		if err != nil {
+			return nil, err
+		}
+		if call.filter, err = b.coerceBool(f, "FILTER"); err != nil {
+			return nil, err
+		}
+	}
 	switch {
 	case rankingFunctions[name]:
+		if ar := windowArity[name]; len(call.args) < ar[0] || len(call.args) > ar[1] {
+			infos := make([]argInfo, len(call.args))
+			for i, a := range call.args {
+				infos[i] = argOf(a)
+			}
+			return nil, withPosition(errNoFunction(name, infos), fc.Location)
+		}
 		switch name {
 		case "row_number", "rank", "dense_rank", "ntile":
 			call.t = sqltype.Int8T
@@ -144,6 +171,39 @@ func (b *binder) bindWindowCall(fc *pg.FuncCall, sc *scope) (Expr, error) {
 // containsWindow reports whether n has a window function call.
 func containsWindow(n *pg.Node) bool {
 	return containsCall(n, func(fc *pg.FuncCall) bool { return fc.Over != nil })
+}
+
+// windowCallIn returns the first window function call in n (outside
+// subqueries), or nil.
+func windowCallIn(n *pg.Node) *pg.FuncCall {
+	var found *pg.FuncCall
+	walkNodes(n, func(m *pg.Node) bool {
+		if fc := m.GetFuncCall(); fc != nil && fc.Over != nil && found == nil {
+			found = fc
+		}
+		return found == nil && m.GetSubLink() == nil
+	})
+	return found
+}
+
+// noWindowsIn fails with PostgreSQL's 42P20 when a clause (where: "WHERE",
+// "GROUP BY"…) holds a window function call.
+func noWindowsIn(where string, nodes ...*pg.Node) error {
+	for _, n := range nodes {
+		if n == nil {
+			continue
+		}
+		if wc := windowCallIn(n); wc != nil {
+			return sqlstate.Errorf(sqlstate.WindowingError, "window functions are not allowed in %s", where).WithPosition(wc.Location + 1)
+		}
+	}
+	return nil
+}
+
+// windowArity is the number of arguments each window function takes.
+var windowArity = map[string][2]int{
+	"row_number": {0, 0}, "rank": {0, 0}, "dense_rank": {0, 0}, "percent_rank": {0, 0}, "cume_dist": {0, 0},
+	"ntile": {1, 1}, "lag": {1, 3}, "lead": {1, 3}, "first_value": {1, 1}, "last_value": {1, 1}, "nth_value": {2, 2},
 }
 
 // windowOp computes window calls over all its input rows; it returns
@@ -372,6 +432,18 @@ func (w *windowOp) column(ec *evalContext, sorted arrow.Record, call *windowCall
 		defer releaseArrays(keyBounds)
 	}
 	fr := computeFrames(call, wr, keyBounds)
+	if call.filter != nil {
+		mask, err := call.filter.Eval(ec, sorted)
+		if err != nil {
+			return nil, err
+		}
+		m := mask.(*array.Boolean)
+		fr.keep = make([]bool, m.Len())
+		for i := range fr.keep {
+			fr.keep[i] = m.IsValid(i) && m.Value(i)
+		}
+		mask.Release()
+	}
 	b := array.NewBuilder(w.env.mem, call.dt)
 	defer b.Release()
 	if err := w.fill(ec, call, b, args, fr); err != nil {
@@ -425,7 +497,7 @@ func (w *windowOp) fill(ec *evalContext, call *windowCall, b array.Builder, args
 			}
 			buckets := int(intValues(args[0])(i))
 			if buckets <= 0 {
-				return sqlstate.Errorf(sqlstate.InvalidParameterValue, "argument of ntile must be greater than zero")
+				return sqlstate.Errorf(sqlstate.InvalidArgumentForNtile, "argument of ntile must be greater than zero")
 			}
 			size, pos := partEnd[i]-partStart[i], i-partStart[i]
 			// PostgreSQL: the first size%buckets buckets get one row more.
@@ -483,7 +555,7 @@ func (w *windowOp) fill(ec *evalContext, call *windowCall, b array.Builder, args
 				}
 				k := intValues(args[1])(i)
 				if k <= 0 {
-					return sqlstate.Errorf(sqlstate.InvalidParameterValue, "argument of nth_value must be greater than zero")
+					return sqlstate.Errorf(sqlstate.InvalidArgumentForNthValue, "argument of nth_value must be greater than zero")
 				}
 				j = fr.nth(i, int(k-1), false, buf)
 			}
@@ -514,6 +586,33 @@ func (w *windowOp) fillRunning(ec *evalContext, call *windowCall, b array.Builde
 	n := len(fr.start)
 	var groups []uint32
 	sub := make([]arrow.Array, len(args))
+	// feed folds rows [from, to) into st (those FILTER keeps).
+	var idx []int32
+	feed := func(st aggState, from, to int) error {
+		if fr.keep == nil {
+			groups = grow(groups[:0], to-from)
+			for a, arr := range args {
+				sub[a] = array.NewSlice(arr, int64(from), int64(to))
+			}
+		} else {
+			idx = idx[:0]
+			for j := from; j < to; j++ {
+				if fr.keep[j] {
+					idx = append(idx, int32(j))
+				}
+			}
+			if len(idx) == 0 {
+				return nil
+			}
+			groups = grow(groups[:0], len(idx))
+			for a, arr := range args {
+				sub[a] = takeArray(ec.mem, arr, idx)
+			}
+		}
+		err := st.Update(groups, 1, sub)
+		releaseArrays(sub)
+		return err
+	}
 	// Values in the order rows are visited, then put in row order.
 	visited := array.NewBuilder(ec.mem, call.dt)
 	defer visited.Release()
@@ -546,13 +645,7 @@ func (w *windowOp) fillRunning(ec *evalContext, call *windowCall, b array.Builde
 			}
 			if to > from || val == nil {
 				if to > from {
-					groups = grow(groups[:0], to-from)
-					for a, arr := range args {
-						sub[a] = array.NewSlice(arr, int64(from), int64(to))
-					}
-					err := st.Update(groups, 1, sub)
-					releaseArrays(sub)
-					if err != nil {
+					if err := feed(st, from, to); err != nil {
 						return fail(err)
 					}
 					if reverse {
@@ -665,6 +758,9 @@ func (w *windowOp) fillAggregate(ec *evalContext, call *windowCall, b array.Buil
 	for g, segs := range frameSegs {
 		for _, sg := range segs {
 			for j := sg[0]; j < sg[1]; j++ {
+				if fr.keep != nil && !fr.keep[j] {
+					continue
+				}
 				groups = append(groups, uint32(g))
 				idx = append(idx, int32(j))
 				if len(idx) >= outBatchRows {

@@ -193,6 +193,7 @@ type frames struct {
 	start, end []int
 	exclude    int32 // the EXCLUDE bits
 	rows       *windowRows
+	keep       []bool // aggregates with FILTER: the rows it keeps
 }
 
 // computeFrames finds each row's frame. RANGE offsets compare the

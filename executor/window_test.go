@@ -76,6 +76,10 @@ func TestWindowNamedAndFrames(t *testing.T) {
 		// Calls over the same window, interleaved with others.
 		{`SELECT g, v, sum(v) OVER (PARTITION BY g ORDER BY v), row_number() OVER (ORDER BY v DESC, g), count(*) OVER (PARTITION BY g ORDER BY v), rank() OVER (ORDER BY v DESC, g) FROM w ORDER BY g, v, 4`,
 			"a,1,1,10,1,10|a,2,5,8,3,8|a,2,5,9,3,8|a,4,9,7,4,7|a,7,16,6,5,6|a,NULL,16,1,6,1|b,10,20,4,2,4|b,10,20,5,2,4|b,13,33,3,3,3|b,20,53,2,4,2"},
+		// FILTER on window aggregates, over running and sliding frames.
+		{`SELECT sum(v) FILTER (WHERE v > 2) OVER (PARTITION BY g) FROM w ORDER BY 1`, "11|11|11|11|11|11|53|53|53|53"},
+		{`SELECT g, v, count(*) FILTER (WHERE v > 2) OVER (PARTITION BY g ORDER BY v), sum(v) FILTER (WHERE v <> 10) OVER (PARTITION BY g ORDER BY v ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING) FROM w ORDER BY g, v, 3, 4`,
+			"a,1,0,3|a,2,0,5|a,2,0,8|a,4,1,13|a,7,2,11|a,NULL,2,7|b,10,2,13|b,10,2,NULL|b,13,3,33|b,20,4,33"},
 		// Frames that all end at the partition's end.
 		{`SELECT g, v, sum(v) OVER (PARTITION BY g ORDER BY v ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING), count(*) OVER (PARTITION BY g ORDER BY v RANGE BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING), min(v) OVER (PARTITION BY g ORDER BY v GROUPS BETWEEN 1 PRECEDING AND UNBOUNDED FOLLOWING) FROM w ORDER BY g, v, 3`,
 			"a,1,16,5,1|a,2,13,3,1|a,2,15,3,1|a,4,11,2,2|a,7,7,1,4|a,NULL,NULL,1,7|b,10,43,2,10|b,10,53,2,10|b,13,33,1,10|b,20,20,0,13"},
@@ -116,6 +120,18 @@ func TestWindowErrors(t *testing.T) {
 		{`SELECT sum(v) OVER (ORDER BY g RANGE BETWEEN 1 PRECEDING AND CURRENT ROW) FROM w`, sqlstate.FeatureNotSupported, `RANGE with offset PRECEDING/FOLLOWING is not supported for column type text`},
 		{`SELECT sum(DISTINCT v) OVER () FROM w`, sqlstate.FeatureNotSupported, `DISTINCT is not implemented for window functions`},
 		{`SELECT string_agg(g, ',' ORDER BY v) OVER () FROM w`, sqlstate.FeatureNotSupported, `aggregate ORDER BY is not implemented for window functions`},
+		{`SELECT v FROM w GROUP BY row_number() OVER ()`, sqlstate.WindowingError, `window functions are not allowed in GROUP BY`},
+		{`SELECT g FROM w GROUP BY g HAVING sum(v) OVER () > 1`, sqlstate.WindowingError, `window functions are not allowed in HAVING`},
+		{`SELECT v FROM w WHERE row_number() OVER () > 1`, sqlstate.WindowingError, `window functions are not allowed in WHERE`},
+		{`SELECT sum(row_number() OVER ()) FROM w`, sqlstate.GroupingError, `aggregate function calls cannot contain window function calls`},
+		{`SELECT sum(v) OVER (ORDER BY row_number() OVER ()) FROM w`, sqlstate.WindowingError, `window functions are not allowed in window definitions`},
+		{`SELECT sum(row_number() OVER ()) OVER () FROM w`, sqlstate.WindowingError, `window function calls cannot be nested`},
+		{`SELECT row_number(v) OVER () FROM w`, sqlstate.UndefinedFunction, `function row_number(integer) does not exist`},
+		{`SELECT ntile(0) OVER () FROM w`, sqlstate.InvalidArgumentForNtile, `argument of ntile must be greater than zero`},
+		{`SELECT nth_value(v, 0) OVER () FROM w`, sqlstate.InvalidArgumentForNthValue, `argument of nth_value must be greater than zero`},
+		{`SELECT lower(g) OVER () FROM w`, sqlstate.WrongObjectType, `OVER specified, but lower is not a window function nor an aggregate function`},
+		{`SELECT row_number() FILTER (WHERE v > 2) OVER () FROM w`, sqlstate.FeatureNotSupported, `FILTER is not implemented for non-aggregate window functions`},
+		{`SELECT sum(v) OVER (w3) FROM w WINDOW w AS (PARTITION BY g), w2 AS (w ORDER BY v), w3 AS (w2 ROWS 1 PRECEDING)`, sqlstate.WindowingError, `cannot copy window "w3" because it has a frame clause`},
 		{`SELECT sum(v) OVER (GROUPS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM w`, sqlstate.WindowingError, `GROUPS mode requires an ORDER BY clause`},
 	}
 	for _, c := range cases {

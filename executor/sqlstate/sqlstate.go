@@ -37,6 +37,8 @@ const (
 	DatetimeFieldOverflow           Code = "22008"
 	DivisionByZero                  Code = "22012"
 	InvalidPrecedingOrFollowingSize Code = "22013"
+	InvalidArgumentForNtile         Code = "22014"
+	InvalidArgumentForNthValue      Code = "22016"
 	InvalidParameterValue           Code = "22023"
 	InvalidEscapeSequence           Code = "22025"
 	InvalidTextRepresentation       Code = "22P02"
