@@ -468,6 +468,7 @@ func (q *queryBinder) expandTargets(list []*pg.Node, sc *scope) ([]target, error
 		if cr := rt.Val.GetColumnRef(); cr != nil {
 			if fields, star := columnRefFields(cr); star {
 				matched := false
+				var expanded []*scopeColumn
 				for _, c := range sc.cols {
 					if len(fields) > 0 && c.rel != fields[len(fields)-1] {
 						continue
@@ -478,6 +479,10 @@ func (q *queryBinder) expandTargets(list []*pg.Node, sc *scope) ([]target, error
 					matched = true
 					c.used = true
 					out = append(out, target{name: c.name, expr: &boundCol{c: c}})
+					expanded = append(expanded, c)
+				}
+				if q.x.starRefs != nil {
+					q.x.starRefs(rt, expanded)
 				}
 				if len(fields) > 0 && !matched {
 					return nil, sqlstate.Errorf(sqlstate.UndefinedTable, "missing FROM-clause entry for table %q", fields[len(fields)-1]).WithPosition(cr.Location + 1)

@@ -62,17 +62,36 @@ func (x *execution) storeView(tx *catalog.Tx, vs *pg.ViewStmt, sel *pg.SelectStm
 	// references are qualified with their relation meanwhile, as
 	// PostgreSQL prints them (t.id).
 	quals := map[*pg.ColumnRef]string{}
+	stars := map[*pg.ResTarget][]*pg.Node{}
 	x.colRefs = func(cr *pg.ColumnRef, rel string) { quals[cr] = rel }
+	x.starRefs = func(rt *pg.ResTarget, cols []*scopeColumn) { stars[rt] = spelledOut(cols) }
 	p := &plan{}
 	defer p.release()
 	_, cols, err := newQueryBinder(x, tx, p).bindSelect(sel)
-	x.colRefs = nil
+	x.colRefs, x.starRefs = nil, nil
 	if err != nil {
 		return err
 	}
 	for cr, rel := range quals {
 		cr.Fields = append([]*pg.Node{pg.MakeStrNode(rel)}, cr.Fields...)
 	}
+	// * becomes the columns it stood for: the view keeps them when the
+	// tables gain more, and prints them as PostgreSQL does.
+	walkPG(vs.Query, func(m protoreflect.Message) {
+		s, ok := m.Interface().(*pg.SelectStmt)
+		if !ok {
+			return
+		}
+		var list []*pg.Node
+		for _, n := range s.TargetList {
+			if cols, ok := stars[n.GetResTarget()]; ok {
+				list = append(list, cols...)
+				continue
+			}
+			list = append(list, n)
+		}
+		s.TargetList = list
+	})
 	spellOutOrdinals(sel)
 	if len(vs.Aliases) > len(cols) {
 		return sqlstate.Errorf(sqlstate.SyntaxError, "CREATE VIEW specifies more column names than columns")
@@ -107,6 +126,19 @@ func (x *execution) storeView(tx *catalog.Tx, vs *pg.ViewStmt, sel *pg.SelectStm
 		}
 	}
 	return err
+}
+
+// spelledOut is the select-list entries naming cols one by one.
+func spelledOut(cols []*scopeColumn) []*pg.Node {
+	out := make([]*pg.Node, len(cols))
+	for i, c := range cols {
+		fields := []*pg.Node{pg.MakeStrNode(c.name)}
+		if c.rel != "" {
+			fields = append([]*pg.Node{pg.MakeStrNode(c.rel)}, fields...)
+		}
+		out[i] = &pg.Node{Node: &pg.Node_ResTarget{ResTarget: &pg.ResTarget{Val: pg.MakeColumnRefNode(fields, 0)}}}
+	}
+	return out
 }
 
 // spellOutOrdinals replaces ORDER BY and GROUP BY items that name a

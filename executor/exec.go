@@ -28,6 +28,9 @@ type execution struct {
 	// colRefs, when set, hears each bare column reference bound and the
 	// relation it belongs to (CREATE VIEW qualifies them so).
 	colRefs func(cr *pg.ColumnRef, rel string)
+	// starRefs, when set, hears each * of a select list bound and the
+	// columns it stands for (CREATE VIEW spells them out).
+	starRefs func(rt *pg.ResTarget, cols []*scopeColumn)
 	// viewDepth counts the views being expanded, to stop a cycle.
 	viewDepth int
 }

@@ -286,3 +286,24 @@ func TestViewTemporary(t *testing.T) {
 		t.Errorf("pg_class: %q", got)
 	}
 }
+
+func TestViewStar(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE TABLE t (id int, name text)`)
+	mustRun(t, s, `CREATE TABLE u (id int, score int)`)
+	mustRun(t, s, `INSERT INTO t VALUES (1, 'a')`)
+	mustRun(t, s, `INSERT INTO u VALUES (1, 7)`)
+	mustRun(t, s, `CREATE VIEW s1 AS SELECT * FROM t`)
+	mustRun(t, s, `CREATE VIEW s2 AS SELECT t.*, u.score FROM t JOIN u USING (id)`)
+	mustRun(t, s, `ALTER TABLE t ADD COLUMN extra int`)
+	for _, tc := range []struct{ sql, want string }{
+		{`SELECT * FROM s1`, "1,a"},
+		{`SELECT * FROM s2`, "1,a,7"},
+		{`SELECT pg_get_viewdef('s1', true)`, " SELECT t.id,\n    t.name\n   FROM t;"},
+		{`SELECT pg_get_viewdef('s2', true)`, " SELECT t.id,\n    t.name,\n    u.score\n   FROM t\n     JOIN u USING (id);"},
+	} {
+		if got := flat(mustRun(t, s, tc.sql)); got != tc.want {
+			t.Errorf("%s: got %q, want %q", tc.sql, got, tc.want)
+		}
+	}
+}
