@@ -136,18 +136,25 @@ func (c *constraintChecker) addKeys(rec arrow.Record) error {
 				return k.violation(c.t, rec, r)
 			}
 			k.seen[string(buf)] = struct{}{}
-			if k.intKey {
-				v := intValues(rec.Column(k.pos[0]))(r)
-				if len(k.seen) == 1 || v < k.min {
-					k.min = v
-				}
-				if len(k.seen) == 1 || v > k.max {
-					k.max = v
-				}
-			}
+			k.note(rec, r)
 		}
 	}
 	return nil
+}
+
+// note widens the range of the keys seen, for an integer key, by row r's
+// (just added to seen).
+func (k *keyCheck) note(rec arrow.Record, r int) {
+	if !k.intKey {
+		return
+	}
+	v := intValues(rec.Column(k.pos[0]))(r)
+	if len(k.seen) == 1 || v < k.min {
+		k.min = v
+	}
+	if len(k.seen) == 1 || v > k.max {
+		k.max = v
+	}
 }
 
 // key encodes row r's key; null reports a NULL in it.

@@ -226,3 +226,42 @@ func TestTemporaryTables(t *testing.T) {
 		t.Errorf("permanent t after: %s", got)
 	}
 }
+
+func TestOnConflict(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE TABLE u (id int PRIMARY KEY, email text UNIQUE, hits int DEFAULT 0, note text)`)
+	mustRun(t, s, `INSERT INTO u VALUES (1, 'a@x', 1, 'first'), (2, 'b@x', 1, NULL)`)
+	// DO NOTHING: against the table and within the statement.
+	_, tag, err := run(t, s, `INSERT INTO u VALUES (1, 'z@x', 5, 'dup id'), (3, 'c@x', 1, 'new'), (3, 'd@x', 1, 'dup in statement') ON CONFLICT DO NOTHING`)
+	if err != nil || tag != "INSERT 0 1" {
+		t.Fatalf("DO NOTHING: %v %q", err, tag)
+	}
+	mustRun(t, s, `INSERT INTO u VALUES (4, 'a@x', 1, 'dup email') ON CONFLICT (email) DO NOTHING`)
+	// Only the arbiter is forgiven: another key's conflict still fails.
+	wantErr(t, s, `INSERT INTO u VALUES (5, 'a@x', 1, NULL) ON CONFLICT (id) DO NOTHING`, sqlstate.UniqueViolation, `"u_email_key"`)
+	if got := flat(mustRun(t, s, `SELECT id, email, hits, note FROM u ORDER BY id`)); got != "1,a@x,1,first|2,b@x,1,NULL|3,c@x,1,new" {
+		t.Fatalf("after DO NOTHING: %s", got)
+	}
+	// DO UPDATE with EXCLUDED, the table's name, WHERE and RETURNING.
+	rows, tag, err := run(t, s, `INSERT INTO u AS t VALUES (1, 'a@x', 10, 'upd'), (2, 'b@x', 10, 'skipped'), (6, 'f@x', 1, 'ins')
+		ON CONFLICT (id) DO UPDATE SET hits = t.hits + excluded.hits, note = excluded.note WHERE t.note IS NOT NULL
+		RETURNING id, hits, note`)
+	if err != nil || !strings.HasPrefix(tag, "INSERT 0") || flat(rows) != "6,1,ins|1,11,upd" {
+		t.Fatalf("DO UPDATE: %v %q %s", err, tag, flat(rows))
+	}
+	if got := flat(mustRun(t, s, `SELECT id, hits, note FROM u ORDER BY id`)); got != "1,11,upd|2,1,NULL|3,1,new|6,1,ins" {
+		t.Fatalf("after DO UPDATE: %s", got)
+	}
+	mustRun(t, s, `INSERT INTO u VALUES (3, 'c@x') ON CONFLICT ON CONSTRAINT u_pkey DO UPDATE SET note = DEFAULT, hits = u.hits * 2`)
+	if got := flat(mustRun(t, s, `SELECT hits, note FROM u WHERE id = 3`)); got != "2,NULL" {
+		t.Errorf("ON CONSTRAINT: %s", got)
+	}
+	wantErr(t, s, `INSERT INTO u VALUES (1, 'a@x'), (1, 'a@x') ON CONFLICT (id) DO UPDATE SET hits = 0`, sqlstate.CardinalityViolation, `cannot affect row a second time`)
+	wantErr(t, s, `INSERT INTO u VALUES (1) ON CONFLICT (note) DO NOTHING`, sqlstate.InvalidColumnReference, `no unique or exclusion constraint`)
+	wantErr(t, s, `INSERT INTO u VALUES (1) ON CONFLICT DO UPDATE SET hits = 0`, sqlstate.SyntaxError, `requires inference`)
+	// An update that moves a key onto another row's is a violation.
+	wantErr(t, s, `INSERT INTO u VALUES (1, 'q@x') ON CONFLICT (id) DO UPDATE SET email = 'b@x'`, sqlstate.UniqueViolation, `u_email_key`)
+	if got := flat(mustRun(t, s, `SELECT count(*), sum(hits) FROM u`)); got != "4,15" {
+		t.Errorf("final: %s", got)
+	}
+}

@@ -27,6 +27,8 @@ type tableWriter struct {
 	// serial: a serial column takes its default, so writing needs the
 	// write transaction (its counter is in the catalog).
 	serial bool
+	// conflict is INSERT's ON CONFLICT clause, nil without one (upsert.go).
+	conflict *onConflict
 }
 
 func columnType(c catalog.Column) sqltype.T {
@@ -121,6 +123,20 @@ func (w *tableWriter) rows(ec *evalContext, in arrow.Record) (arrow.Record, erro
 	return out, nil
 }
 
+// rowsChecked is rows without recording keys: an upsert records those of
+// the rows it inserts only.
+func (w *tableWriter) rowsChecked(ec *evalContext, in arrow.Record) (arrow.Record, error) {
+	keys := w.cons
+	if keys != nil {
+		c := *keys
+		c.keys = nil
+		w.cons = &c
+	}
+	out, err := w.rows(ec, in)
+	w.cons = keys
+	return out, err
+}
+
 // targetColumns resolves an INSERT/COPY column list to column indexes.
 func targetColumns(t catalog.Table, names []string) ([]int, error) {
 	if len(names) == 0 {
@@ -174,9 +190,6 @@ func (x *execution) bindOnlyInsert(ins *pg.InsertStmt) ([]Column, error) {
 
 // planInsert binds INSERT's source and the writer for its table.
 func (x *execution) planInsert(tx *catalog.Tx, ins *pg.InsertStmt) (catalog.Table, *tableWriter, *plan, error) {
-	if ins.OnConflictClause != nil {
-		return catalog.Table{}, nil, nil, notSupported("ON CONFLICT is not supported yet")
-	}
 	if ins.WithClause != nil {
 		return catalog.Table{}, nil, nil, notSupported("WITH is not supported yet")
 	}
@@ -216,6 +229,9 @@ func (x *execution) planInsert(tx *catalog.Tx, ins *pg.InsertStmt) (catalog.Tabl
 	w, err := x.newTableWriter(t, targets, cols)
 	if err == nil {
 		w.ret, err = q.bindReturning(ins.ReturningList, t, ins.Relation)
+	}
+	if err == nil && ins.OnConflictClause != nil {
+		w.conflict, err = q.bindOnConflict(ins.OnConflictClause, t, ins.Relation, w)
 	}
 	if err != nil {
 		p.release()
@@ -299,6 +315,9 @@ func (x *execution) insert(tx *catalog.Tx, ins *pg.InsertStmt) (int64, *returnin
 }
 
 func (x *execution) insertRows(tx *catalog.Tx, t catalog.Table, w *tableWriter, p *plan) (int64, error) {
+	if w.conflict != nil {
+		return x.insertOnConflict(tx, t, w, p)
+	}
 	ec := x.evalContext()
 	l := newLoader(x.s.eng.cat, t, w.schema)
 	defer l.close()
