@@ -37,8 +37,25 @@ func BenchmarkWire(b *testing.B) {
 	}
 	res := benchResults{}
 	load := loadavg()
-	for _, tg := range targets {
-		b.Run(tg.name, func(b *testing.B) { runWireCases(b, tg, rows, res) })
+	conns := make([]*pgx.Conn, len(targets))
+	for i, tg := range targets {
+		conns[i] = tg.connect(b)
+		loadEvents(b, tg, conns[i], rows, res)
+	}
+	// Each case runs on one server right after the other, so that the
+	// load of a shared machine weighs on both alike.
+	for _, c := range wireCases(rows) {
+		for i, tg := range targets {
+			b.Run(c.key+"/"+tg.name, func(b *testing.B) {
+				r := c.run(b, conns[i])
+				if r.rate == 0 {
+					r.perOp = b.Elapsed() / time.Duration(b.N)
+				} else {
+					b.ReportMetric(r.rate, "rows/s")
+				}
+				res.put(c.key, tg.name, r)
+			})
+		}
 	}
 	report := res.table(targets, rows, load+" → "+loadavg())
 	b.Log("\n" + report)
@@ -70,118 +87,120 @@ func benchRows(b *testing.B, withPG bool) int {
 	return 100_000
 }
 
-func runWireCases(b *testing.B, tg benchTarget, rows int, res benchResults) {
-	conn := tg.connect(b)
-	ctx := context.Background()
-	exec := func(sql string) {
-		b.Helper()
-		if _, err := conn.Exec(ctx, sql); err != nil {
-			b.Fatalf("%s: %s: %v", tg.name, sql, err)
-		}
+func mustBenchExec(b *testing.B, conn *pgx.Conn, sql string) {
+	b.Helper()
+	if _, err := conn.Exec(context.Background(), sql); err != nil {
+		b.Fatalf("%s: %v", sql, err)
 	}
-	for _, t := range []string{"bench_events", "bench_copy", "bench_ins"} {
-		exec("DROP TABLE IF EXISTS " + t)
-	}
-	exec("CREATE TABLE bench_events (id bigint, customer text, qty int, amount numeric(12,2), price float8)")
-	exec("CREATE TABLE bench_copy (id bigint, customer text, qty int, amount numeric(12,2), price float8)")
-	exec("CREATE TABLE bench_ins (id bigint, customer text, qty int, amount numeric(12,2), price float8)")
+}
 
-	// The analytic table, loaded once in id order (so id is a sorted
-	// column) and, for PostgreSQL, indexed on id, vacuumed and analyzed.
+// loadEvents creates the tables and loads the analytic one, in id order
+// (so id is a sorted column) and, for PostgreSQL, indexes it on id,
+// vacuums and analyzes it.
+func loadEvents(b *testing.B, tg benchTarget, conn *pgx.Conn, rows int, res benchResults) {
+	for _, t := range []string{"bench_events", "bench_copy", "bench_ins"} {
+		mustBenchExec(b, conn, "DROP TABLE IF EXISTS "+t)
+		mustBenchExec(b, conn, "CREATE TABLE "+t+" (id bigint, customer text, qty int, amount numeric(12,2), price float8)")
+	}
 	start := time.Now()
-	n, err := conn.CopyFrom(ctx, pgx.Identifier{"bench_events"}, eventColumns, &eventSource{n: rows})
+	n, err := conn.CopyFrom(context.Background(), pgx.Identifier{"bench_events"}, eventColumns, &eventSource{n: rows})
 	if err != nil || n != int64(rows) {
 		b.Fatalf("%s: load %d rows: %d, %v", tg.name, rows, n, err)
 	}
 	res.put("load", tg.name, benchResult{rate: float64(rows) / time.Since(start).Seconds()})
 	if tg.index {
-		exec("CREATE INDEX bench_events_id ON bench_events (id)")
-		exec("VACUUM ANALYZE bench_events")
+		mustBenchExec(b, conn, "CREATE INDEX bench_events_id ON bench_events (id)")
+		mustBenchExec(b, conn, "VACUUM ANALYZE bench_events")
 	}
+}
 
-	timed := func(name string, fn func(b *testing.B)) {
-		b.Run(name, func(b *testing.B) {
-			fn(b)
-			res.put(name, tg.name, benchResult{perOp: b.Elapsed() / time.Duration(b.N)})
-		})
+// wireCase runs b.N operations on conn; it returns a rate in rows/s, or a
+// zero result for the time per operation.
+type wireCase struct {
+	key string
+	run func(b *testing.B, conn *pgx.Conn) benchResult
+}
+
+// countRows runs a query and counts the rows it returns.
+func countRows(b *testing.B, conn *pgx.Conn, sql string, args ...any) int {
+	b.Helper()
+	r, err := conn.Query(context.Background(), sql, args...)
+	if err != nil {
+		b.Fatal(err)
 	}
-	query := func(b *testing.B, sql string, args ...any) int {
-		b.Helper()
-		r, err := conn.Query(ctx, sql, args...)
-		if err != nil {
-			b.Fatal(err)
-		}
-		got := 0
-		for r.Next() {
-			got++
-		}
-		if r.Err() != nil {
-			b.Fatal(r.Err())
-		}
-		return got
+	got := 0
+	for r.Next() {
+		got++
 	}
-	timed("select1", func(b *testing.B) {
-		for i := 0; i < b.N; i++ {
-			var one int32
-			if err := conn.QueryRow(ctx, "SELECT 1").Scan(&one); err != nil {
-				b.Fatal(err)
+	if r.Err() != nil {
+		b.Fatal(r.Err())
+	}
+	return got
+}
+
+func wireCases(rows int) []wireCase {
+	ctx := context.Background()
+	groups := func(sql string, want int) func(b *testing.B, conn *pgx.Conn) benchResult {
+		return func(b *testing.B, conn *pgx.Conn) benchResult {
+			for i := 0; i < b.N; i++ {
+				if got := countRows(b, conn, sql); got != want {
+					b.Fatalf("%d groups, want %d", got, want)
+				}
 			}
+			return benchResult{}
 		}
-	})
-	timed("insert1", func(b *testing.B) {
-		for i := 0; i < b.N; i++ {
-			if _, err := conn.Exec(ctx, "INSERT INTO bench_ins VALUES ($1, $2, $3, $4, $5)", int64(i), "c", int32(i), "1.50", 2.5); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+	}
 	copyRows := min(rows, 1_000_000)
-	b.Run("copy", func(b *testing.B) {
-		for i := 0; i < b.N; i++ {
-			n, err := conn.CopyFrom(ctx, pgx.Identifier{"bench_copy"}, eventColumns, &eventSource{n: copyRows})
-			if err != nil || n != int64(copyRows) {
-				b.Fatal(n, err)
+	return []wireCase{
+		{"select1", func(b *testing.B, conn *pgx.Conn) benchResult {
+			for i := 0; i < b.N; i++ {
+				var one int32
+				if err := conn.QueryRow(ctx, "SELECT 1").Scan(&one); err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-		rate := float64(copyRows) * float64(b.N) / b.Elapsed().Seconds()
-		b.ReportMetric(rate, "rows/s")
-		res.put("copy", tg.name, benchResult{rate: rate})
-	})
-	timed("groupby_text", func(b *testing.B) {
-		for i := 0; i < b.N; i++ {
-			if got := query(b, "SELECT customer, count(*), sum(amount), avg(qty), max(price) FROM bench_events GROUP BY customer"); got != eventCustomers {
-				b.Fatalf("%d groups, want %d", got, eventCustomers)
+			return benchResult{}
+		}},
+		{"insert1", func(b *testing.B, conn *pgx.Conn) benchResult {
+			for i := 0; i < b.N; i++ {
+				if _, err := conn.Exec(ctx, "INSERT INTO bench_ins VALUES ($1, $2, $3, $4, $5)", int64(i), "c", int32(i), "1.50", 2.5); err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-	})
-	timed("groupby_int", func(b *testing.B) {
-		for i := 0; i < b.N; i++ {
-			if got := query(b, "SELECT qty, count(*), sum(price), min(id), max(amount) FROM bench_events GROUP BY qty"); got != eventQtys {
-				b.Fatalf("%d groups, want %d", got, eventQtys)
+			return benchResult{}
+		}},
+		{"copy", func(b *testing.B, conn *pgx.Conn) benchResult {
+			for i := 0; i < b.N; i++ {
+				n, err := conn.CopyFrom(ctx, pgx.Identifier{"bench_copy"}, eventColumns, &eventSource{n: copyRows})
+				if err != nil || n != int64(copyRows) {
+					b.Fatal(n, err)
+				}
 			}
-		}
-	})
-	b.Run("fetchall", func(b *testing.B) {
-		total := 0
-		for i := 0; i < b.N; i++ {
-			total += query(b, "SELECT id, customer, qty, amount, price FROM bench_events")
-		}
-		if total != rows*b.N {
-			b.Fatalf("fetched %d rows, want %d", total, rows*b.N)
-		}
-		rate := float64(total) / b.Elapsed().Seconds()
-		b.ReportMetric(rate, "rows/s")
-		res.put("fetchall", tg.name, benchResult{rate: rate})
-	})
-	// 1000 consecutive ids (0.01% of 10M) at a different place each time.
-	timed("filter_sorted", func(b *testing.B) {
-		for i := 0; i < b.N; i++ {
-			lo := int64(1 + (i*7919*1000)%(rows-1000))
-			if got := query(b, "SELECT id, customer, amount, price FROM bench_events WHERE id BETWEEN $1 AND $2", lo, lo+999); got != 1000 {
-				b.Fatalf("id BETWEEN %d AND %d: %d rows", lo, lo+999, got)
+			return benchResult{rate: float64(copyRows) * float64(b.N) / b.Elapsed().Seconds()}
+		}},
+		{"groupby_text", groups("SELECT customer, count(*), sum(amount), avg(qty), max(price) FROM bench_events GROUP BY customer", eventCustomers)},
+		{"groupby_int", groups("SELECT qty, count(*), sum(price), min(id), max(amount) FROM bench_events GROUP BY qty", eventQtys)},
+		{"fetchall", func(b *testing.B, conn *pgx.Conn) benchResult {
+			total := 0
+			for i := 0; i < b.N; i++ {
+				total += countRows(b, conn, "SELECT id, customer, qty, amount, price FROM bench_events")
 			}
-		}
-	})
+			if total != rows*b.N {
+				b.Fatalf("fetched %d rows, want %d", total, rows*b.N)
+			}
+			return benchResult{rate: float64(total) / b.Elapsed().Seconds()}
+		}},
+		// 1000 consecutive ids (0.01% of 10M) at a different place each time.
+		{"filter_sorted", func(b *testing.B, conn *pgx.Conn) benchResult {
+			for i := 0; i < b.N; i++ {
+				lo := int64(1 + (i*7919*1000)%(rows-1000))
+				if got := countRows(b, conn, "SELECT id, customer, amount, price FROM bench_events WHERE id BETWEEN $1 AND $2", lo, lo+999); got != 1000 {
+					b.Fatalf("id BETWEEN %d AND %d: %d rows", lo, lo+999, got)
+				}
+			}
+			return benchResult{}
+		}},
+	}
 }
 
 var eventColumns = []string{"id", "customer", "qty", "amount", "price"}
