@@ -25,7 +25,7 @@ var catalogCodes = map[catalog.Kind]map[string]sqlstate.Code{
 	catalog.Denied:    {"": sqlstate.InsufficientPrivilege},
 	catalog.ReadOnly:  {"": sqlstate.ReadOnlySQLTransaction},
 	catalog.InUse:     {"": sqlstate.DependentObjectsStillExist},
-	catalog.Invalid:   {"": sqlstate.InvalidName, "view": sqlstate.InvalidObjectDefinition},
+	catalog.Invalid:   {"": sqlstate.InvalidName, "view": sqlstate.InvalidObjectDefinition, "sequence": sqlstate.Code("2200H")},
 	catalog.WrongType: {"": sqlstate.WrongObjectType},
 }
 

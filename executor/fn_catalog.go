@@ -45,17 +45,21 @@ func (b *binder) catCall(name string, args []Expr, params []sqltype.T, result sq
 	infos := make([]argInfo, len(params))
 	for i, p := range params {
 		infos[i] = infoOf(p)
-		// A literal given for a reg* parameter is read by the type's input
-		// function: 'orders' names a table, as in pg_table_size('orders').
-		if c, ok := args[i].(*constExpr); ok && c.t.OID == sqltype.Unknown && isRegType(p.OID) {
-			e, _, err := b.castCatalog(args[i], p, loc)
+		// A literal or text given for a reg* parameter is read by the type's
+		// input function: 'orders' names a table, as in
+		// pg_table_size('orders') or nextval(pg_get_serial_sequence(…)).
+		c, isConst := args[i].(*constExpr)
+		if isRegType(p.OID) && (isConst && c.t.OID == sqltype.Unknown || isString(args[i].Type().OID)) {
+			e, ok, err := b.castCatalog(args[i], p, loc)
 			if err != nil {
 				return nil, err
 			}
-			args[i] = e
+			if ok {
+				args[i] = e
+			}
 		}
 	}
-	impl := funcImpl{Name: name, Args: infos, Result: infoOf(result), NonStrict: !strict,
+	impl := funcImpl{Name: name, Args: infos, Result: infoOf(result), NonStrict: !strict, Volatile: sequenceFuncs[name],
 		Eval: func(ec *evalContext, in []arrow.Array, n int) (arrow.Array, error) {
 			bld := array.NewBuilder(ec.mem, result.Arrow())
 			defer bld.Release()
@@ -134,6 +138,9 @@ func (b *binder) bindCatalogFunc(name string, args []Expr, loc int32) (Expr, boo
 		return e, true, err
 	}
 	constant := func(v any) catFn { return func([]any) (any, error) { return v, nil } }
+	if sequenceFuncs[name] {
+		return b.bindSequenceFunc(name, args, loc)
+	}
 	switch name {
 	case "pg_get_userbyid":
 		if n != 1 {

@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"context"
 	"strings"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -203,4 +204,136 @@ func (g *sysGen) pgSequence() []sysRow {
 			"seqincrement": 1, "seqmax": max, "seqmin": 1, "seqcache": 1, "seqcycle": false})
 	}
 	return out
+}
+
+// sequenceFuncs are the functions over serial columns' counters; they are
+// volatile (never folded at bind time).
+var sequenceFuncs = map[string]bool{"nextval": true, "currval": true, "setval": true, "lastval": true}
+
+// bindSequenceFunc binds nextval(regclass), currval(regclass),
+// setval(regclass, bigint [, is_called]) and lastval(). As in PostgreSQL
+// they act outside the transaction when none holds writes: a number
+// handed out stays handed out.
+func (b *binder) bindSequenceFunc(name string, args []Expr, loc int32) (Expr, bool, error) {
+	g, err := b.catalogGen()
+	if err != nil {
+		return nil, true, err
+	}
+	seqs := map[uint32]sysSeq{}
+	for _, s := range g.sequences() {
+		seqs[uint32(s.col.Serial.ID)] = s
+	}
+	s := b.x.s
+	lookup := func(v any) (sysSeq, error) {
+		q, ok := seqs[uint32(argInt(v))]
+		if !ok {
+			return sysSeq{}, sqlstate.Errorf(sqlstate.WrongObjectType, "%q is not a sequence", g.relationName(uint32(argInt(v)), nil))
+		}
+		if q.table.Via != nil {
+			return sysSeq{}, sqlstate.Errorf(sqlstate.ReadOnlySQLTransaction, "cannot change sequence %q: table %q is shared read-only through share %q",
+				q.col.Serial.Sequence, q.table.Name, q.table.Via.Share)
+		}
+		return q, nil
+	}
+	write := func(fn func(*catalog.Tx) error) error {
+		if s.tx != nil {
+			return fn(s.tx)
+		}
+		tx, err := s.eng.cat.Begin(context.Background(), s.who, true)
+		if err != nil {
+			return err
+		}
+		if err := fn(tx); err != nil {
+			tx.Rollback()
+			return err
+		}
+		return tx.Commit()
+	}
+	remember := func(oid uint32, v int64) {
+		if s.seqValues == nil {
+			s.seqValues = map[uint32]int64{}
+		}
+		s.seqValues[oid], s.lastSeq = v, oid
+	}
+	regclass := sqltype.T{OID: sqltype.Regclass, Typmod: -1}
+	call := func(params []sqltype.T, f catFn) (Expr, bool, error) {
+		e, err := b.catCall(name, args, params, sqltype.Int8T, true, f, loc)
+		return e, true, err
+	}
+	switch {
+	case name == "nextval" && len(args) == 1:
+		return call(sig(regclass), func(a []any) (any, error) {
+			q, err := lookup(a[0])
+			if err != nil {
+				return nil, err
+			}
+			var v int64
+			if err := write(func(tx *catalog.Tx) error {
+				v, err = tx.NextSerial(q.table.ID, q.col.ID, 1)
+				return err
+			}); err != nil {
+				return nil, translate(err)
+			}
+			if max := serialMax(columnType(q.col)); v > max {
+				return nil, serialLimit(q.col)
+			}
+			remember(uint32(q.col.Serial.ID), v)
+			return v, nil
+		})
+	case name == "currval" && len(args) == 1:
+		return call(sig(regclass), func(a []any) (any, error) {
+			q, ok := seqs[uint32(argInt(a[0]))]
+			if !ok {
+				return nil, sqlstate.Errorf(sqlstate.WrongObjectType, "%q is not a sequence", g.relationName(uint32(argInt(a[0])), nil))
+			}
+			v, ok := s.seqValues[uint32(q.col.Serial.ID)]
+			if !ok {
+				return nil, sqlstate.Errorf(sqlstate.ObjectNotInPrerequisiteState, "currval of sequence %q is not yet defined in this session", q.col.Serial.Sequence)
+			}
+			return v, nil
+		})
+	case name == "lastval" && len(args) == 0:
+		return call(nil, func([]any) (any, error) {
+			v, ok := s.seqValues[s.lastSeq]
+			if !ok {
+				return nil, sqlstate.Errorf(sqlstate.ObjectNotInPrerequisiteState, "lastval is not yet defined in this session")
+			}
+			return v, nil
+		})
+	case name == "setval" && (len(args) == 2 || len(args) == 3):
+		params := sig(regclass, sqltype.Int8T, tBool)[:len(args)]
+		return call(params, func(a []any) (any, error) {
+			q, err := lookup(a[0])
+			if err != nil {
+				return nil, err
+			}
+			v, called := argInt(a[1]), len(a) < 3 || a[2] == true
+			if max := serialMax(columnType(q.col)); v < 1 || v > max {
+				return nil, sqlstate.Errorf(sqlstate.NumericValueOutOfRange, "setval: value %d is out of bounds for sequence %q (1..%d)", v, q.col.Serial.Sequence, max)
+			}
+			last := v
+			if !called {
+				last = v - 1
+			}
+			if err := write(func(tx *catalog.Tx) error { return tx.SetSerial(q.table.ID, q.col.ID, last) }); err != nil {
+				return nil, translate(err)
+			}
+			if called {
+				remember(uint32(q.col.Serial.ID), v)
+			}
+			return v, nil
+		})
+	}
+	return nil, false, nil
+}
+
+// serialMax is the largest value of a serial column of type t.
+func serialMax(t sqltype.T) int64 {
+	switch t.OID {
+	case sqltype.Int2:
+		return 1<<15 - 1
+	case sqltype.Int4:
+		return 1<<31 - 1
+	}
+	return 1<<63 - 1
 }

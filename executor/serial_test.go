@@ -73,3 +73,42 @@ func TestSerial(t *testing.T) {
 		t.Errorf("NULL into serial: %v", err)
 	}
 }
+
+// Expected values are PostgreSQL 15's answers to the same statements.
+func TestSequenceFunctions(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE TABLE t (id serial, v text)`)
+	mustRun(t, s, `CREATE TABLE plain (x int)`)
+	wantCode := func(sql string, code sqlstate.Code) {
+		t.Helper()
+		if _, _, err := run(t, s, sql); sqlstate.CodeOf(err) != code {
+			t.Errorf("%s: %v, want %s", sql, err, code)
+		}
+	}
+	wantCode(`SELECT currval('t_id_seq')`, sqlstate.ObjectNotInPrerequisiteState)
+	wantCode(`SELECT lastval()`, sqlstate.ObjectNotInPrerequisiteState)
+	for _, tc := range []struct{ sql, want string }{
+		{`SELECT nextval('t_id_seq'), nextval('t_id_seq')`, "1,2"},
+		{`SELECT nextval(pg_get_serial_sequence('t', 'id')) FROM generate_series(1, 3)`, "3|4|5"},
+		{`SELECT currval('t_id_seq'), lastval()`, "5,5"},
+		{`INSERT INTO t (id, v) VALUES (100, 'explicit') RETURNING id`, "100"},
+		// The idiom after loading explicit ids.
+		{`SELECT setval('t_id_seq', (SELECT max(id) FROM t))`, "100"},
+		{`INSERT INTO t (v) VALUES ('next') RETURNING id`, "101"},
+		{`SELECT setval('public.t_id_seq', 7, false), nextval('t_id_seq')`, "7,7"},
+	} {
+		if got := flat(mustRun(t, s, tc.sql)); got != tc.want {
+			t.Errorf("%s\n got %s\nwant %s", tc.sql, got, tc.want)
+		}
+	}
+	// Outside the transaction: a rolled-back block keeps its numbers used.
+	mustRun(t, s, `BEGIN`)
+	mustRun(t, s, `SELECT nextval('t_id_seq')`)
+	mustRun(t, s, `ROLLBACK`)
+	if got := flat(mustRun(t, s, `SELECT nextval('t_id_seq')`)); got != "9" {
+		t.Errorf("nextval after a rolled back nextval: %s", got)
+	}
+	wantCode(`SELECT setval('t_id_seq', 0)`, sqlstate.NumericValueOutOfRange)
+	wantCode(`SELECT nextval('plain')`, sqlstate.WrongObjectType)
+	wantCode(`SELECT nextval('nope_seq')`, sqlstate.UndefinedTable)
+}

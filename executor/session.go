@@ -35,6 +35,10 @@ type Session struct {
 	implicit bool
 	// cursors are the open SQL cursors by name (cursor.go).
 	cursors map[string]*cursor
+	// seqValues are the last nextval results by sequence OID, and lastSeq
+	// the sequence of the latest (currval, lastval: serial.go).
+	seqValues map[uint32]int64
+	lastSeq   uint32
 	// savepoints are the block's open savepoints, innermost last; writes
 	// counts the block's statements that took the write transaction, so
 	// that ROLLBACK TO knows whether there is anything to undo.
