@@ -44,6 +44,20 @@ func (g *sysGen) keys() []sysKey {
 	return out
 }
 
+// indexAttRows are the pg_attribute rows of the keys' indexes: one per key
+// column, named and typed as the column (psqlODBC's SQLPrimaryKeys joins
+// them).
+func (g *sysGen) indexAttRows() []sysRow {
+	var out []sysRow
+	for _, k := range g.keys() {
+		for i, n := range k.cols {
+			c := k.table.Columns[n-1]
+			out = append(out, attRow(k.key.IndexID, i+1, c.Name, sqltype.T{OID: sqltype.OID(c.Type.OID), Typmod: c.Type.Typmod}, false, false))
+		}
+	}
+	return out
+}
+
 // keyByIndex finds the key whose index has OID oid.
 func (g *sysGen) keyByIndex(oid uint64) (sysKey, bool) {
 	for _, k := range g.keys() {

@@ -59,3 +59,18 @@ func TestRegOutput(t *testing.T) {
 		t.Errorf("with sales on the path: %s", got)
 	}
 }
+
+// An index has pg_attribute rows of its own, one per key column, as in
+// PostgreSQL: psqlODBC's SQLPrimaryKeys reads the key through them.
+func TestIndexAttributes(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE TABLE q (a int, b text, CONSTRAINT q_key PRIMARY KEY (b, a))`)
+	got := flat(mustRun(t, s, `select ta.attname, ia.attnum, ic.relname from pg_catalog.pg_attribute ta, pg_catalog.pg_attribute ia,
+		pg_catalog.pg_class tc, pg_catalog.pg_index i, pg_catalog.pg_namespace n, pg_catalog.pg_class ic
+		where tc.relname = 'q' AND n.nspname = 'public' AND tc.oid = i.indrelid AND n.oid = tc.relnamespace AND i.indisprimary = 't'
+		AND ia.attrelid = i.indexrelid AND ta.attrelid = i.indrelid AND ta.attnum = i.indkey[ia.attnum-1]
+		AND (NOT ta.attisdropped) AND (NOT ia.attisdropped) AND ic.oid = i.indexrelid order by ia.attnum`))
+	if got != "b,1,q_key|a,2,q_key" {
+		t.Errorf("SQLPrimaryKeys' query: %q", got)
+	}
+}

@@ -347,7 +347,7 @@ func (g *sysGen) pgAttribute() []sysRow {
 			out = append(out, attRow(uint64(t.ID), j+1, c.Name, ct, c.NotNull, c.Default != ""))
 		}
 	}
-	return out
+	return append(out, g.indexAttRows()...)
 }
 
 func (g *sysGen) pgRoles(table string) []sysRow {

@@ -3,7 +3,7 @@ package main
 // psqlODBC, the driver ODBC tools (Excel, Power BI, Tableau on Linux,
 // pyodbc) load, through unixODBC's isql: as the provider and as a token
 // recipient, with SQL on stdin, "help" (SQLTables) and "help items"
-// (SQLColumns).
+// (SQLColumns); then through pyodbc (testdata/clients/odbc/check.py).
 
 import (
 	"fmt"
@@ -169,6 +169,49 @@ func TestClientODBC(t *testing.T) {
 	if !strings.Contains(out, "id|name\n1|apple\n30|odbc, \"quoted\"\n31|autocommitted\nn\n3\n") {
 		t.Errorf("recipient with cursors read:\n%s", out)
 	}
+
+	pyodbcCheck(t, f, driver)
+}
+
+// pyodbcCheck runs testdata/clients/odbc/check.py (pyodbc from Debian's
+// python3-pyodbc over the same driver): bound parameters, executemany,
+// manual commit and rollback, SQLPrimaryKeys and SQLStatistics.
+func pyodbcCheck(t *testing.T, f *clientFixture, driver string) {
+	t.Helper()
+	python := requireTool(t, "/usr/bin/python3", "python3")
+	if _, err := runClientInput(t, nil, "", python, "-c", "import pyodbc"); err != nil {
+		t.Fatalf("pyodbc is required by the client tests (apt-get install python3-pyodbc; .ci/run installs it): %v", err)
+	}
+	script, err := filepath.Abs("../../testdata/clients/odbc/check.py")
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(role, db, user, password string) string {
+		t.Helper()
+		conn := fmt.Sprintf("DRIVER={%s};SERVER=%s;PORT=%s;DATABASE=%s;UID=%s;PWD={%s};SSLmode=disable", driver, f.host, f.port, db, user, password)
+		return runClient(t, "", []string{"CHECK_CONN=" + conn, "TZ=UTC"}, python, script, role)
+	}
+	columns := []string{
+		"column|id|int4|0", "column|big|int8|1", "column|price|numeric|1", "column|name|text|0", "column|code|varchar|1",
+		"column|active|bool|1", "column|born|date|1", "column|seen|timestamp|1", "column|seen_tz|timestamptz|1", "column|score|float8|1",
+	}
+	common := func(who, out string) {
+		t.Helper()
+		wantLines(t, who, out, "column|", columns...)
+		wantLines(t, who, out, "pk|", "pk|id|1|items_pkey")
+		wantLines(t, who, out, "index|", "index|items_pkey|0|id")
+		// Only the committed executemany rows: the first INSERT was rolled back.
+		wantLines(t, who, out, "row|", "row|41|NULL|0.10|many 1|NULL|0.5", "row|42|-1|NULL|many 2|2001-01-01|NULL")
+		wantLines(t, who, out, "done", "done")
+	}
+	out := run("provider", f.db, f.provider, f.providerPW)
+	common("pyodbc provider", out)
+	wantLines(t, "pyodbc provider", out, "table|", "table|sales|internal_notes", "table|sales|items")
+	out = run("recipient", f.share, f.cred.User, f.cred.BearerToken)
+	common("pyodbc recipient", out)
+	wantLines(t, "pyodbc recipient", out, "table|", "table|sales|items")
+	wantLines(t, "pyodbc recipient", out, "insert|", "insert|25006")
+	wantLines(t, "pyodbc recipient", out, "after|", "after|2")
 }
 
 // tableLines returns SQLTables' rows of out under qualifier cat (five fields).
