@@ -123,6 +123,9 @@ func TestIndexes(t *testing.T) {
 			"t_v_idx2,f,f,CREATE INDEX t_v_idx2 ON public.t USING btree (v, id)" {
 		t.Errorf("pg_index: %s", got)
 	}
+	if got := flat(mustRun(t, s, `SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 't' AND indexname LIKE '%v_idx'`)); got != "t_v_idx,CREATE INDEX t_v_idx ON public.t USING btree (v)" {
+		t.Errorf("pg_indexes: %s", got)
+	}
 	if got := flat(mustRun(t, s, `SELECT conname FROM pg_constraint WHERE conrelid = 't'::regclass`)); got != "t_pkey" {
 		t.Errorf("indexes are not constraints: %s", got)
 	}

@@ -253,3 +253,13 @@ func (g *sysGen) indexClassRows() []sysRow {
 	}
 	return out
 }
+
+// pgIndexes is the pg_indexes view: every index with its definition.
+func (g *sysGen) pgIndexes() []sysRow {
+	var out []sysRow
+	for _, k := range g.keys() {
+		out = append(out, sysRow{"schemaname": k.table.schema.Name, "tablename": k.table.Name,
+			"indexname": k.key.Name, "indexdef": k.indexDef()})
+	}
+	return out
+}

@@ -248,6 +248,8 @@ func (g *sysGen) rows(def *sysTableDef) ([]sysRow, error) {
 		return g.pgCursors(), nil
 	case "pg_index":
 		return g.pgIndex(), nil
+	case "pg_indexes":
+		return g.pgIndexes(), nil
 	case "pg_constraint":
 		return g.pgConstraint(), nil
 	case "pg_rewrite":
