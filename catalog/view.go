@@ -102,36 +102,54 @@ func (tx *Tx) DropView(ref TableRef, cascade bool) (dropped []string, err error)
 	return tx.dropRelation(v, cascade)
 }
 
-// dropRelation drops table or view t after the views that depend on it:
-// without cascade their existence is InUse, naming each as PostgreSQL does.
+// dropRelation drops table or view t after the views that depend on it,
+// directly or through other views: without cascade their existence is
+// InUse. Both name them depth-first, as PostgreSQL's messages do.
 func (tx *Tx) dropRelation(t Table, cascade bool) ([]string, error) {
-	deps, err := tx.dependents(t.ID)
-	if err != nil {
+	var lines, dropped []string
+	var views []Table
+	seen := map[TableID]bool{}
+	var walk func(t Table) error
+	walk = func(t Table) error {
+		deps, err := tx.dependents(t.ID)
+		if err != nil {
+			return err
+		}
+		for _, d := range deps {
+			if seen[d.ID] {
+				continue
+			}
+			seen[d.ID] = true
+			lines = append(lines, fmt.Sprintf("view %s depends on %s %s", tx.displayName(d), relKind(t), tx.displayName(t)))
+			dropped = append(dropped, "view "+tx.displayName(d))
+			views = append(views, d)
+			if err := walk(d); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := walk(t); err != nil {
 		return nil, err
 	}
-	if len(deps) > 0 && !cascade {
-		kind := "table"
-		if t.IsView() {
-			kind = "view"
-		}
-		var lines []string
-		for _, d := range deps {
-			lines = append(lines, fmt.Sprintf("view %s depends on %s %s", tx.displayName(d), kind, tx.displayName(t)))
-		}
-		return nil, &Error{Kind: InUse, Object: kind, Name: t.Name,
-			Detail: fmt.Sprintf("cannot drop %s %s because other objects depend on it", kind, tx.displayName(t)),
+	if len(views) > 0 && !cascade {
+		return nil, &Error{Kind: InUse, Object: relKind(t), Name: t.Name,
+			Detail: fmt.Sprintf("cannot drop %s %s because other objects depend on it", relKind(t), tx.displayName(t)),
 			More:   strings.Join(lines, "\n"), Hint: "Use DROP ... CASCADE to drop the dependent objects too."}
 	}
-	var dropped []string
-	for _, d := range deps {
-		more, err := tx.dropRelation(d, true)
-		if err != nil {
+	for _, v := range views {
+		if err := tx.dropTable(v); err != nil {
 			return nil, err
 		}
-		dropped = append(dropped, more...)
-		dropped = append(dropped, "view "+tx.displayName(d))
 	}
 	return dropped, tx.dropTable(t)
+}
+
+func relKind(t Table) string {
+	if t.IsView() {
+		return "view"
+	}
+	return "table"
 }
 
 // dependents lists the views whose query reads t, by name.
@@ -211,4 +229,21 @@ func (tx *Tx) SetViewQuery(v Table, query string) error {
 	}
 	cur.View.Query = query
 	return put(tx.bucket(bucketTables), key(uint64(cur.Schema), cur.Name), cur)
+}
+
+// DropViewAndDependents drops view v (as Dependents returned it) and the
+// views that read it: ALTER TABLE … DROP COLUMN … CASCADE of a column it
+// uses. dropped names them all for the NOTICE, v first.
+func (tx *Tx) DropViewAndDependents(v Table) (dropped []string, err error) {
+	if err := tx.requireWritable(); err != nil {
+		return nil, err
+	}
+	cur, err := tx.tableIn(v.Schema, v.Name)
+	if err != nil || !cur.IsView() {
+		return nil, err // gone already, with another dependent
+	}
+	if dropped, err = tx.dropRelation(cur, true); err != nil {
+		return nil, err
+	}
+	return append([]string{"view " + tx.displayName(cur)}, dropped...), nil
 }

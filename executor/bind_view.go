@@ -8,6 +8,7 @@ package executor
 // rewrite its text (renameInViews); PostgreSQL stores OIDs instead.
 
 import (
+	"fmt"
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -337,6 +338,117 @@ func viewWriteError(t catalog.Table, verb string) error {
 	return sqlstate.Errorf(sqlstate.ObjectNotInPrerequisiteState, "cannot %s view %q", verb, t.Name).
 		WithDetail("Views are not automatically updatable in sharehouse yet.").
 		WithHint("Write to the tables the view reads.")
+}
+
+// dropColumnViews applies PostgreSQL's rule for ALTER TABLE … DROP COLUMN
+// of a column views use: 2BP01 naming them, or with CASCADE they go first.
+func (x *execution) dropColumnViews(tx *catalog.Tx, at *pg.AlterTableStmt) ([]*sqlstate.Error, error) {
+	ref, err := x.tableRef(tx, at.Relation)
+	if err != nil {
+		return nil, nil
+	}
+	t, err := tx.Table(ref)
+	if err != nil || t.IsView() {
+		return nil, nil // alterTable reports it
+	}
+	var dropped []string
+	for _, cn := range at.Cmds {
+		cmd := cn.GetAlterTableCmd()
+		if cmd == nil || cmd.Subtype != pg.AlterTableType_AT_DropColumn {
+			continue
+		}
+		users, err := x.viewsUsingColumn(tx, t, ref, cmd.Name)
+		if err != nil || len(users) == 0 {
+			return nil, err
+		}
+		if cmd.Behavior != pg.DropBehavior_DROP_CASCADE {
+			var lines []string
+			for _, v := range users {
+				lines = append(lines, fmt.Sprintf("view %s depends on column %s of table %s", v.Name, cmd.Name, t.Name))
+				more, err := viewChain(tx, v)
+				if err != nil {
+					return nil, err
+				}
+				lines = append(lines, more...)
+			}
+			return nil, sqlstate.Errorf(sqlstate.DependentObjectsStillExist, "cannot drop column %s of table %s because other objects depend on it", cmd.Name, t.Name).
+				WithDetail("%s", strings.Join(lines, "\n")).WithHint("Use DROP ... CASCADE to drop the dependent objects too.")
+		}
+		for _, v := range users {
+			more, err := tx.DropViewAndDependents(v)
+			if err != nil {
+				return nil, err
+			}
+			dropped = append(dropped, more...)
+		}
+	}
+	if len(dropped) == 0 {
+		return nil, nil
+	}
+	return []*sqlstate.Error{dropCascadeNotice(dropped)}, nil
+}
+
+// viewChain is the "view b depends on view a" lines of the views that
+// read view v, directly or not, depth-first.
+func viewChain(tx *catalog.Tx, v catalog.Table) ([]string, error) {
+	deps, err := tx.Dependents(v)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, d := range deps {
+		out = append(out, fmt.Sprintf("view %s depends on view %s", d.Name, v.Name))
+		more, err := viewChain(tx, d)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, more...)
+	}
+	return out, nil
+}
+
+// viewsUsingColumn lists the views that read column col of table t (named
+// by ref): by a reference qualified with the table's name or alias, or in
+// a JOIN … USING list.
+func (x *execution) viewsUsingColumn(tx *catalog.Tx, t catalog.Table, ref catalog.TableRef, col string) ([]catalog.Table, error) {
+	deps, err := tx.Dependents(t)
+	if err != nil {
+		return nil, err
+	}
+	var out []catalog.Table
+	for _, v := range deps {
+		sel, err := parseViewQuery(v)
+		if err != nil {
+			return nil, err
+		}
+		root := &pg.Node{Node: &pg.Node_SelectStmt{SelectStmt: sel}}
+		rels := map[string]bool{}
+		walkPG(root, func(m protoreflect.Message) {
+			if rv, ok := m.Interface().(*pg.RangeVar); ok && rv.Catalogname == ref.Database && rv.Schemaname == ref.Schema && rv.Relname == ref.Name {
+				if rv.Alias != nil {
+					rels[rv.Alias.Aliasname] = true
+				} else {
+					rels[rv.Relname] = true
+				}
+			}
+		})
+		uses := false
+		walkPG(root, func(m protoreflect.Message) {
+			switch n := m.Interface().(type) {
+			case *pg.ColumnRef:
+				f := n.Fields
+				uses = uses || len(f) == 2 && rels[f[0].GetString_().GetSval()] && f[1].GetString_().GetSval() == col
+			case *pg.JoinExpr:
+				for _, u := range n.UsingClause {
+					uses = uses || u.GetString_().GetSval() == col
+				}
+			}
+		})
+		if uses {
+			out = append(out, v)
+		}
+	}
+	return out, nil
 }
 
 // refuseViewCopy fails COPY view TO as PostgreSQL does: a view has no

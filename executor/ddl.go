@@ -78,7 +78,13 @@ func (x *execution) runDDL(n *pg.Node) (Result, error) {
 			return err
 		}
 	case n.GetAlterTableStmt() != nil:
-		tag, fn = "ALTER TABLE", func(tx *catalog.Tx) error { return x.alterTable(tx, n.GetAlterTableStmt()) }
+		tag, fn = "ALTER TABLE", func(tx *catalog.Tx) error {
+			var err error
+			if notices, err = x.dropColumnViews(tx, n.GetAlterTableStmt()); err != nil {
+				return err
+			}
+			return x.alterTable(tx, n.GetAlterTableStmt())
+		}
 	case n.GetRenameStmt() != nil:
 		tag, fn = x.renameTag(n.GetRenameStmt()), func(tx *catalog.Tx) error { return x.rename(tx, n.GetRenameStmt()) }
 	case n.GetCommentStmt() != nil:

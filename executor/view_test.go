@@ -137,7 +137,7 @@ func TestViewReplaceDropRename(t *testing.T) {
 	mustRun(t, s, `CREATE VIEW a AS SELECT * FROM t2`)
 	mustRun(t, s, `CREATE VIEW b AS SELECT * FROM a`)
 	res = mustExecute(t, s, `DROP TABLE t2 CASCADE`)
-	if len(res.Notices) != 1 || res.Notices[0].Message != "drop cascades to 2 other objects" || res.Notices[0].Detail != "drop cascades to view b\ndrop cascades to view a" {
+	if len(res.Notices) != 1 || res.Notices[0].Message != "drop cascades to 2 other objects" || res.Notices[0].Detail != "drop cascades to view a\ndrop cascades to view b" {
 		t.Errorf("DROP TABLE CASCADE notices: %v", res.Notices)
 	}
 	wantCode(t, s, `SELECT * FROM a`, sqlstate.UndefinedTable)
@@ -305,5 +305,40 @@ func TestViewStar(t *testing.T) {
 		if got := flat(mustRun(t, s, tc.sql)); got != tc.want {
 			t.Errorf("%s: got %q, want %q", tc.sql, got, tc.want)
 		}
+	}
+}
+
+func TestViewDropColumn(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE TABLE t9 (id int, name text, z int)`)
+	mustRun(t, s, `CREATE VIEW s1 AS SELECT id, name FROM t9`)
+	mustRun(t, s, `CREATE VIEW s3 AS SELECT name FROM s1`)
+	_, _, err := run(t, s, `ALTER TABLE t9 DROP COLUMN name`)
+	if se := sqlstate.Of(err); se == nil || se.Code != sqlstate.DependentObjectsStillExist ||
+		se.Message != "cannot drop column name of table t9 because other objects depend on it" ||
+		se.Detail != "view s1 depends on column name of table t9\nview s3 depends on view s1" {
+		t.Fatalf("DROP COLUMN used by a view: %#v", se)
+	}
+	mustRun(t, s, `ALTER TABLE t9 DROP COLUMN z`)
+	if got := flat(mustRun(t, s, `SELECT count(*) FROM s3`)); got != "0" {
+		t.Errorf("s3 after dropping an unused column: %q", got)
+	}
+	res := mustExecute(t, s, `ALTER TABLE t9 DROP COLUMN name CASCADE`)
+	if len(res.Notices) != 1 || res.Notices[0].Detail != "drop cascades to view s1\ndrop cascades to view s3" {
+		t.Errorf("DROP COLUMN CASCADE notices: %v", res.Notices)
+	}
+	wantCode(t, s, `SELECT * FROM s1`, sqlstate.UndefinedTable)
+	_, _, err = run(t, s, `DROP TABLE t9`)
+	if err != nil {
+		t.Errorf("DROP TABLE after its views went: %v", err)
+	}
+	// Depth-first, as PostgreSQL names them.
+	mustRun(t, s, `CREATE TABLE t (id int, name text)`)
+	mustRun(t, s, `CREATE VIEW a9 AS SELECT id, name FROM t`)
+	mustRun(t, s, `CREATE VIEW b9 AS SELECT name FROM a9`)
+	mustRun(t, s, `CREATE VIEW c9 AS SELECT id FROM t`)
+	_, _, err = run(t, s, `DROP TABLE t`)
+	if se := sqlstate.Of(err); se == nil || se.Detail != "view a9 depends on table t\nview b9 depends on view a9\nview c9 depends on table t" {
+		t.Errorf("DROP TABLE detail: %#v", se)
 	}
 }
