@@ -36,7 +36,7 @@ type evalContext struct {
 	format sqltype.Format
 	// nextSerial hands out numbers of a serial column (serial.go); nil
 	// where no write transaction is at hand.
-	nextSerial func(table catalog.TableID, col uint32, n int64) (int64, error)
+	nextSerial func(table catalog.TableID, col catalog.Column, n int64) (int64, error)
 }
 
 func newEvalContext(ctx context.Context, mem memory.Allocator, now time.Time, f sqltype.Format) *evalContext {

@@ -78,7 +78,7 @@ func (e *serialExpr) Eval(ec *evalContext, rec arrow.Record) (arrow.Array, error
 	if ec.nextSerial == nil {
 		return nil, notSupported("the default of serial column %q can only be used by INSERT, UPDATE and COPY", e.col.Name)
 	}
-	first, err := ec.nextSerial(e.table, e.col.ID, n)
+	first, err := ec.nextSerial(e.table, e.col, n)
 	if err != nil {
 		return nil, err
 	}
@@ -120,8 +120,13 @@ func serialLimit(c catalog.Column) error {
 
 // allowSerial lets the statement's serial defaults take numbers in tx.
 func (x *execution) allowSerial(tx *catalog.Tx) {
-	x.evalContext().nextSerial = func(table catalog.TableID, col uint32, n int64) (int64, error) {
-		return tx.NextSerial(table, col, n)
+	s := x.s
+	x.evalContext().nextSerial = func(table catalog.TableID, col catalog.Column, n int64) (int64, error) {
+		first, err := tx.NextSerial(table, col.ID, n)
+		if err == nil && n > 0 {
+			s.rememberSerial(uint32(col.Serial.ID), first+n-1) // currval and lastval see it
+		}
+		return first, err
 	}
 }
 
@@ -249,12 +254,6 @@ func (b *binder) bindSequenceFunc(name string, args []Expr, loc int32) (Expr, bo
 		}
 		return tx.Commit()
 	}
-	remember := func(oid uint32, v int64) {
-		if s.seqValues == nil {
-			s.seqValues = map[uint32]int64{}
-		}
-		s.seqValues[oid], s.lastSeq = v, oid
-	}
 	regclass := sqltype.T{OID: sqltype.Regclass, Typmod: -1}
 	call := func(params []sqltype.T, f catFn) (Expr, bool, error) {
 		e, err := b.catCall(name, args, params, sqltype.Int8T, true, f, loc)
@@ -277,7 +276,7 @@ func (b *binder) bindSequenceFunc(name string, args []Expr, loc int32) (Expr, bo
 			if max := serialMax(columnType(q.col)); v > max {
 				return nil, serialLimit(q.col)
 			}
-			remember(uint32(q.col.Serial.ID), v)
+			s.rememberSerial(uint32(q.col.Serial.ID), v)
 			return v, nil
 		})
 	case name == "currval" && len(args) == 1:
@@ -319,7 +318,7 @@ func (b *binder) bindSequenceFunc(name string, args []Expr, loc int32) (Expr, bo
 				return nil, translate(err)
 			}
 			if called {
-				remember(uint32(q.col.Serial.ID), v)
+				s.rememberSerial(uint32(q.col.Serial.ID), v)
 			}
 			return v, nil
 		})
@@ -336,4 +335,12 @@ func serialMax(t sqltype.T) int64 {
 		return 1<<31 - 1
 	}
 	return 1<<63 - 1
+}
+
+// rememberSerial records v as the session's last value of sequence oid.
+func (s *Session) rememberSerial(oid uint32, v int64) {
+	if s.seqValues == nil {
+		s.seqValues = map[uint32]int64{}
+	}
+	s.seqValues[oid], s.lastSeq = v, oid
 }
