@@ -97,6 +97,16 @@ func (b *binder) bindFrame(call *windowCall, w *pg.WindowDef) error {
 				return err
 			}
 		}
+		if b.x.describeOnly {
+			// Describe learns the result's shape; a parameter's value,
+			// which the checks below need, comes with Execute.
+			if rangeOffset {
+				if err := b.rangeBound(call, off, side.preceding, side.bound, w.Location); err != nil {
+					return err
+				}
+			}
+			continue
+		}
 		v, err := b.evalConstant(off)
 		if err != nil {
 			return err
@@ -114,26 +124,34 @@ func (b *binder) bindFrame(call *windowCall, w *pg.WindowDef) error {
 			continue
 		}
 		v.Release()
-		// The bound is key − offset toward the start of the sort order,
-		// key + offset toward its end; the key is cast to the bound's type.
-		key := call.order[0].expr
-		op := "+"
-		if side.preceding != call.order[0].desc {
-			op = "-"
-		}
 		if err := b.checkRangeOffset(off); err != nil {
 			return err
 		}
-		bound, err := b.binary(op, key, off, w.Location)
-		if err != nil {
+		if err := b.rangeBound(call, off, side.preceding, side.bound, w.Location); err != nil {
 			return err
 		}
-		both, err := b.unify([]Expr{key, bound}, "RANGE")
-		if err != nil {
-			return err
-		}
-		call.rangeKey, *side.bound = both[0], both[1]
 	}
+	return nil
+}
+
+// rangeBound binds a RANGE frame edge's bound: key − offset toward the
+// start of the sort order, key + offset toward its end, with the key cast
+// to the bound's type.
+func (b *binder) rangeBound(call *windowCall, off Expr, preceding bool, dst *Expr, loc int32) error {
+	key := call.order[0].expr
+	op := "+"
+	if preceding != call.order[0].desc {
+		op = "-"
+	}
+	bound, err := b.binary(op, key, off, loc)
+	if err != nil {
+		return err
+	}
+	both, err := b.unify([]Expr{key, bound}, "RANGE")
+	if err != nil {
+		return err
+	}
+	call.rangeKey, *dst = both[0], both[1]
 	return nil
 }
 

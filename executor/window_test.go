@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"context"
 	"testing"
 
 	"github.com/sharehouse/sharehouse/executor/sqlstate"
@@ -202,5 +203,29 @@ func TestWindowFrameMatrix(t *testing.T) {
 		if got := flat(mustRun(t, s, c.sql)); got != c.want {
 			t.Errorf("%s:\n got %q\nwant %q", c.sql, got, c.want)
 		}
+	}
+}
+
+// TestWindowFrameParameters: frame offsets may be bound parameters of a
+// prepared statement, known only at Execute.
+func TestWindowFrameParameters(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, windowTestTable)
+	ctx := context.Background()
+	st, err := s.Prepare(ctx, `SELECT v, sum(v) OVER (ORDER BY v, d ROWS BETWEEN $1 PRECEDING AND CURRENT ROW), count(*) OVER (ORDER BY d RANGE BETWEEN $2 PRECEDING AND CURRENT ROW) FROM w WHERE g = 'a' ORDER BY v, d`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Execute(ctx, st, []Param{{Data: []byte("1")}, {Data: []byte("2 days")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := resultRows(t, s, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// PostgreSQL 15: PREPARE p AS …; EXECUTE p(1, '2 days').
+	if got, want := flat(rows), "1,1,1|2,3,2|2,4,2|4,6,1|7,11,2|NULL,7,1"; got != want {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }
