@@ -42,6 +42,7 @@ type Catalog struct {
 	tokenLifetime      time.Duration
 	activationLifetime time.Duration
 	audit              *auditLog
+	seqs               *seqCache
 }
 
 // Bucket names. storage owns the buckets whose names start with "storage.".
@@ -52,7 +53,8 @@ var (
 	bucketSchemas   = []byte("cat.schemas")   // databaseID|name → Schema
 	bucketTables    = []byte("cat.tables")    // schemaID|name → Table
 	allBuckets      = [][]byte{bucketMeta, bucketTenants, bucketDatabases, bucketSchemas, bucketTables, bucketIDs,
-		bucketShares, bucketRecipients, bucketGrants, bucketLogins, bucketActivations}
+		bucketShares, bucketRecipients, bucketGrants, bucketLogins, bucketActivations,
+		bucketSequences, bucketSeqState}
 )
 
 // firstID is the first object ID handed out: PostgreSQL's FirstNormalObjectId,
@@ -62,7 +64,7 @@ const firstID = 16384
 // Open opens the catalog kept in store, creating its buckets on first use.
 func Open(ctx context.Context, store *storage.Store, cfg Config) (*Catalog, error) {
 	c := &Catalog{store: store, log: cfg.Logger, now: cfg.Now, rand: cfg.Rand,
-		tokenLifetime: cfg.TokenLifetime, activationLifetime: cfg.ActivationLifetime}
+		tokenLifetime: cfg.TokenLifetime, activationLifetime: cfg.ActivationLifetime, seqs: newSeqCache()}
 	if c.tokenLifetime <= 0 {
 		c.tokenLifetime = DefaultTokenLifetime
 	}
@@ -126,6 +128,9 @@ type Tx struct {
 	c   *Catalog
 	st  *storage.Tx
 	who Principal
+	// ends run once when the transaction ends, told whether it committed
+	// (sequence_values.go keeps its memory in step with what is stored).
+	ends []func(committed bool)
 }
 
 // Begin starts a transaction as who. The caller must Commit or Rollback.
@@ -161,10 +166,28 @@ func (c *Catalog) Update(ctx context.Context, who Principal, fn func(*Tx) error)
 }
 
 // Commit commits a write transaction (and ends a read one).
-func (tx *Tx) Commit() error { return tx.st.Commit() }
+func (tx *Tx) Commit() error {
+	err := tx.st.Commit()
+	tx.ended(err == nil)
+	return err
+}
 
 // Rollback abandons the transaction; a no-op after Commit.
-func (tx *Tx) Rollback() error { return tx.st.Rollback() }
+func (tx *Tx) Rollback() error {
+	err := tx.st.Rollback()
+	tx.ended(false)
+	return err
+}
+
+func (tx *Tx) onEnd(fn func(committed bool)) { tx.ends = append(tx.ends, fn) }
+
+func (tx *Tx) ended(committed bool) {
+	ends := tx.ends
+	tx.ends = nil
+	for _, fn := range ends {
+		fn(committed)
+	}
+}
 
 // Writable reports whether tx may change the catalog.
 func (tx *Tx) Writable() bool { return tx.st.Writable() }

@@ -107,7 +107,11 @@ func (tx *Tx) DropSchema(db, name string, cascade bool) error {
 		if err != nil {
 			return err
 		}
-		if len(tables) > 0 {
+		seqs, err := tx.sequencesIn(s.ID)
+		if err != nil {
+			return err
+		}
+		if len(tables) > 0 || len(seqs) > 0 {
 			return &Error{Kind: InUse, Object: "schema", Name: name,
 				Detail: "cannot drop schema " + name + " because other objects depend on it"}
 		}
@@ -116,6 +120,9 @@ func (tx *Tx) DropSchema(db, name string, cascade bool) error {
 }
 
 func (tx *Tx) dropSchema(s Schema) error {
+	if err := tx.dropSequencesIn(s.ID); err != nil {
+		return err
+	}
 	tables, err := tx.tablesIn(s.ID)
 	if err != nil {
 		return err

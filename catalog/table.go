@@ -29,16 +29,11 @@ type Column struct {
 	NotNull bool       `json:"not_null,omitempty"`
 	Default string     `json:"default,omitempty"` // SQL expression text, "" for none
 	Comment string     `json:"comment,omitempty"`
-	// Serial is set for a serial column: its default hands out the next
-	// number of its own counter (PostgreSQL's owned sequence).
-	Serial *Serial `json:"serial,omitempty"`
-}
-
-// Serial is the counter of a serial column.
-type Serial struct {
-	ID       uint64 `json:"id"`       // its object ID: the sequence's OID in pg_class
-	Sequence string `json:"sequence"` // the name PostgreSQL gives it: <table>_<column>_seq
-	Last     int64  `json:"last"`     // the last number handed out; 0 before the first
+	// Identity is "a" for GENERATED ALWAYS AS IDENTITY, "d" for BY
+	// DEFAULT, "" for an ordinary column; IdentitySeq is its sequence.
+	// (A serial column is an ordinary one whose default calls nextval.)
+	Identity    string     `json:"identity,omitempty"`
+	IdentitySeq SequenceID `json:"identity_seq,omitempty"`
 }
 
 // Field returns the name data files use for the column.
@@ -223,7 +218,7 @@ func (tx *Tx) CreateTable(ref TableRef, cols []Column, comment string) (Table, e
 	if err != nil {
 		return Table{}, err
 	}
-	if _, err := tx.tableIn(s.ID, ref.Name); err == nil {
+	if tx.relationTaken(s.ID, ref.Name) {
 		return Table{}, exists("table", ref.Name)
 	}
 	seen := map[string]bool{}
@@ -237,9 +232,6 @@ func (tx *Tx) CreateTable(ref TableRef, cols []Column, comment string) (Table, e
 		t.NextColumn++
 		c.ID = t.NextColumn
 		t.Columns = append(t.Columns, c)
-	}
-	if err := tx.numberSerials(&t); err != nil {
-		return Table{}, err
 	}
 	id, err := tx.nextID()
 	if err != nil {
@@ -416,6 +408,9 @@ func (tx *Tx) DropTableCascade(ref TableRef) (dropped []string, err error) {
 }
 
 func (tx *Tx) dropTable(t Table) error {
+	if err := tx.dropOwnedSequences(t, nil); err != nil {
+		return err
+	}
 	if !t.IsView() {
 		if err := tx.st.DropTable(storage.TableID(t.ID)); err != nil {
 			return err
@@ -451,8 +446,8 @@ func (tx *Tx) AlterTable(ref TableRef, fn func(*Table) error) (Table, error) {
 	t.Uniques = slices.DeleteFunc(t.Uniques, func(k *Key) bool { return len(t.Positions(k.Columns)) != len(k.Columns) })
 	t.Checks = slices.DeleteFunc(t.Checks, func(c *Check) bool { return len(t.Positions(c.Columns)) != len(c.Columns) })
 	t.Indexes = slices.DeleteFunc(t.Indexes, func(i *Index) bool { return len(t.Positions(i.Columns)) != len(i.Columns) })
-	if err := tx.numberSerials(&t); err != nil {
-		return Table{}, err
+	if err := tx.dropOwnedSequences(t, t.hasColumn); err != nil {
+		return Table{}, err // a dropped column takes its sequence along
 	}
 	seen := map[string]bool{}
 	for _, c := range t.Columns {
@@ -464,7 +459,7 @@ func (tx *Tx) AlterTable(ref TableRef, fn func(*Table) error) (Table, error) {
 	}
 	b := tx.bucket(bucketTables)
 	if t.Name != oldName {
-		if _, err := tx.tableIn(t.Schema, t.Name); err == nil {
+		if tx.relationTaken(t.Schema, t.Name) {
 			return Table{}, exists("table", t.Name)
 		}
 		if err := b.Delete(key(uint64(t.Schema), oldName)); err != nil {

@@ -34,6 +34,9 @@ func (b *binder) bindFuncCall(fc *pg.FuncCall, sc *scope) (Expr, error) {
 		}
 		args = append(args, e)
 	}
+	if e, ok, err := b.bindSequenceFunc(name, args, fc.Location); ok || err != nil {
+		return e, err
+	}
 	if e, ok, err := b.bindCatalogFunc(name, args, fc.Location); ok || err != nil {
 		return e, err
 	}

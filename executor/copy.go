@@ -156,21 +156,6 @@ func (x *execution) copyFrom(ctx context.Context, t catalog.Table, targets []int
 	if err != nil {
 		return 0, err
 	}
-	// Serial defaults number the rows from the catalog: then the write
-	// transaction is taken first and held for the whole load.
-	var tx *catalog.Tx
-	var finish func(error) error
-	if w.serial {
-		if tx, finish, err = x.s.writeTx(ctx); err != nil {
-			return 0, err
-		}
-		x.allowSerial(tx)
-		defer func() {
-			if finish != nil { // not published: roll the numbers back
-				finish(err)
-			}
-		}()
-	}
 	dec, err := newCopyDecoder(r, opts, input, x.s.settings.format())
 	if err != nil {
 		return 0, err
@@ -204,18 +189,15 @@ func (x *execution) copyFrom(ctx context.Context, t catalog.Table, targets []int
 	if err := l.finish(); err != nil {
 		return 0, err
 	}
-	if tx == nil {
-		if tx, finish, err = x.s.writeTx(ctx); err != nil {
-			return 0, err
-		}
+	tx, finish, err := x.s.writeTx(ctx)
+	if err != nil {
+		return 0, err
 	}
-	done := finish
-	finish = nil
 	err = w.cons.existing(ctx, tx)
 	if err == nil {
 		err = l.publish(ctx, tx)
 	}
-	if err := done(err); err != nil {
+	if err := finish(err); err != nil {
 		return 0, err
 	}
 	return n, nil

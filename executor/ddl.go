@@ -28,6 +28,18 @@ func (x *execution) runDDL(n *pg.Node) (Result, error) {
 			notices, err = x.createView(tx, n.GetViewStmt())
 			return err
 		}
+	case n.GetCreateSeqStmt() != nil:
+		tag, fn = "CREATE SEQUENCE", func(tx *catalog.Tx) error {
+			var err error
+			notices, err = x.createSequence(tx, n.GetCreateSeqStmt())
+			return err
+		}
+	case n.GetAlterSeqStmt() != nil:
+		tag, fn = "ALTER SEQUENCE", func(tx *catalog.Tx) error {
+			var err error
+			notices, err = x.alterSequence(tx, n.GetAlterSeqStmt())
+			return err
+		}
 	case n.GetCreatedbStmt() != nil:
 		if x.s.inBlock {
 			return Result{}, sqlstate.Errorf(sqlstate.ActiveSQLTransaction, "CREATE DATABASE cannot run inside a transaction block")
@@ -133,6 +145,7 @@ func (x *execution) createTable(tx *catalog.Tx, cs *pg.CreateStmt) ([]*sqlstate.
 		return nil, err
 	}
 	var cols []catalog.Column
+	var autos []autoSeq        // serial and identity columns
 	var cons []tableConstraint // UNIQUE and CHECK, of columns and of the table
 	var pk *pg.Constraint      // PRIMARY KEY, of a column or of the table
 	pkCols := []string{}
@@ -161,12 +174,14 @@ func (x *execution) createTable(tx *catalog.Tx, cs *pg.CreateStmt) ([]*sqlstate.
 			}
 			return nil, notSupported("table element %s is not supported", nodeKind(elt))
 		}
+		if auto, err := x.autoColumn(cd, ref.Name); err != nil {
+			return nil, err
+		} else if auto != nil {
+			autos = append(autos, *auto)
+		}
 		col, err := x.columnDef(cd)
 		if err != nil {
 			return nil, err
-		}
-		if col.Serial != nil {
-			nameSerial(ref, &col)
 		}
 		for _, cn := range cd.Constraints {
 			c := cn.GetConstraint()
@@ -180,6 +195,9 @@ func (x *execution) createTable(tx *catalog.Tx, cs *pg.CreateStmt) ([]*sqlstate.
 		cols = append(cols, col)
 	}
 	_, err = tx.CreateTable(ref, cols, "")
+	if err == nil && len(autos) > 0 {
+		_, err = x.createColumnSequences(tx, ref, autos)
+	}
 	if err == nil && pk != nil {
 		var ce *catalog.Error
 		if _, err = tx.SetPrimaryKey(ref, pk.Conname, pkCols); errors.As(err, &ce) && ce.Kind == catalog.NotFound && ce.Object == "column" {
@@ -211,25 +229,15 @@ func (x *execution) createTable(tx *catalog.Tx, cs *pg.CreateStmt) ([]*sqlstate.
 // columnDef turns a column definition into a catalog column; the default
 // expression is checked by binding it and kept as SQL text.
 func (x *execution) columnDef(cd *pg.ColumnDef) (catalog.Column, error) {
-	t, serial := serialType(cd.TypeName)
-	var err error
-	if !serial {
-		if t, err = resolveTypeName(cd.TypeName); err != nil {
-			return catalog.Column{}, err
-		}
+	t, err := resolveTypeName(cd.TypeName)
+	if err != nil {
+		return catalog.Column{}, err
 	}
 	if t.OID == sqltype.Regclass || t.OID == sqltype.Regtype {
 		return catalog.Column{}, notSupported("columns of type %s are not supported", t)
 	}
-	col := catalog.Column{Name: cd.Colname, Type: catalog.ColumnType{OID: uint32(t.OID), Typmod: t.Typmod}, NotNull: cd.IsNotNull || serial}
-	if serial {
-		// Named, with its nextval default, by the caller, who knows the table.
-		col.Serial = &catalog.Serial{}
-	}
+	col := catalog.Column{Name: cd.Colname, Type: catalog.ColumnType{OID: uint32(t.OID), Typmod: t.Typmod}, NotNull: cd.IsNotNull}
 	setDefault := func(n *pg.Node) error {
-		if serial {
-			return sqlstate.Errorf(sqlstate.SyntaxError, "multiple default values specified for column %q", cd.Colname)
-		}
 		b := &binder{x: x}
 		e, err := b.bindExpr(n, &scope{})
 		if err != nil {
@@ -300,6 +308,8 @@ func (x *execution) dropTag(d *pg.DropStmt) string {
 		return "DROP VIEW"
 	case pg.ObjectType_OBJECT_INDEX:
 		return "DROP INDEX"
+	case pg.ObjectType_OBJECT_SEQUENCE:
+		return "DROP SEQUENCE"
 	}
 	return "DROP"
 }
@@ -388,11 +398,11 @@ func (x *execution) drop(tx *catalog.Tx, d *pg.DropStmt) ([]*sqlstate.Error, err
 			}
 			notices = append(notices, ns...)
 		case pg.ObjectType_OBJECT_SEQUENCE:
-			if d.MissingOk {
-				notices = append(notices, notice("%s %q does not exist, skipping", d.RemoveType, names[len(names)-1]))
-				continue
+			ns, err := x.dropSequence(tx, names, d)
+			if err != nil {
+				return nil, err
 			}
-			return nil, notSupported("DROP %s is not supported yet", d.RemoveType)
+			notices = append(notices, ns...)
 		default:
 			return nil, notSupported("DROP %s is not supported yet", d.RemoveType)
 		}
@@ -432,6 +442,7 @@ func (x *execution) alterTable(tx *catalog.Tx, at *pg.AlterTableStmt) error {
 		snap.Release()
 	}
 	var filled []uint32 // new columns existing rows must get the default of
+	var autos []autoSeq // new serial and identity columns
 	var added []tableConstraint
 	var dropped []*pg.AlterTableCmd
 	altered, err := tx.AlterTable(ref, func(tbl *catalog.Table) error {
@@ -439,12 +450,17 @@ func (x *execution) alterTable(tx *catalog.Tx, at *pg.AlterTableStmt) error {
 			cmd := cn.GetAlterTableCmd()
 			switch cmd.Subtype {
 			case pg.AlterTableType_AT_AddColumn:
+				auto, err := x.autoColumn(cmd.Def.GetColumnDef(), tbl.Name)
+				if err != nil {
+					return err
+				}
 				col, err := x.columnDef(cmd.Def.GetColumnDef())
 				if err != nil {
 					return err
 				}
-				if col.Serial != nil {
-					nameSerial(ref, &col)
+				if auto != nil {
+					autos = append(autos, *auto)
+					col.Default = "nextval" // its sequence's, set once the sequence exists
 				}
 				if _, _, ok := tbl.Column(col.Name); ok {
 					if cmd.MissingOk {
@@ -475,7 +491,6 @@ func (x *execution) alterTable(tx *catalog.Tx, at *pg.AlterTableStmt) error {
 				if !ok {
 					return sqlstate.Errorf(sqlstate.UndefinedColumn, "column %q of relation %q does not exist", cmd.Name, tbl.Name)
 				}
-				tbl.Columns[i].Serial = nil // the new default replaces the counter's
 				if cmd.Def == nil {
 					tbl.Columns[i].Default = ""
 					continue
@@ -500,6 +515,10 @@ func (x *execution) alterTable(tx *catalog.Tx, at *pg.AlterTableStmt) error {
 					return notSupported("SET NOT NULL on a table with rows is not supported yet")
 				}
 				tbl.Columns[i].NotNull = true
+			case pg.AlterTableType_AT_AddIdentity, pg.AlterTableType_AT_DropIdentity, pg.AlterTableType_AT_SetIdentity:
+				if err := x.alterIdentity(tx, ref, tbl, cmd); err != nil {
+					return err
+				}
 			case pg.AlterTableType_AT_AddConstraint:
 				added = append(added, tableConstraint{c: cmd.Def.GetConstraint()}) // once the rest is done
 			case pg.AlterTableType_AT_DropConstraint:
@@ -510,6 +529,9 @@ func (x *execution) alterTable(tx *catalog.Tx, at *pg.AlterTableStmt) error {
 		}
 		return nil
 	})
+	if err == nil && len(autos) > 0 {
+		altered, err = x.createColumnSequences(tx, ref, autos)
+	}
 	if err != nil {
 		return err
 	}
@@ -537,7 +559,6 @@ func (x *execution) alterTable(tx *catalog.Tx, at *pg.AlterTableStmt) error {
 // just added, as PostgreSQL does for ADD COLUMN … DEFAULT: an UPDATE of
 // every row that sets only those columns, in this transaction.
 func (x *execution) fillDefaults(tx *catalog.Tx, t catalog.Table, added []uint32) error {
-	x.allowSerial(tx)
 	m := &modification{t: t, plan: &plan{}, sets: make([]Expr, len(t.Columns))}
 	defer m.plan.release()
 	for i, c := range t.Columns {
@@ -563,6 +584,8 @@ func (x *execution) renameTag(r *pg.RenameStmt) string {
 		return "ALTER SCHEMA"
 	case pg.ObjectType_OBJECT_VIEW:
 		return "ALTER VIEW"
+	case pg.ObjectType_OBJECT_SEQUENCE:
+		return "ALTER SEQUENCE"
 	}
 	if r.RenameType == pg.ObjectType_OBJECT_COLUMN && r.RelationType == pg.ObjectType_OBJECT_VIEW {
 		return "ALTER VIEW"
@@ -603,6 +626,8 @@ func (x *execution) rename(tx *catalog.Tx, r *pg.RenameStmt) error {
 			return err
 		}
 		return x.renameColumnInViews(tx, t, ref, r.Subname, r.Newname)
+	case pg.ObjectType_OBJECT_SEQUENCE:
+		return x.renameSequence(tx, r)
 	case pg.ObjectType_OBJECT_SCHEMA:
 		if err := tx.RenameSchema(x.s.db, r.Subname, r.Newname); err != nil {
 			return err

@@ -24,9 +24,6 @@ type tableWriter struct {
 	ret *returning
 	// cons enforces the table's constraints; nil without any.
 	cons *constraintChecker
-	// serial: a serial column takes its default, so writing needs the
-	// write transaction (its counter is in the catalog).
-	serial bool
 	// conflict is INSERT's ON CONFLICT clause, nil without one (upsert.go).
 	conflict *onConflict
 }
@@ -74,8 +71,6 @@ func (x *execution) newTableWriter(t catalog.Table, targets []int, input []opCol
 		if err != nil {
 			return nil, err
 		}
-		_, isSerial := e.(*serialExpr)
-		w.serial = w.serial || isSerial
 		w.exprs[i] = e
 	}
 	return w, nil
@@ -85,8 +80,8 @@ func (x *execution) newTableWriter(t catalog.Table, targets []int, input []opCol
 // has none).
 func (x *execution) defaultExpr(tbl catalog.Table, col catalog.Column) (Expr, error) {
 	t := columnType(col)
-	if col.Serial != nil {
-		return &serialExpr{table: tbl.ID, col: col, t: t}, nil
+	if col.Identity != "" {
+		return x.identityDefault(col)
 	}
 	if col.Default == "" {
 		return nullConst(t), nil
@@ -228,6 +223,9 @@ func (x *execution) planInsert(tx *catalog.Tx, ins *pg.InsertStmt) (catalog.Tabl
 	p.root, p.cols = root, cols
 	w, err := x.newTableWriter(t, targets, cols)
 	if err == nil {
+		err = x.identityInsert(w, targets, ins)
+	}
+	if err == nil {
 		w.ret, err = q.bindReturning(ins.ReturningList, t, ins.Relation)
 	}
 	if err == nil && ins.OnConflictClause != nil {
@@ -286,7 +284,6 @@ func (x *execution) runInsert(ins *pg.InsertStmt) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	x.allowSerial(tx)
 	n, ret, err := x.insert(tx, ins)
 	if err := finish(err); err != nil {
 		ret.release()
@@ -454,6 +451,9 @@ func (x *execution) bindModify(tx *catalog.Tx, n *pg.Node) (*modification, error
 			if m.sets[i] != nil {
 				return nil, sqlstate.Errorf(sqlstate.SyntaxError, "multiple assignments to same column %q", rt.Name)
 			}
+			if err := identityUpdate(col, rt.Val); err != nil {
+				return nil, err
+			}
 			var e Expr
 			if rt.Val.GetSetToDefault() != nil {
 				e, err = x.defaultExpr(t, col)
@@ -485,7 +485,6 @@ func (x *execution) modify(n *pg.Node, tag string) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	x.allowSerial(tx)
 	count, ret, err := x.modifyIn(tx, n)
 	if err := finish(err); err != nil {
 		ret.release()
@@ -690,6 +689,11 @@ func (x *execution) runTruncate(ts *pg.TruncateStmt) (Result, error) {
 			}
 			if err := tx.Truncate(t); err != nil {
 				return err
+			}
+			if ts.RestartSeqs {
+				if err := tx.RestartOwnedSequences(t); err != nil {
+					return err
+				}
 			}
 		}
 		return nil

@@ -10,7 +10,6 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/apache/arrow/go/v17/arrow/memory"
 
-	"github.com/sharehouse/sharehouse/catalog"
 	"github.com/sharehouse/sharehouse/executor/sqltype"
 )
 
@@ -34,9 +33,6 @@ type evalContext struct {
 	stmtTime time.Time
 	// format is the session's text format (TimeZone …) for casts to text.
 	format sqltype.Format
-	// nextSerial hands out numbers of a serial column (serial.go); nil
-	// where no write transaction is at hand.
-	nextSerial func(table catalog.TableID, col catalog.Column, n int64) (int64, error)
 }
 
 func newEvalContext(ctx context.Context, mem memory.Allocator, now time.Time, f sqltype.Format) *evalContext {

@@ -59,7 +59,7 @@ func (b *binder) catCall(name string, args []Expr, params []sqltype.T, result sq
 			}
 		}
 	}
-	impl := funcImpl{Name: name, Args: infos, Result: infoOf(result), NonStrict: !strict, Volatile: sequenceFuncs[name],
+	impl := funcImpl{Name: name, Args: infos, Result: infoOf(result), NonStrict: !strict,
 		Eval: func(ec *evalContext, in []arrow.Array, n int) (arrow.Array, error) {
 			bld := array.NewBuilder(ec.mem, result.Arrow())
 			defer bld.Release()
@@ -138,9 +138,6 @@ func (b *binder) bindCatalogFunc(name string, args []Expr, loc int32) (Expr, boo
 		return e, true, err
 	}
 	constant := func(v any) catFn { return func([]any) (any, error) { return v, nil } }
-	if sequenceFuncs[name] {
-		return b.bindSequenceFunc(name, args, loc)
-	}
 	switch name {
 	case "pg_get_userbyid":
 		if n != 1 {
@@ -595,8 +592,8 @@ func (g *sysGen) relationOIDs() map[uint32]bool {
 	for _, k := range g.keys() {
 		out[uint32(k.key.IndexID)] = true
 	}
-	for _, s := range g.sequences() {
-		out[uint32(s.col.Serial.ID)] = true
+	for _, q := range g.seqs {
+		out[uint32(q.ID)] = true
 	}
 	return out
 }
@@ -781,13 +778,7 @@ func (g *sysGen) relationOID(parts []string, vis map[uint32]bool) (uint32, bool)
 			return uint32(t.ID), true
 		}
 	}
-	for _, s := range g.sequences() {
-		q := s.col.Serial
-		if q.Sequence == name && (s.table.schema.Name == schema || schema == "" && vis[uint32(q.ID)]) {
-			return uint32(q.ID), true
-		}
-	}
-	return 0, false
+	return g.sequenceOID(schema, name, vis)
 }
 
 // relationName is regclass's output: the name, schema-qualified when the
@@ -817,13 +808,8 @@ func (g *sysGen) relationName(oid uint32, vis map[uint32]bool) string {
 			}
 		}
 	}
-	for _, s := range g.sequences() {
-		if q := s.col.Serial; uint32(q.ID) == oid {
-			if vis[oid] {
-				return quoteIdent(q.Sequence)
-			}
-			return quoteIdent(s.table.schema.Name) + "." + quoteIdent(q.Sequence)
-		}
+	if name, ok := g.sequenceName(oid, vis); ok {
+		return name
 	}
 	return strconv.FormatUint(uint64(oid), 10)
 }

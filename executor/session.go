@@ -35,10 +35,6 @@ type Session struct {
 	implicit bool
 	// cursors are the open SQL cursors by name (cursor.go).
 	cursors map[string]*cursor
-	// seqValues are the last nextval results by sequence OID, and lastSeq
-	// the sequence of the latest (currval, lastval: serial.go).
-	seqValues map[uint32]int64
-	lastSeq   uint32
 	// savepoints are the block's open savepoints, innermost last; writes
 	// counts the block's statements that took the write transaction, so
 	// that ROLLBACK TO knows whether there is anything to undo.
@@ -46,6 +42,10 @@ type Session struct {
 	writes     int
 	// temp: the databases where the session made its temporary schema.
 	temp map[string]bool
+	// stmtTx is the write transaction an autocommit statement runs in,
+	// while it runs; seq what nextval gave this session (fn_sequence.go).
+	stmtTx *catalog.Tx
+	seq    seqSession
 }
 
 // Statement is one parsed statement, opaque to pgwire.
@@ -283,7 +283,9 @@ func (s *Session) writeTx(ctx context.Context) (*catalog.Tx, func(error) error, 
 	if err != nil {
 		return nil, nil, err
 	}
+	s.stmtTx = tx
 	return tx, func(err error) error {
+		s.stmtTx = nil
 		if err != nil {
 			tx.Rollback()
 			return err
@@ -293,10 +295,11 @@ func (s *Session) writeTx(ctx context.Context) (*catalog.Tx, func(error) error, 
 }
 
 // readTx returns a transaction to resolve names in: the held write
-// transaction (to see the block's own writes), or a fresh short read one.
+// transaction (to see the block's or the statement's own writes), or a
+// fresh short read one.
 func (s *Session) readTx(ctx context.Context) (*catalog.Tx, func(), error) {
-	if s.tx != nil {
-		return s.tx, func() {}, nil
+	if tx := s.heldTx(); tx != nil {
+		return tx, func() {}, nil
 	}
 	tx, err := s.eng.cat.Begin(ctx, s.who, false)
 	if err != nil {

@@ -32,6 +32,9 @@ type infoColumn struct {
 	t       sqltype.T
 	notNull bool
 	def     string
+	// identity is "a" or "d" for an identity column using sequence seq.
+	identity string
+	seq      catalog.SequenceID
 }
 
 // infoTables lists the system tables and then the database's own.
@@ -51,7 +54,8 @@ func (g *sysGen) infoTables() []infoTable {
 			it.kind, it.insertable, it.view = 'v', false, t.Table
 		}
 		for _, c := range t.Columns {
-			it.cols = append(it.cols, infoColumn{name: c.Name, t: sqltype.T{OID: sqltype.OID(c.Type.OID), Typmod: c.Type.Typmod}, notNull: c.NotNull, def: c.Default})
+			it.cols = append(it.cols, infoColumn{name: c.Name, t: sqltype.T{OID: sqltype.OID(c.Type.OID), Typmod: c.Type.Typmod}, notNull: c.NotNull, def: c.Default,
+				identity: c.Identity, seq: c.IdentitySeq})
 		}
 		out = append(out, it)
 	}
@@ -123,11 +127,14 @@ func (g *sysGen) infoSchemaRows(def *sysTableDef) []sysRow {
 				r["dtd_identifier"] = strconv.Itoa(i + 1)
 				r["is_self_referencing"], r["is_identity"], r["is_generated"] = "NO", "NO", "NEVER"
 				r["identity_cycle"] = "NO"
+				g.identityFacts(r, c.identity, c.seq)
 				r["is_updatable"] = yesNo(t.insertable)
 				out = append(out, r)
 			}
 		}
 		return out
+	case "sequences":
+		return g.infoSequences()
 	}
 	return nil
 }

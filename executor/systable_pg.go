@@ -26,6 +26,7 @@ type sysGen struct {
 	cur     catalog.Database // the database read; zero if it is gone
 	schemas []catalog.Schema
 	tables  []sysTable
+	seqs    []sysSeq
 	roles   []sysRole
 }
 
@@ -99,7 +100,7 @@ func (g *sysGen) load() error {
 			g.tables = append(g.tables, sysTable{Table: t, schema: s, owner: owner})
 		}
 	}
-	return nil
+	return g.loadSequences()
 }
 
 // roleName is pg_get_userbyid: a visible role's name, the owner of a
@@ -171,13 +172,8 @@ func (g *sysGen) visibleTables() (map[uint32]bool, error) {
 					taken[k.Name] = true
 				}
 			}
-			for _, c := range t.Columns {
-				if q := c.Serial; q != nil && t.schema.Name == s && !taken[q.Sequence] {
-					vis[uint32(q.ID)] = true
-					taken[q.Sequence] = true
-				}
-			}
 		}
+		g.seqVisible(s, vis, taken)
 	}
 	return vis, nil
 }
@@ -240,8 +236,8 @@ func (g *sysGen) rows(def *sysTableDef) ([]sysRow, error) {
 		return g.pgTables(), nil
 	case "pg_views":
 		return g.pgViews(), nil
-	case "pg_sequence":
-		return g.pgSequence(), nil
+	case "pg_sequence", "pg_sequences", "pg_depend":
+		return g.sequenceRows(def.name), nil
 	case "pg_stat_ssl":
 		return g.pgStatSSL(), nil
 	case "pg_cursors":
@@ -346,10 +342,13 @@ func (g *sysGen) pgAttribute() []sysRow {
 	for _, t := range g.tables {
 		for j, c := range t.Columns {
 			ct := sqltype.T{OID: sqltype.OID(c.Type.OID), Typmod: c.Type.Typmod}
-			out = append(out, attRow(uint64(t.ID), j+1, c.Name, ct, c.NotNull, c.Default != ""))
+			r := attRow(uint64(t.ID), j+1, c.Name, ct, c.NotNull, c.Default != "")
+			r["attidentity"] = c.Identity
+			out = append(out, r)
 		}
 	}
-	return append(out, g.indexAttRows()...)
+	out = append(out, g.indexAttRows()...)
+	return append(out, g.sequenceAttRows()...)
 }
 
 func (g *sysGen) pgRoles(table string) []sysRow {

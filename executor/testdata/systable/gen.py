@@ -5,9 +5,10 @@ rows=[l.rstrip('\n').split('|') for l in open('columns.txt') if l.strip()]
 tables=collections.OrderedDict()
 for oid,nsp,rel,kind,attnum,attname,typid,fmt,typmod in rows:
     tables.setdefault((nsp,rel),(oid,kind,[]))[2].append((attname,fmt))
+# regtype columns are served as name: sqltype has no regtype output function yet.
 m={'oid':'stOid','boolean':'stBool','text':'stText','name':'stName','"char"':'stChar','integer':'stInt4','regproc':'stRegproc',
 'bigint':'stInt8','numeric':'stNumeric','smallint':'stInt2','real':'stFloat4','interval':'stInterval','timestamp with time zone':'stTimestamptz',
-'bytea':'stBytea','xid':'stXid','pg_node_tree':'stNodeTree','int2vector':'stVector','oidvector':'stVector','pg_lsn':'stText','inet':'stText',
+'bytea':'stBytea','xid':'stXid','pg_node_tree':'stNodeTree','int2vector':'stVector','oidvector':'stVector','pg_lsn':'stText','inet':'stText','regtype':'stName',
 'information_schema.sql_identifier':'stName','information_schema.cardinal_number':'stInt4','information_schema.character_data':'stVarchar',
 'information_schema.yes_or_no':'stYesNo','information_schema.time_stamp':'stTimestamptz'}
 out=[]
