@@ -157,3 +157,12 @@ func TestIdentityColumns(t *testing.T) {
 	mustRun(t, s, `DROP TABLE ti`)
 	wantRows(t, s, `SELECT relname FROM pg_class WHERE relkind = 'S'`, "tb_id_seq")
 }
+
+func TestSerialTempTable(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE TEMP TABLE tmp (id serial, v text)`)
+	mustRun(t, s, `INSERT INTO tmp (v) VALUES ('a'), ('b')`)
+	wantRows(t, s, `SELECT id, v FROM tmp ORDER BY id`, "1,a|2,b")
+	mustRun(t, s, `DROP TABLE tmp`)
+	wantRows(t, s, `SELECT count(*) FROM pg_class WHERE relkind = 'S'`, "0")
+}
