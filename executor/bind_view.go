@@ -107,6 +107,16 @@ func (x *execution) storeView(tx *catalog.Tx, vs *pg.ViewStmt, sel *pg.SelectStm
 		if t.OID == sqltype.Unknown {
 			t = sqltype.TextT // as PostgreSQL 15 resolves an unknown-type view column
 		}
+		// A bare string literal column is text, and PostgreSQL stores
+		// (and prints) it so: 'x'::text.
+		if t == sqltype.TextT && sel.Op == pg.SetOperation_SETOP_NONE && i < len(sel.TargetList) {
+			if rt := sel.TargetList[i].GetResTarget(); rt != nil && rt.Val.GetAConst().GetSval() != nil {
+				rt.Val = &pg.Node{Node: &pg.Node_TypeCast{TypeCast: &pg.TypeCast{Arg: rt.Val, TypeName: &pg.TypeName{Names: []*pg.Node{pg.MakeStrNode("text")}, Typemod: -1}}}}
+				if rt.Name == "" {
+					rt.Name = c.name
+				}
+			}
+		}
 		vcols = append(vcols, catalog.Column{Name: name, Type: catalog.ColumnType{OID: uint32(t.OID), Typmod: t.Typmod}})
 	}
 	text, err := deparseStmt(vs.Query)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/sharehouse/sharehouse/executor/sqlstate"
+	"github.com/sharehouse/sharehouse/executor/sqltype"
 )
 
 // Expected values are what PostgreSQL 15 answers for the same statements.
@@ -340,5 +341,31 @@ func TestViewDropColumn(t *testing.T) {
 	_, _, err = run(t, s, `DROP TABLE t`)
 	if se := sqlstate.Of(err); se == nil || se.Detail != "view a9 depends on table t\nview b9 depends on view a9\nview c9 depends on table t" {
 		t.Errorf("DROP TABLE detail: %#v", se)
+	}
+}
+
+func TestViewGrantToShare(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE TABLE t (id int)`)
+	mustRun(t, s, `CREATE VIEW v AS SELECT id FROM t`)
+	mustRun(t, s, `CREATE SHARE sh`)
+	mustRun(t, s, `GRANT USAGE ON DATABASE postgres TO SHARE sh`)
+	wantCode(t, s, `GRANT SELECT ON TABLE postgres.public.v TO SHARE sh`, sqlstate.WrongObjectType)
+}
+
+func TestViewUnknownLiteral(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE VIEW lit AS SELECT 'x' AS a, 1 AS b`)
+	ctx := context.Background()
+	stmts, err := s.Parse(ctx, `SELECT a, b FROM lit`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols, err := s.Describe(ctx, stmts[0], nil)
+	if err != nil || len(cols) != 2 || cols[0].Type != sqltype.TextT || cols[1].Type.OID != sqltype.Int4 {
+		t.Errorf("literal view columns: %v %v", cols, err)
+	}
+	if got := flat(mustRun(t, s, `SELECT pg_get_viewdef('lit', true)`)); got != " SELECT 'x'::text AS a,\n    1 AS b;" {
+		t.Errorf("literal viewdef: %q", got)
 	}
 }
