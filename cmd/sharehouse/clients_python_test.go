@@ -70,7 +70,7 @@ func TestClientPython(t *testing.T) {
 		{"pk sales.notes", "{'constrained_columns': ['id'], 'name': 'notes_pkey'}"},
 		{"columns public.prices", "id BIGINT(), sym TEXT(), px NUMERIC(precision=12, scale=4), day DATE(), at TIMESTAMP(timezone=True), live BOOLEAN(), qty INTEGER(), ratio DOUBLE_PRECISION(precision=53)"},
 		{"pk sales.orders", "{'constrained_columns': ['id'], 'name': 'orders_pkey'}"},
-		{"indexes sales.orders", "[]"},
+		{"indexes sales.orders", "[{'name': 'orders_customer_idx', 'unique': False, 'column_names': ['customer'], 'include_columns': [], 'dialect_options': {'postgresql_include': []}}]"},
 		{"fks sales.orders", "[]"},
 		{"uniques sales.orders", "[]"},
 		{"comment sales.orders", "{'text': 'orders of the sales team'}"},

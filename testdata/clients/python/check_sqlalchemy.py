@@ -53,6 +53,7 @@ def provider(engine):
         sa.Column("placed", sa.Date),
         sa.Column("at", sa.DateTime(timezone=True)),
         sa.Column("paid", sa.Boolean),
+        sa.Index("orders_customer_idx", "customer"),
         schema="sales",
     )
     # An Integer primary key is SERIAL; the ids come back through RETURNING.
