@@ -334,7 +334,9 @@ func (q *queryBinder) bindView(t catalog.Table, rv *pg.RangeVar) (*relation, err
 			}
 		}
 	}
-	r := derivedRelation(alias, names, op, cols[:len(t.Columns)])
+	// A filter on the view reaches the scans of the columns it passes
+	// through (row-group pruning, bind_pushdown.go).
+	r := sub.passThrough(derivedRelation(alias, names, op, cols[:len(t.Columns)]))
 	for i, c := range r.cols {
 		c.tableOID, c.attnum = uint32(t.ID), int16(i+1)
 	}

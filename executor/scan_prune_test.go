@@ -106,6 +106,7 @@ func TestScanPruneJoinsAndParams(t *testing.T) {
 	mustRun(t, s, `CREATE TABLE a (id int8, v int4); CREATE TABLE b (id int8, w int4)`)
 	mustRun(t, s, `INSERT INTO a SELECT i, i % 10 FROM generate_series(1, 2000) i`)
 	mustRun(t, s, `INSERT INTO b SELECT i, i FROM generate_series(1, 2000) i`)
+	mustRun(t, s, `CREATE VIEW va AS SELECT id, v * 2 AS v2 FROM a WHERE v <> 1`)
 	cases := []struct {
 		q     string
 		rows  string
@@ -129,6 +130,8 @@ func TestScanPruneJoinsAndParams(t *testing.T) {
 		{`SELECT count(*) FROM (SELECT a.id, b.w FROM a JOIN b ON a.id = b.id) j WHERE j.w < 50 AND j.id > 10`, "39", [][2]int{{20, 20}, {1, 20}}},
 		{`SELECT count(*) FROM (SELECT a.id AS aid, b.w FROM a LEFT JOIN b ON a.id = b.id AND b.w < 0) j WHERE j.w IS NULL AND j.aid < 100`, "99", [][2]int{{1, 20}, {0, 20}}},
 		{`SELECT count(*) FROM (SELECT * FROM (SELECT id AS x FROM a) i) o WHERE x BETWEEN 1500 AND 1510`, "11", [][2]int{{2, 20}}},
+		{`SELECT count(*) FROM va WHERE id < 100`, "89", [][2]int{{1, 20}}}, // through a view
+		{`SELECT count(*) FROM va WHERE v2 = 4`, "200", [][2]int{{20, 20}}}, // computed: only the view's own WHERE
 	}
 	for _, c := range cases {
 		if got := flat(mustRun(t, s, c.q)); got != c.rows {
