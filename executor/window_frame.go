@@ -143,6 +143,14 @@ func (b *binder) rangeBound(call *windowCall, off Expr, preceding bool, dst *Exp
 	if preceding != call.order[0].desc {
 		op = "-"
 	}
+	if key.Type().OID == sqltype.Time {
+		// time ± interval wraps around midnight; in_range does not: the
+		// bounds are reckoned as intervals.
+		var err error
+		if key, err = b.cast(key, sqltype.IntervalT, false, loc); err != nil {
+			return err
+		}
+	}
 	bound, err := b.binary(op, key, off, loc)
 	if err != nil {
 		return err
