@@ -6,8 +6,10 @@ package main
 // what it saw and this test compares it with PostgreSQL's answers.
 
 import (
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -39,10 +41,17 @@ func nodeReady(t *testing.T) string {
 func TestClientNode(t *testing.T) {
 	t.Parallel()
 	node := nodeReady(t)
-	s := startServer(t)
+	// The recipient connects over TLS and checks the server's certificate.
+	dir := t.TempDir()
+	ca := newTestCA(t, dir, "ca")
+	cert, key := ca.issue(t, dir, "server", "localhost", "127.0.0.1")
+	s := startServer(t, withArgs("--tls-cert", cert, "--tls-key", key))
 	s.mustCreateTenant(t, "prov")
 	env := func(role, u string) []string {
-		return []string{"CHECK_ROLE=" + role, "CHECK_URL=" + withSSLMode(t, u, "disable"), "TZ=UTC"}
+		if !strings.Contains(u, "sslmode=verify-full") {
+			u = withSSLMode(t, u, "disable")
+		}
+		return []string{"CHECK_ROLE=" + role, "CHECK_URL=" + u, "TZ=UTC"}
 	}
 
 	out := runClient(t, nodeDir, env("provider", s.url("prov", tenantPassword("prov"), "postgres")), node, "check.js")
@@ -64,7 +73,16 @@ func TestClientNode(t *testing.T) {
 	})
 
 	cred := shareWithRecipient(t, s.tenant(t, "prov", "postgres"), "items_share", "acme", "postgres.public.items")
-	out = runClient(t, nodeDir, env("recipient", recipientURL(t, cred, "items_share")), node, "check.js")
+	u, err := url.Parse(recipientURL(t, cred, "items_share"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Host = "localhost:" + u.Port()
+	q := u.Query()
+	q.Set("sslmode", "verify-full")
+	q.Set("sslrootcert", ca.pem)
+	u.RawQuery = q.Encode()
+	out = runClient(t, nodeDir, env("recipient", u.String()), node, "check.js")
 	wantFacts(t, "recipient", clientFacts(t, out), [][2]string{
 		{"count", `{"n":"4","total":"100000003.74"}`},
 		{"param read", `[{"name":"apple"},{"name":"big"}]`},
@@ -73,5 +91,6 @@ func TestClientNode(t *testing.T) {
 		{"insert", "25006"},
 		{"update", "25006"},
 		{"hidden", "42P01"},
+		{"ssl", "true"},
 	})
 }

@@ -88,6 +88,7 @@ async function recipient(c) {
   say('insert', await codeOf(() => c.query('INSERT INTO public.items (id) VALUES ($1)', [7])));
   say('update', await codeOf(() => c.query('UPDATE public.items SET qty = $1', [0])));
   say('hidden', await codeOf(() => c.query('SELECT * FROM public.hidden')));
+  say('ssl', (await c.query('SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()')).rows[0].ssl);
 }
 
 async function main() {
