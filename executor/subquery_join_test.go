@@ -64,6 +64,24 @@ func TestDecorrelatedSubqueries(t *testing.T) {
 		{`SELECT id FROM o WHERE x IN (SELECT max(y) FROM i WHERE i.k = o.k) ORDER BY id`, "3"},
 		// A nested uncorrelated subquery stays inside.
 		{`SELECT id FROM o WHERE EXISTS (SELECT 1 FROM i WHERE i.k = o.k AND i.y IN (SELECT y FROM i WHERE z > 'q')) ORDER BY id`, "1|2|3|4"},
+		// Subqueries in other places: untyped values, ORDER BY, inside
+		// aggregates and FILTER, CASE, DISTINCT, window ORDER BY.
+		{`SELECT id, (SELECT 'x' FROM i WHERE i.k = o.k LIMIT 1) FROM o ORDER BY id`,
+			"1,x|2,x|3,x|4,x|5,NULL|6,x|7,NULL"},
+		{`SELECT id, (SELECT 'x' FROM i WHERE i.k = o.k AND i.y = 30) FROM o ORDER BY id`,
+			"1,NULL|2,NULL|3,x|4,NULL|5,NULL|6,NULL|7,NULL"},
+		{`SELECT id FROM o ORDER BY (SELECT count(*) FROM i WHERE i.k = o.k) DESC, id`,
+			"1|2|3|4|6|5|7"},
+		{`SELECT sum((SELECT count(*) FROM i WHERE i.k = o.k)), max(CASE WHEN EXISTS (SELECT 1 FROM i WHERE i.k = o.k) THEN name END) FROM o`,
+			"8,f"},
+		{`SELECT k, count(*) FILTER (WHERE x IN (SELECT y FROM i WHERE i.k = o.k)) FROM o GROUP BY k ORDER BY k`,
+			"1,1|2,1|3,0|4,0|5,0|NULL,0"},
+		{`SELECT id, CASE WHEN x > 25 THEN (SELECT max(y) FROM i WHERE i.k = o.k) ELSE -1 END FROM o ORDER BY id`,
+			"1,-1|2,-1|3,30|4,-1|5,NULL|6,100|7,NULL"},
+		{`SELECT DISTINCT (SELECT count(*) FROM i WHERE i.k = o.k) FROM o ORDER BY 1`,
+			"0|1|2"},
+		{`SELECT id, row_number() OVER (ORDER BY (SELECT count(*) FROM i WHERE i.k = o.k), id) FROM o ORDER BY id`,
+			"1,5|2,6|3,7|4,3|5,1|6,4|7,2"},
 		// The select list's subquery runs for the rows WHERE keeps only:
 		// o.k = 1 has two rows in i but is filtered out.
 		{`SELECT id, (SELECT z FROM i WHERE i.k = o.k) FROM o WHERE o.k > 2 ORDER BY id`,
