@@ -8,6 +8,7 @@ package main
 import (
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -80,6 +81,16 @@ func TestClientNode(t *testing.T) {
 	u.Host = "localhost:" + u.Port()
 	q := u.Query()
 	q.Set("sslmode", "verify-full")
+	q.Set("sslrootcert", ca.pem)
+	u.RawQuery = q.Encode()
+	// A CA the client does not trust fails verify-full.
+	q.Set("sslrootcert", newTestCA(t, dir, "other-ca").pem)
+	u.RawQuery = q.Encode()
+	bad := exec.Command(node, "check.js")
+	bad.Dir, bad.Env = nodeDir, append(os.Environ(), env("recipient", u.String())...)
+	if out, err := bad.CombinedOutput(); err == nil || !strings.Contains(string(out), "UNABLE_TO_VERIFY_LEAF_SIGNATURE") {
+		t.Errorf("node with an untrusted CA: %v\n%s", err, out)
+	}
 	q.Set("sslrootcert", ca.pem)
 	u.RawQuery = q.Encode()
 	out = runClient(t, nodeDir, env("recipient", u.String()), node, "check.js")
