@@ -56,6 +56,12 @@ func (g *sysGen) visibleNames() map[string]string {
 type viewPrinter struct{ pretty bool }
 
 func (p viewPrinter) query(sel *pg.SelectStmt, cols []catalog.Column) string {
+	if op := setOpWord(sel); op != "" && sel.WithClause == nil && len(sel.SortClause) == 0 && sel.LimitCount == nil && sel.LimitOffset == nil &&
+		sel.Larg != nil && sel.Rarg != nil && sel.Larg.Op == pg.SetOperation_SETOP_NONE && sel.Rarg.Op == pg.SetOperation_SETOP_NONE {
+		// PostgreSQL prints each arm as a query of its own, the operator
+		// on a line between. (Nested ones print as one line here.)
+		return p.query(sel.Larg, cols) + "\n" + op + "\n" + p.query(sel.Rarg, cols)
+	}
 	if sel.Op != pg.SetOperation_SETOP_NONE || len(sel.ValuesLists) > 0 || sel.WithClause != nil || len(sel.TargetList) == 0 {
 		text, err := deparseStmt(&pg.Node{Node: &pg.Node_SelectStmt{SelectStmt: sel}})
 		if err != nil {
@@ -86,7 +92,7 @@ func (p viewPrinter) query(sel *pg.SelectStmt, cols []catalog.Column) string {
 		if cr != nil && cr.Fields[len(cr.Fields)-1].GetAStar() != nil {
 			continue // * keeps its columns' names
 		}
-		if cr == nil || cr.Fields[len(cr.Fields)-1].GetString_().GetSval() != name {
+		if name != "" && (cr == nil || cr.Fields[len(cr.Fields)-1].GetString_().GetSval() != name) {
 			b.WriteString(" AS " + quoteIdent(name))
 		}
 	}
@@ -222,4 +228,23 @@ func (p viewPrinter) fromItem(n *pg.Node) string {
 		s = "(" + s + ")"
 	}
 	return s
+}
+
+// setOpWord is UNION, INTERSECT or EXCEPT [ALL] for a set operation, "" else.
+func setOpWord(sel *pg.SelectStmt) string {
+	w := ""
+	switch sel.Op {
+	case pg.SetOperation_SETOP_UNION:
+		w = "UNION"
+	case pg.SetOperation_SETOP_INTERSECT:
+		w = "INTERSECT"
+	case pg.SetOperation_SETOP_EXCEPT:
+		w = "EXCEPT"
+	default:
+		return ""
+	}
+	if sel.All {
+		w += " ALL"
+	}
+	return w
 }
