@@ -237,7 +237,11 @@ func (g *sysGen) rows(def *sysTableDef) ([]sysRow, error) {
 	case "pg_views":
 		return g.pgViews(), nil
 	case "pg_sequence", "pg_sequences", "pg_depend":
-		return g.sequenceRows(def.name), nil
+		rows := g.sequenceRows(def.name)
+		if def.name == "pg_depend" {
+			rows = append(rows, g.viewDepends()...)
+		}
+		return rows, nil
 	case "pg_stat_ssl":
 		return g.pgStatSSL(), nil
 	case "pg_cursors":

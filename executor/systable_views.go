@@ -24,6 +24,9 @@ func viewClassRow(t sysTable) sysRow {
 // below the attribute-default OIDs.
 func viewRuleOID(id catalog.TableID) uint64 { return 1<<30 + uint64(id) }
 
+// oidPgRewrite is pg_rewrite's OID, pg_depend's classid of rules.
+const oidPgRewrite = 2618
+
 func (g *sysGen) pgRewrite() []sysRow {
 	var out []sysRow
 	for _, t := range g.tables {
@@ -32,6 +35,29 @@ func (g *sysGen) pgRewrite() []sysRow {
 				"oid": viewRuleOID(t.ID), "rulename": "_RETURN", "ev_class": uint64(t.ID), "ev_type": "1",
 				"ev_enabled": "O", "is_instead": true, "ev_qual": "<>", "ev_action": t.View.Query,
 			})
+		}
+	}
+	return out
+}
+
+// viewDepends are the pg_depend rows of views: each _RETURN rule belongs
+// to its view ('i') and reads the relations of the view's query ('n'),
+// which tools join through pg_rewrite to find a table's views. PostgreSQL
+// lists each column read; sharehouse knows the relations (refobjsubid 0).
+func (g *sysGen) viewDepends() []sysRow {
+	var out []sysRow
+	row := func(rule, ref uint64, dep string) sysRow {
+		return sysRow{"classid": oidPgRewrite, "objid": rule, "objsubid": 0, "refclassid": oidPgClass,
+			"refobjid": ref, "refobjsubid": 0, "deptype": dep}
+	}
+	for _, t := range g.tables {
+		if !t.IsView() {
+			continue
+		}
+		rule := viewRuleOID(t.ID)
+		out = append(out, row(rule, uint64(t.ID), "i"))
+		for _, d := range t.View.Deps {
+			out = append(out, row(rule, uint64(d), "n"))
 		}
 	}
 	return out

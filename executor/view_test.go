@@ -385,3 +385,20 @@ func TestViewDefSetOp(t *testing.T) {
 		}
 	}
 }
+
+// TestViewDepend: the query tools use to find a table's views (pg_depend
+// through pg_rewrite) finds them.
+func TestViewDepend(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE TABLE t (id int)`)
+	mustRun(t, s, `CREATE VIEW v1 AS SELECT id FROM t`)
+	mustRun(t, s, `CREATE VIEW v2 AS SELECT id FROM v1`)
+	got := flat(mustRun(t, s, `SELECT DISTINCT dv.relname FROM pg_depend d
+		JOIN pg_rewrite r ON d.objid = r.oid
+		JOIN pg_class dv ON r.ev_class = dv.oid
+		JOIN pg_class st ON d.refobjid = st.oid
+		WHERE st.relname = 't' AND d.deptype = 'n' AND dv.oid <> st.oid ORDER BY 1`))
+	if got != "v1" {
+		t.Errorf("views of t: %q", got)
+	}
+}
