@@ -461,6 +461,10 @@ type fileIter struct {
 	rows    int64 // rows returned so far
 	want    int64 // rows the manifest promises, -1 unknown
 	total   int64 // rows of the row groups read, per the file's footer
+	// ends are the row counts at which the row groups read end: a batch
+	// stops at one, so that it holds one dictionary per text column and
+	// needs no concatenation.
+	ends []int64
 }
 
 // openFile opens a Parquet part. The first time a Store reads a file it
@@ -514,6 +518,7 @@ func (s *Store) verify(f *os.File, p partMeta) error {
 	}
 	s.mu.Lock()
 	delete(s.footers, p.File) // of other bytes under that name, if any
+	delete(s.rowGroups, p.File)
 	s.mu.Unlock()
 	h := crc32.New(castagnoli)
 	n, err := io.Copy(h, f)
@@ -575,6 +580,11 @@ func openParquet(mem memory.Allocator, name string, r parquet.ReaderAtSeeker, wa
 		}
 	}
 	arrowProps := pqarrow.ArrowReadProperties{BatchSize: maxBatchRows}
+	var end int64
+	for _, g := range rowGroups {
+		end += it.pr.MetaData().RowGroup(g).NumRows()
+		it.ends = append(it.ends, end)
+	}
 	for _, c := range dictStringColumns(it.pr, rowGroups) {
 		arrowProps.SetReadDict(c, true)
 	}
@@ -668,6 +678,17 @@ func appendLeaves(dst []int, f pqarrow.SchemaField) []int {
 
 func (it *fileIter) Schema() *arrow.Schema { return it.proj.out }
 
+// toBoundary is the number of rows from the next one to the end of its
+// row group.
+func (it *fileIter) toBoundary() int64 {
+	for _, e := range it.ends {
+		if e > it.rows {
+			return e - it.rows
+		}
+	}
+	return it.total - it.rows
+}
+
 func (it *fileIter) Next(ctx context.Context) (rec arrow.Record, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -697,7 +718,7 @@ func (it *fileIter) Next(ctx context.Context) (rec arrow.Record, err error) {
 		}
 		// No bigger than what is left: the reader reserves buffers for
 		// the whole batch, which costs small parts more than decoding.
-		ch, err := r.NextBatch(max(1, min(maxBatchRows, it.total-it.rows)))
+		ch, err := r.NextBatch(max(1, min(maxBatchRows, it.toBoundary())))
 		if err != nil {
 			return nil, fmt.Errorf("%w: data file %s: %v", ErrCorrupt, it.name, err)
 		}

@@ -20,11 +20,16 @@ import (
 // sequential scan would show while Parquet decoding uses every core.
 
 // scanUnit is what one decoding goroutine reads at a time: an inline part,
-// or one row group of a Parquet part.
+// or consecutive row groups of a Parquet part, about unitRows rows.
 type scanUnit struct {
-	part     int
-	rowGroup int // -1 for an inline part
+	part      int
+	rowGroups []int // nil for an inline part
 }
+
+// unitRows is the size a unit of row groups grows to: row groups are
+// small so that statistics can skip finely, units large so that opening
+// one costs little against decoding it. A variable for tests.
+var unitRows int64 = 128 * 1024
 
 // unitBatch is one decoded batch of a unit (retained for the consumer) or
 // the error that ended the unit.
@@ -34,9 +39,9 @@ type unitBatch struct {
 }
 
 const (
-	// unitBuffer is how many decoded batches of a unit may wait: a row group
-	// (128Ki rows by default) is two batches.
-	unitBuffer = 2
+	// unitBuffer is how many decoded batches of a unit may wait: a unit is
+	// about four row groups, a batch at most one.
+	unitBuffer = 4
 	// scanWindowPerWorker bounds the units decoded ahead of the consumer.
 	scanWindowPerWorker = 2
 )
@@ -55,67 +60,82 @@ func (sn *Snapshot) units(keep [][]int) ([]scanUnit, error) {
 		}
 		if p.meta.Kind == kindInline {
 			if sel == nil || slices.Contains(sel, 0) {
-				us = append(us, scanUnit{part: i, rowGroup: -1})
+				us = append(us, scanUnit{part: i})
 			}
 			continue
 		}
-		n, err := sn.s.numRowGroups(p.meta)
+		rows, err := sn.s.rowGroupRows(p.meta)
 		if err != nil {
 			return nil, err
 		}
 		if sel == nil {
-			for g := 0; g < n; g++ {
-				us = append(us, scanUnit{part: i, rowGroup: g})
+			sel = make([]int, len(rows))
+			for g := range sel {
+				sel[g] = g
 			}
-			continue
 		}
-		for _, g := range sel {
-			if g < 0 || g >= n {
+		var cur []int
+		var n int64
+		for k, g := range sel {
+			if g < 0 || g >= len(rows) {
 				return nil, fmt.Errorf("%w: data file %s has no row group %d", ErrNotFound, p.meta.File, g)
 			}
-			us = append(us, scanUnit{part: i, rowGroup: g})
+			// A unit is consecutive row groups: a gap starts a new one.
+			if len(cur) > 0 && (n >= unitRows || sel[k-1] != g-1) {
+				us = append(us, scanUnit{part: i, rowGroups: cur})
+				cur, n = nil, 0
+			}
+			cur = append(cur, g)
+			n += rows[g]
+		}
+		if len(cur) > 0 {
+			us = append(us, scanUnit{part: i, rowGroups: cur})
 		}
 	}
 	return us, nil
 }
 
-// numRowGroups reads (once per file and process) how many row groups a
-// Parquet part has.
-func (s *Store) numRowGroups(p partMeta) (n int, err error) {
+// rowGroupRows reads (once per file and process) the row counts of a
+// Parquet part's row groups.
+func (s *Store) rowGroupRows(p partMeta) (rows []int64, err error) {
 	s.mu.Lock()
-	n, ok := s.rowGroups[p.File]
+	rows, ok := s.rowGroups[p.File]
 	s.mu.Unlock()
 	if ok {
-		return n, nil
+		return rows, nil
 	}
 	f, err := os.Open(s.path(p.File))
 	if err != nil {
 		if os.IsNotExist(err) {
-			return 0, fmt.Errorf("%w: data file %s: %w", ErrCorrupt, p.File, err)
+			return nil, fmt.Errorf("%w: data file %s: %w", ErrCorrupt, p.File, err)
 		}
-		return 0, fmt.Errorf("storage: open data file: %w", err)
+		return nil, fmt.Errorf("storage: open data file: %w", err)
 	}
 	defer f.Close()
 	if err := s.verify(f, p); err != nil {
-		return 0, err
+		return nil, err
 	}
 	defer guard("data file "+p.File, &err)
 	pr, err := file.NewParquetReader(f)
 	if err != nil {
-		return 0, fmt.Errorf("%w: data file %s: %v", ErrCorrupt, p.File, err)
+		return nil, fmt.Errorf("%w: data file %s: %v", ErrCorrupt, p.File, err)
 	}
-	n = pr.NumRowGroups()
+	rows = make([]int64, pr.NumRowGroups())
+	for g := range rows {
+		rows[g] = pr.MetaData().RowGroup(g).NumRows()
+	}
+	s.keepFooter(p.File, pr.MetaData())
 	s.mu.Lock()
-	s.rowGroups[p.File] = n
+	s.rowGroups[p.File] = rows
 	s.mu.Unlock()
-	return n, nil
+	return rows, nil
 }
 
 func (sn *Snapshot) openUnit(u scanUnit, schema *arrow.Schema) (RecordIterator, error) {
-	if u.rowGroup < 0 {
+	if u.rowGroups == nil {
 		return sn.openPart(u.part, schema)
 	}
-	return sn.s.openFile(sn.parts[u.part].meta, schema, []int{u.rowGroup})
+	return sn.s.openFile(sn.parts[u.part].meta, schema, u.rowGroups)
 }
 
 // parallelIter is the iterator of a scan decoded on several goroutines.

@@ -25,6 +25,8 @@ func parallelTable(t *testing.T) (*Store, *Snapshot, int) {
 }
 
 func TestParallelScanInOrder(t *testing.T) {
+	defer func(u int64) { unitRows = u }(unitRows)
+	unitRows = 1500 // two row groups of 1000 rows per unit
 	_, sn, n := parallelTable(t)
 	units, err := sn.units(nil)
 	if err != nil {

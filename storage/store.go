@@ -72,7 +72,9 @@ type Options struct {
 	// CompactRows: when a table's sealed inline parts hold more rows than
 	// this, the background compactor folds them into Parquet files.
 	CompactRows int
-	// RowGroupRows is the Parquet row group length.
+	// RowGroupRows is the Parquet row group length: the granularity at
+	// which statistics skip data (a 1000-row range of a sorted column
+	// decodes one row group); scans group row groups into larger units.
 	RowGroupRows int
 	// FileRows: a FileWriter starts a new file after this many rows, so a
 	// huge load becomes several parts that scans and rewrites handle in
@@ -93,7 +95,7 @@ func DefaultOptions() Options {
 	return Options{
 		InlineMaxRows: 1024,
 		CompactRows:   16 * 1024,
-		RowGroupRows:  128 * 1024,
+		RowGroupRows:  32 * 1024,
 		FileRows:      1 << 20,
 		LockTimeout:   5 * time.Second,
 	}
@@ -150,7 +152,7 @@ type Store struct {
 	garbage   map[string]uint64                 // unreferenced file → seq of the commit that dropped it (0: never committed)
 	inflight  map[string]*Tx                    // written, not yet in a committed manifest → tx that claimed it (nil: none yet)
 	verified  map[string]bool                   // files whose checksum this process checked
-	rowGroups map[string]int                    // row groups per file, as read by numRowGroups
+	rowGroups map[string][]int64                // rows per row group per file (rowGroupRows)
 	footers   map[string]*metadata.FileMetaData // parsed footers of verified files (immutable, so kept)
 	pending   map[TableID]bool                  // tables the compactor should look at
 	wake      chan struct{}                     // capacity 1: compactor has pending work
@@ -189,7 +191,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		inflight:  map[string]*Tx{},
 		pending:   map[TableID]bool{},
 		verified:  map[string]bool{},
-		rowGroups: map[string]int{},
+		rowGroups: map[string][]int64{},
 		footers:   map[string]*metadata.FileMetaData{},
 		wake:      make(chan struct{}, 1),
 		done:      make(chan struct{}),
