@@ -8,8 +8,11 @@ import (
 
 	"github.com/cockroachdb/apd/v3"
 
+	"github.com/sharehouse/sharehouse/executor/sqltype"
+
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
+	"github.com/apache/arrow/go/v17/arrow/memory"
 )
 
 // appendKey appends an encoding of row i of arr to key such that two rows
@@ -156,4 +159,31 @@ func orderBool(a, b bool) int {
 // days, days 24 hours.
 func intervalSpan(v arrow.MonthDayNanoInterval) float64 {
 	return (float64(v.Months)*30+float64(v.Days))*86400e9 + float64(v.Nanoseconds)
+}
+
+// numericKeys returns arr (a numeric key column, Decimal128 or text) as
+// text in one canonical form per value, so that appendKey makes equal
+// numerics (1.0 and 1.00, or a decimal and its text) equal keys; other
+// arrays come back as they are. The result is the caller's to release.
+func numericKeys(mem memory.Allocator, t sqltype.T, arr arrow.Array) arrow.Array {
+	if t.OID != sqltype.Numeric {
+		arr.Retain()
+		return arr
+	}
+	r := newNumReader(arr)
+	b := array.NewStringBuilder(mem)
+	defer b.Release()
+	var d apd.Decimal
+	for i := 0; i < arr.Len(); i++ {
+		if arr.IsNull(i) || r.get(i, &d) != nil {
+			b.AppendNull()
+			continue
+		}
+		d.Reduce(&d)
+		if d.IsZero() {
+			d.Negative = false
+		}
+		b.Append(d.String())
+	}
+	return b.NewArray()
 }

@@ -88,14 +88,9 @@ func (j *joinOp) buildSide(ctx context.Context) error {
 	j.matchedBuild = make([]bool, all.NumRows())
 	if len(j.rightKeys) > 0 {
 		ec := j.env.eval(ctx)
-		keys := make([]arrow.Array, len(j.rightKeys))
-		for i, k := range j.rightKeys {
-			v, err := k.Eval(ec, all)
-			if err != nil {
-				releaseArrays(keys)
-				return err
-			}
-			keys[i] = v
+		keys, err := evalKeys(ec, j.rightKeys, all)
+		if err != nil {
+			return err
 		}
 		defer releaseArrays(keys)
 		j.table = make(map[string][]int32, all.NumRows())
@@ -188,14 +183,9 @@ func (j *joinOp) probeBatch(ctx context.Context, rec arrow.Record) (arrow.Record
 	ec := j.env.eval(ctx)
 	var li, ri []int32
 	if len(j.leftKeys) > 0 {
-		keys := make([]arrow.Array, len(j.leftKeys))
-		for i, k := range j.leftKeys {
-			v, err := k.Eval(ec, rec)
-			if err != nil {
-				releaseArrays(keys)
-				return nil, err
-			}
-			keys[i] = v
+		keys, err := evalKeys(ec, j.leftKeys, rec)
+		if err != nil {
+			return nil, err
 		}
 		var buf []byte
 	rows:

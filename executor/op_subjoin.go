@@ -94,16 +94,18 @@ func (j *subqueryJoinOp) build(ctx context.Context) error {
 	}
 	defer all.Release()
 	ec := j.env.eval(ctx)
-	keys, err := evalExprs(ec, d.innerKeys, all)
+	keys, err := evalKeys(ec, d.innerKeys, all)
 	if err != nil {
 		return err
 	}
 	defer releaseArrays(keys)
 	var elems arrow.Array
 	if d.elem != nil {
-		if elems, err = d.elem.Eval(ec, all); err != nil {
+		es, err := evalKeys(ec, []Expr{d.elem}, all)
+		if err != nil {
 			return err
 		}
+		elems = es[0]
 		defer elems.Release()
 		j.pairs = map[string]bool{}
 	}
@@ -151,8 +153,8 @@ func rowKeyOf(buf []byte, keys []arrow.Array, r int) ([]byte, bool) {
 	return buf, true
 }
 
-// evalExprs evaluates es over rec.
-func evalExprs(ec *evalContext, es []Expr, rec arrow.Record) ([]arrow.Array, error) {
+// evalKeys evaluates key expressions over rec, numerics canonical.
+func evalKeys(ec *evalContext, es []Expr, rec arrow.Record) ([]arrow.Array, error) {
 	out := make([]arrow.Array, len(es))
 	for i, e := range es {
 		v, err := e.Eval(ec, rec)
@@ -160,7 +162,8 @@ func evalExprs(ec *evalContext, es []Expr, rec arrow.Record) ([]arrow.Array, err
 			releaseArrays(out[:i])
 			return nil, err
 		}
-		out[i] = v
+		out[i] = numericKeys(ec.mem, e.Type(), v)
+		v.Release()
 	}
 	return out, nil
 }
@@ -191,7 +194,7 @@ func (j *subqueryJoinOp) next(ctx context.Context) (arrow.Record, error) {
 // probe computes the subquery's value for one batch of outer rows.
 func (j *subqueryJoinOp) probe(ctx context.Context, rec arrow.Record) (arrow.Record, error) {
 	ec := j.env.eval(ctx)
-	keys, err := evalExprs(ec, j.d.outerKeys, rec)
+	keys, err := evalKeys(ec, j.d.outerKeys, rec)
 	if err != nil {
 		return nil, err
 	}
@@ -202,9 +205,11 @@ func (j *subqueryJoinOp) probe(ctx context.Context, rec arrow.Record) (arrow.Rec
 	}
 	var tests arrow.Array
 	if j.d.test != nil {
-		if tests, err = j.d.test.Eval(ec, rec); err != nil {
+		ts, err := evalKeys(ec, []Expr{j.d.test}, rec)
+		if err != nil {
 			return nil, err
 		}
+		tests = ts[0]
 		defer tests.Release()
 	}
 	val, known := make([]bool, n), make([]bool, n)

@@ -122,3 +122,23 @@ func TestDecorrelationPlans(t *testing.T) {
 		}
 	}
 }
+
+// TestNumericJoinKeys: numerics equal in value but not in scale or
+// representation (1.0, 1.00, numeric(10,3)) match in hash joins and
+// decorrelated subqueries, as they compare equal in PostgreSQL.
+func TestNumericJoinKeys(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE TABLE na (n numeric); INSERT INTO na VALUES (1.0), (2.5);
+CREATE TABLE nb (n numeric, m numeric(10,3)); INSERT INTO nb VALUES (1.00, 2.5), (3, 1)`)
+	cases := []struct{ sql, want string }{
+		{`SELECT n FROM na WHERE EXISTS (SELECT 1 FROM nb WHERE nb.n = na.n) ORDER BY n`, "1.0"},
+		{`SELECT n FROM na WHERE EXISTS (SELECT 1 FROM nb WHERE nb.m = na.n) ORDER BY n`, "1.0|2.5"},
+		{`SELECT n FROM na WHERE n IN (SELECT m FROM nb WHERE nb.n = nb.n AND nb.m = na.n) ORDER BY n`, "1.0|2.5"},
+		{`SELECT na.n FROM na JOIN nb ON nb.n = na.n`, "1.0"},
+	}
+	for _, c := range cases {
+		if got := flat(mustRun(t, s, c.sql)); got != c.want {
+			t.Errorf("%s:\n got %q\nwant %q", c.sql, got, c.want)
+		}
+	}
+}
