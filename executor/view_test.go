@@ -402,3 +402,16 @@ func TestViewDepend(t *testing.T) {
 		t.Errorf("views of t: %q", got)
 	}
 }
+
+func TestViewOverSystemTables(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE TABLE t (id int)`)
+	mustRun(t, s, `CREATE VIEW rels AS SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname = 'public'`)
+	mustRun(t, s, `CREATE VIEW cols AS SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public'`)
+	if got := flat(mustRun(t, s, `SELECT * FROM rels`)); got != "t" {
+		t.Errorf("rels: %q", got)
+	}
+	if got := flat(mustRun(t, s, `SELECT * FROM cols WHERE table_name = 't'`)); got != "t,id" {
+		t.Errorf("cols: %q", got)
+	}
+}
