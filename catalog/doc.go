@@ -11,8 +11,10 @@
 //
 // Files: catalog.go (Open, Tx, keys), errors.go (Error and its kinds),
 // tenant.go and scram.go (tenants and their SCRAM-SHA-256 verifiers),
-// database.go, schema.go, table.go (objects), data.go (reads and writes of
-// table rows through storage).
+// database.go, schema.go, table.go (objects), view.go (views: a Table with
+// a stored query and the tables it reads, no storage; DROP … CASCADE
+// follows those dependencies), data.go (reads and writes of table rows
+// through storage).
 //
 // Invariants: one DDL statement is one write Tx; values returned from a Tx
 // are copies and outlive it; names are stored as given (the executor folds
