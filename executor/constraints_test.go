@@ -211,6 +211,10 @@ func TestTemporaryTables(t *testing.T) {
 	if got := flat(mustRun(t, a, `SELECT sum(g) FROM big`)); got != "500500" {
 		t.Errorf("big: %s", got)
 	}
+	mustRun(t, a, `CREATE SHARE s`)
+	wantErr(t, a, `ALTER SHARE s ADD TABLE postgres.`+tempName+`.t`, sqlstate.WrongObjectType, `temporary table`)
+	wantErr(t, a, `CREATE SCHEMA pg_temp_99`, sqlstate.ReservedName, `unacceptable schema name "pg_temp_99"`)
+	wantErr(t, a, `ALTER SCHEMA public RENAME TO pg_mine`, sqlstate.ReservedName, `The prefix "pg_" is reserved`)
 	wantErr(t, a, `CREATE TEMP TABLE public.v (x int)`, sqlstate.InvalidTableDefinition, `cannot create temporary relation in non-temporary schema`)
 	wantErr(t, a, `CREATE TEMP TABLE w (x int) ON COMMIT DROP`, sqlstate.FeatureNotSupported, `ON COMMIT`)
 	// What a crashed session leaves, the next start drops (catalog.Open).

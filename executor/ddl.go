@@ -4,6 +4,7 @@ import (
 	"errors"
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/proto"
+	"strings"
 
 	"github.com/sharehouse/sharehouse/catalog"
 	"github.com/sharehouse/sharehouse/executor/sqlstate"
@@ -68,6 +69,9 @@ func (x *execution) runDDL(n *pg.Node) (Result, error) {
 		cs := n.GetCreateSchemaStmt()
 		if len(cs.SchemaElts) > 0 {
 			return Result{}, notSupported("CREATE SCHEMA with elements is not supported yet")
+		}
+		if err := userSchemaName(cs.Schemaname); err != nil {
+			return Result{}, err
 		}
 		tag, fn = "CREATE SCHEMA", func(tx *catalog.Tx) error {
 			_, err := tx.CreateSchema(x.s.db, cs.Schemaname, "")
@@ -629,6 +633,12 @@ func (x *execution) rename(tx *catalog.Tx, r *pg.RenameStmt) error {
 	case pg.ObjectType_OBJECT_SEQUENCE:
 		return x.renameSequence(tx, r)
 	case pg.ObjectType_OBJECT_SCHEMA:
+		if err := userSchemaName(r.Newname); err != nil {
+			return err
+		}
+		if catalog.IsTempSchema(r.Subname) {
+			return sqlstate.Errorf(sqlstate.FeatureNotSupported, "cannot move objects into or out of temporary schemas")
+		}
 		if err := tx.RenameSchema(x.s.db, r.Subname, r.Newname); err != nil {
 			return err
 		}
@@ -705,4 +715,14 @@ func namesRangeVar(names []string) *pg.RangeVar {
 		rv.Catalogname = names[0]
 	}
 	return rv
+}
+
+// userSchemaName refuses the names PostgreSQL keeps for system schemas:
+// pg_temp_N schemas, for one, are dropped at every start.
+func userSchemaName(name string) error {
+	if strings.HasPrefix(name, "pg_") {
+		return sqlstate.Errorf(sqlstate.ReservedName, "unacceptable schema name %q", name).
+			WithDetail("The prefix \"pg_\" is reserved for system schemas.")
+	}
+	return nil
 }

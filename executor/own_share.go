@@ -224,6 +224,10 @@ func (x *execution) shareTable(tx *catalog.Tx, share string, name, alias parser.
 		return sqlstate.Errorf(sqlstate.WrongObjectType, "%q is a view", name.String()).
 			WithDetail("Views cannot be added to a share yet; share the tables it reads.")
 	}
+	if catalog.IsTempSchema(ref.Schema) && !remove {
+		return sqlstate.Errorf(sqlstate.WrongObjectType, "%q is a temporary table", name.String()).
+			WithDetail("Temporary tables end with their session and cannot be shared.")
+	}
 	_, err = tx.AlterShare(share, func(s *catalog.Share) error {
 		if remove {
 			if !s.RemoveObject(catalog.ShareTable, uint64(t.ID)) {
