@@ -463,6 +463,32 @@ func (x *execution) viewsUsingColumn(tx *catalog.Tx, t catalog.Table, ref catalo
 	return out, nil
 }
 
+// viewAlterError is PostgreSQL's error for an ALTER TABLE action a view
+// cannot take.
+func viewAlterError(v catalog.Table, at *pg.AlterTableStmt) error {
+	action := "ALTER TABLE"
+	if len(at.Cmds) > 0 {
+		switch at.Cmds[0].GetAlterTableCmd().GetSubtype() {
+		case pg.AlterTableType_AT_AddColumn:
+			action = "ADD COLUMN"
+		case pg.AlterTableType_AT_DropColumn:
+			action = "DROP COLUMN"
+		case pg.AlterTableType_AT_SetNotNull:
+			action = "ALTER COLUMN ... SET NOT NULL"
+		case pg.AlterTableType_AT_DropNotNull:
+			action = "ALTER COLUMN ... DROP NOT NULL"
+		case pg.AlterTableType_AT_AddConstraint:
+			action = "ADD CONSTRAINT"
+		case pg.AlterTableType_AT_AlterColumnType:
+			action = "ALTER COLUMN ... SET DATA TYPE"
+		case pg.AlterTableType_AT_ColumnDefault:
+			action = "ALTER COLUMN ... SET DEFAULT"
+		}
+	}
+	return sqlstate.Errorf(sqlstate.WrongObjectType, "ALTER action %s cannot be performed on relation %q", action, v.Name).
+		WithDetail("This operation is not supported for views.")
+}
+
 // refuseViewCopy fails COPY view TO as PostgreSQL does: a view has no
 // rows of its own to copy; COPY (SELECT …) TO reads it.
 func (x *execution) refuseViewCopy(rv *pg.RangeVar) error {

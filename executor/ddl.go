@@ -437,8 +437,7 @@ func (x *execution) alterTable(tx *catalog.Tx, at *pg.AlterTableStmt) error {
 		return err
 	}
 	if t.IsView() {
-		return sqlstate.Errorf(sqlstate.WrongObjectType, "%q is not a table", t.Name).
-			WithDetail("ALTER TABLE cannot change a view's columns: use CREATE OR REPLACE VIEW.")
+		return viewAlterError(t, at)
 	}
 	hasRows := false
 	if snap, err := tx.Snapshot(t); err == nil {

@@ -80,7 +80,8 @@ func TestViewDDLErrors(t *testing.T) {
 		{`UPDATE v SET name = 'x'`, sqlstate.ObjectNotInPrerequisiteState, `cannot update view "v"`},
 		{`DELETE FROM v`, sqlstate.ObjectNotInPrerequisiteState, `cannot delete from view "v"`},
 		{`TRUNCATE v`, sqlstate.WrongObjectType, `"v" is not a table`},
-		{`ALTER TABLE v ADD COLUMN z int`, sqlstate.WrongObjectType, `"v" is not a table`},
+		{`ALTER TABLE v ADD COLUMN z int`, sqlstate.WrongObjectType, `ALTER action ADD COLUMN cannot be performed on relation "v"`},
+		{`ALTER TABLE v ALTER COLUMN id SET NOT NULL`, sqlstate.WrongObjectType, `ALTER action ALTER COLUMN ... SET NOT NULL cannot be performed on relation "v"`},
 		{`CREATE VIEW w AS SELECT 1 WITH CHECK OPTION`, sqlstate.FeatureNotSupported, ``},
 	} {
 		_, _, err := run(t, s, tc.sql)
