@@ -272,3 +272,16 @@ func TestOnConflict(t *testing.T) {
 		t.Errorf("final: %s", got)
 	}
 }
+
+// Numerics kept as text (no typmod) group and deduplicate by value.
+func TestNumericGroupsByValue(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE TABLE n (v numeric)`)
+	mustRun(t, s, `INSERT INTO n VALUES (1.0), (1.00), (2), (-0.0), (0), (NULL), (NULL)`)
+	if got := flat(mustRun(t, s, `SELECT v, count(*) FROM n GROUP BY v ORDER BY v NULLS LAST`)); got != "0.0,2|1.0,2|2,1|NULL,2" {
+		t.Errorf("GROUP BY: %s", got)
+	}
+	if got := flat(mustRun(t, s, `SELECT count(*) FROM (SELECT DISTINCT v FROM n) d`)); got != "4" {
+		t.Errorf("DISTINCT: %s", got)
+	}
+}

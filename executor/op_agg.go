@@ -7,6 +7,8 @@ import (
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
+
+	"github.com/sharehouse/sharehouse/executor/sqltype"
 )
 
 // aggCall is one aggregate of an aggregation: its kernel and arguments
@@ -96,7 +98,14 @@ func (h *hashAggOp) next(ctx context.Context) (arrow.Record, error) {
 				}
 				keyArrs[i] = v
 			}
-			err := grp.assign(keyArrs, groups, func(r int) error {
+			// Numerics kept as text group by value (1.0 with 1.00); each
+			// group shows its first value, as in PostgreSQL.
+			types := make([]sqltype.T, len(h.keys))
+			for i, k := range h.keys {
+				types[i] = k.Type()
+			}
+			hashArrs, normalized := valueKeys(ec, types, keyArrs)
+			err := grp.assign(hashArrs, groups, func(r int) error {
 				for i, ka := range keyArrs {
 					if err := appendValue(keyBuilders[i], ka, r); err != nil {
 						return err
@@ -105,6 +114,7 @@ func (h *hashAggOp) next(ctx context.Context) (arrow.Record, error) {
 				return nil
 			})
 			releaseArrays(keyArrs)
+			releaseArrays(normalized)
 			if err != nil {
 				return nil, err
 			}
@@ -163,6 +173,24 @@ func (h *hashAggOp) update(ec *evalContext, a aggCall, st aggState, rec arrow.Re
 	return st.Update(groups, ngroups, args)
 }
 
+// valueKeys returns the key arrays to hash: numerics kept as text are put
+// in one canonical form per value, so that 1.0 and 1.00 group together;
+// normalized are the arrays made, for the caller to release.
+func valueKeys(ec *evalContext, types []sqltype.T, arrs []arrow.Array) (hash, normalized []arrow.Array) {
+	hash = arrs
+	for i, t := range types {
+		if _, text := arrs[i].(*array.String); !text || t.OID != sqltype.Numeric {
+			continue
+		}
+		if normalized == nil {
+			hash = append([]arrow.Array(nil), arrs...)
+		}
+		hash[i] = numericKeys(ec.mem, t, arrs[i])
+		normalized = append(normalized, hash[i])
+	}
+	return hash, normalized
+}
+
 func releaseArrays(arrs []arrow.Array) {
 	for _, a := range arrs {
 		if a != nil {
@@ -195,16 +223,23 @@ func (d *distinctOp) next(ctx context.Context) (arrow.Record, error) {
 			return nil, err
 		}
 		var keep []int32
+		cols := d.on
+		if cols == nil {
+			cols = make([]int, rec.NumCols())
+			for c := range cols {
+				cols[c] = c
+			}
+		}
+		arrs := make([]arrow.Array, len(cols))
+		types := make([]sqltype.T, len(cols))
+		for i, c := range cols {
+			arrs[i], types[i] = rec.Column(c), d.child.columns()[c].t
+		}
+		hash, normalized := valueKeys(d.env.eval(ctx), types, arrs)
 		for r := 0; r < int(rec.NumRows()); r++ {
 			key = key[:0]
-			if d.on != nil {
-				for _, c := range d.on {
-					key = appendKey(key, rec.Column(c), r)
-				}
-			} else {
-				for c := 0; c < int(rec.NumCols()); c++ {
-					key = appendKey(key, rec.Column(c), r)
-				}
+			for _, a := range hash {
+				key = appendKey(key, a, r)
 			}
 			if _, dup := d.seen[string(key)]; dup {
 				continue
@@ -212,6 +247,7 @@ func (d *distinctOp) next(ctx context.Context) (arrow.Record, error) {
 			d.seen[string(key)] = struct{}{}
 			keep = append(keep, int32(r))
 		}
+		releaseArrays(normalized)
 		if len(keep) == 0 {
 			continue
 		}
