@@ -74,7 +74,7 @@ func (x *execution) autoColumn(cd *pg.ColumnDef, table string) (*autoSeq, error)
 			return nil, err
 		}
 		if t.OID != sqltype.Int2 && t.OID != sqltype.Int4 && t.OID != sqltype.Int8 {
-			return nil, sqlstate.Errorf(sqlstate.DatatypeMismatch, "identity column type must be smallint, integer, or bigint")
+			return nil, sqlstate.Errorf(sqlstate.InvalidParameterValue, "identity column type must be smallint, integer, or bigint")
 		}
 	}
 	return auto, nil
@@ -183,6 +183,11 @@ func (x *execution) alterIdentity(tx *catalog.Tx, ref catalog.TableRef, tbl *cat
 	switch cmd.Subtype {
 	case pg.AlterTableType_AT_AddIdentity:
 		con := cmd.Def.GetConstraint()
+		switch sqltype.OID(c.Type.OID) {
+		case sqltype.Int2, sqltype.Int4, sqltype.Int8:
+		default:
+			return sqlstate.Errorf(sqlstate.InvalidParameterValue, "identity column type must be smallint, integer, or bigint")
+		}
 		switch {
 		case c.Identity != "":
 			return prereq("column %q of relation %q is already an identity column")
@@ -190,11 +195,6 @@ func (x *execution) alterIdentity(tx *catalog.Tx, ref catalog.TableRef, tbl *cat
 			return prereq("column %q of relation %q already has a default value")
 		case !c.NotNull:
 			return prereq("column %q of relation %q must be declared NOT NULL before identity can be added")
-		}
-		switch sqltype.OID(c.Type.OID) {
-		case sqltype.Int2, sqltype.Int4, sqltype.Int8:
-		default:
-			return sqlstate.Errorf(sqlstate.DatatypeMismatch, "identity column type must be smallint, integer, or bigint")
 		}
 		return x.ownedSequence(tx, ref, tbl.ID, c, autoSeq{col: c.Name, identity: con.GeneratedWhen, opts: con.Options})
 	case pg.AlterTableType_AT_DropIdentity:
