@@ -183,6 +183,20 @@ func (p viewPrinter) expr(n *pg.Node) string {
 
 // fromItem prints one FROM item; joins put each joined item on a line.
 func (p viewPrinter) fromItem(n *pg.Node) string {
+	if rs := n.GetRangeSubselect(); rs != nil && !rs.Lateral && rs.Alias != nil && rs.Subquery.GetSelectStmt() != nil {
+		// A derived table prints as a query of its own, its lines
+		// indented under the parenthesis as PostgreSQL does.
+		inner := strings.ReplaceAll(p.query(rs.Subquery.GetSelectStmt(), nil), "\n", "\n        ")
+		alias := quoteIdent(rs.Alias.Aliasname)
+		if len(rs.Alias.Colnames) > 0 {
+			var names []string
+			for _, c := range rs.Alias.Colnames {
+				names = append(names, quoteIdent(c.GetString_().GetSval()))
+			}
+			alias += "(" + strings.Join(names, ", ") + ")"
+		}
+		return "(" + inner + ") " + alias
+	}
 	j := n.GetJoinExpr()
 	if j == nil || j.Alias != nil {
 		text, err := deparseStmt(&pg.Node{Node: &pg.Node_SelectStmt{SelectStmt: &pg.SelectStmt{

@@ -377,9 +377,11 @@ func TestViewDefSetOp(t *testing.T) {
 	mustRun(t, s, `CREATE TABLE b (x int, z numeric)`)
 	mustRun(t, s, `CREATE VIEW w4 AS SELECT x FROM a UNION SELECT x FROM b`)
 	mustRun(t, s, `CREATE VIEW w7 (n) AS SELECT x FROM a UNION ALL SELECT x FROM b`)
+	mustRun(t, s, `CREATE VIEW w2 AS SELECT s.x FROM (SELECT x FROM a WHERE x > 1) s`)
 	for _, tc := range []struct{ sql, want string }{
 		{`SELECT pg_get_viewdef('w4', true)`, " SELECT a.x\n   FROM a\nUNION\n SELECT b.x\n   FROM b;"},
 		{`SELECT pg_get_viewdef('w7', true)`, " SELECT a.x AS n\n   FROM a\nUNION ALL\n SELECT b.x AS n\n   FROM b;"},
+		{`SELECT pg_get_viewdef('w2', true)`, " SELECT s.x\n   FROM ( SELECT a.x\n           FROM a\n          WHERE a.x > 1) s;"},
 	} {
 		if got := flat(mustRun(t, s, tc.sql)); got != tc.want {
 			t.Errorf("%s: got %q, want %q", tc.sql, got, tc.want)
