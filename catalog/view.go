@@ -58,6 +58,9 @@ func (tx *Tx) CreateView(ref TableRef, cols []Column, def ViewDef, comment strin
 			}
 		}
 	} else {
+		if tx.relationTaken(s.ID, ref.Name) { // a sequence
+			return Table{}, exists("table", ref.Name)
+		}
 		id, err := tx.nextID()
 		if err != nil {
 			return Table{}, err

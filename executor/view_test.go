@@ -55,6 +55,7 @@ func TestViewDDLErrors(t *testing.T) {
 	_, s := testEngine(t)
 	mustRun(t, s, `CREATE TABLE t (id int NOT NULL, name varchar(20))`)
 	mustRun(t, s, `CREATE VIEW v AS SELECT id, name FROM t WHERE id > 1`)
+	mustRun(t, s, `CREATE SEQUENCE sq`)
 	for _, tc := range []struct {
 		sql  string
 		code sqlstate.Code
@@ -63,6 +64,8 @@ func TestViewDDLErrors(t *testing.T) {
 		{`CREATE VIEW v AS SELECT 1`, sqlstate.DuplicateTable, `relation "v" already exists`},
 		{`CREATE TABLE v (a int)`, sqlstate.DuplicateTable, `relation "v" already exists`},
 		{`CREATE VIEW t AS SELECT 1`, sqlstate.DuplicateTable, `relation "t" already exists`},
+		{`CREATE VIEW sq AS SELECT 1`, sqlstate.DuplicateTable, `relation "sq" already exists`},
+		{`CREATE SEQUENCE v`, sqlstate.DuplicateTable, `relation "v" already exists`},
 		{`CREATE OR REPLACE VIEW t AS SELECT 1`, sqlstate.WrongObjectType, `"t" is not a view`},
 		{`CREATE OR REPLACE VIEW v AS SELECT id FROM t`, sqlstate.InvalidTableDefinition, `cannot drop columns from view`},
 		{`CREATE OR REPLACE VIEW v AS SELECT name, id FROM t`, sqlstate.InvalidTableDefinition, `cannot change name of view column "id" to "name"`},
