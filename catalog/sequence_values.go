@@ -23,8 +23,13 @@ import (
 // yet committed go only to its own transaction: if it rolls back, other
 // sessions have not used them.
 
-// seqReserve is how many values one reservation covers.
-const seqReserve = 32
+// seqReserve is how many values one reservation covers at first; a
+// sequence drawn from fast reserves more at a time, up to seqReserveMax,
+// so that nextval over many rows does not commit every 32 values.
+const (
+	seqReserve    = 32
+	seqReserveMax = 8192
+)
 
 // seqState is a sequence's stored state: the next nextval returns Last if
 // not Called, else the value after Last.
@@ -64,6 +69,10 @@ type seqEntry struct {
 	left    int64
 	pend    int64
 	pendTx  *Tx
+	// block is the size of the next reservation; reserved when the last
+	// one was made.
+	block    int64
+	reserved time.Time
 }
 
 func newSeqCache() *seqCache { return &seqCache{m: map[SequenceID]*seqEntry{}} }
@@ -210,8 +219,16 @@ func (sc *seqCache) reserve(tx *Tx, id SequenceID) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	now := time.Now()
+	switch {
+	case e.block == 0 || now.Sub(e.reserved) > time.Second:
+		e.block = seqReserve
+	case now.Sub(e.reserved) < 100*time.Millisecond && e.block < seqReserveMax:
+		e.block *= 2
+	}
+	e.reserved = now
 	n := int64(1) // values reserved: v and those after it up to the bound
-	for last := v; n < seqReserve; n++ {
+	for last := v; n < e.block; n++ {
 		next, err := after(q, last, true)
 		if err != nil || (q.Increment > 0) != (next > last) {
 			break // the bound, or a wrap

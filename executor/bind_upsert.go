@@ -99,6 +99,9 @@ func (q *queryBinder) bindOnConflict(oc *pg.OnConflictClause, t catalog.Table, r
 		if c.sets[i] != nil {
 			return nil, sqlstate.Errorf(sqlstate.SyntaxError, "multiple assignments to same column %q", rt.Name)
 		}
+		if err := identityUpdate(col, rt.Val); err != nil {
+			return nil, err
+		}
 		var e Expr
 		var err error
 		if rt.Val.GetSetToDefault() != nil {

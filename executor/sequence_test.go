@@ -199,3 +199,28 @@ func TestAlterIdentity(t *testing.T) {
 	mustRun(t, s, `ALTER TABLE e ADD COLUMN id int GENERATED ALWAYS AS IDENTITY`)
 	wantRows(t, s, `SELECT x, id FROM e ORDER BY x`, "1,1|2,2")
 }
+
+func TestSequenceOwnedBy(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE TABLE up (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, v text)`)
+	mustRun(t, s, `INSERT INTO up (v) VALUES ('a')`)
+	wantCode(t, s, `INSERT INTO up (id, v) OVERRIDING SYSTEM VALUE VALUES (1, 'b') ON CONFLICT (id) DO UPDATE SET id = 5`, sqlstate.GeneratedAlways)
+	mustRun(t, s, `CREATE SEQUENCE o1`)
+	mustRun(t, s, `CREATE TABLE ot (c int)`)
+	mustRun(t, s, `ALTER SEQUENCE o1 OWNED BY ot.c`)
+	wantRows(t, s, `SELECT pg_get_serial_sequence('ot', 'c')`, "public.o1")
+	mustRun(t, s, `DROP TABLE ot`)
+	wantRows(t, s, `SELECT count(*) FROM pg_class WHERE relname = 'o1'`, "0")
+	wantCode(t, s, `CREATE SEQUENCE o2 OWNED BY nosuch.c`, sqlstate.UndefinedTable)
+	mustRun(t, s, `CREATE SCHEMA other`)
+	mustRun(t, s, `CREATE TABLE other.x (c int)`)
+	wantCode(t, s, `CREATE SEQUENCE o3 OWNED BY other.x.c`, sqlstate.ObjectNotInPrerequisiteState)
+	mustRun(t, s, `CREATE SEQUENCE other.o3 OWNED BY other.x.c`)
+	mustRun(t, s, `ALTER SEQUENCE other.o3 OWNED BY NONE`)
+	mustRun(t, s, `DROP TABLE other.x`)
+	wantRows(t, s, `SELECT nextval('other.o3')`, "1")
+	// DROP SCHEMA takes its sequences along only with CASCADE.
+	wantCode(t, s, `DROP SCHEMA other`, sqlstate.DependentObjectsStillExist)
+	mustRun(t, s, `DROP SCHEMA other CASCADE`)
+	wantRows(t, s, `SELECT count(*) FROM pg_sequences`, "1") // up_id_seq
+}
