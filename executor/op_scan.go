@@ -2,6 +2,7 @@ package executor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -12,9 +13,8 @@ import (
 	"github.com/sharehouse/sharehouse/catalog"
 )
 
-// scanOp reads a table's snapshot, only the columns the query uses. A
-// goroutine decodes the next batch while the plan above works on the
-// current one, so Parquet decoding runs on the second core.
+// scanOp reads a table's snapshot, only the columns the query uses, and
+// only the row groups its filters may match.
 type scanOp struct {
 	env    *env
 	name   string
@@ -34,21 +34,12 @@ type scanOp struct {
 	chooseErr   error
 	read, total int // row groups
 
-	batches chan scanBatch
-	stop    context.CancelFunc
-	wg      sync.WaitGroup
-	out     batchHolder
+	// it reads the snapshot: storage decodes row groups ahead on every
+	// core (a small scan, of one unit, decodes as it is asked).
+	it   catalog.RecordIterator
+	done bool
+	out  batchHolder
 }
-
-// scanBatch is one decoded batch (retained for the consumer) or the error
-// that ended the scan.
-type scanBatch struct {
-	rec arrow.Record
-	err error
-}
-
-// scanPrefetch is how many decoded batches may wait for the consumer.
-const scanPrefetch = 2
 
 func newScanOp(e *env, name string, snap *catalog.Snapshot, fields []arrow.Field, cols []opColumn, prune func() *pruner) *scanOp {
 	return &scanOp{env: e, name: name, snap: snap, fields: fields, cols: cols, schema: schemaOf(cols), pruneFn: prune}
@@ -117,76 +108,37 @@ func (s *scanOp) open(ctx context.Context) (catalog.RecordIterator, error) {
 	return s.snap.ScanSelected(ctx, s.fields, s.groups)
 }
 
-// start launches the decoding goroutine. It outlives any one call's
-// context (a portal resumes with another), so close is what ends it; a
-// canceled caller stops waiting for it in next.
-func (s *scanOp) start() {
-	ctx, stop := context.WithCancel(context.Background())
-	s.stop = stop
-	s.batches = make(chan scanBatch, scanPrefetch)
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		defer close(s.batches)
-		it, err := s.open(ctx)
-		if err != nil {
-			s.batches <- scanBatch{err: err}
-			return
-		}
-		defer it.Close()
-		for {
-			rec, err := it.Next(ctx)
-			if err != nil {
-				select {
-				case s.batches <- scanBatch{err: err}:
-				case <-ctx.Done():
-				}
-				return
-			}
-			// Same arrays under the query's column names, kept past Next.
-			out := array.NewRecord(s.schema, rec.Columns(), rec.NumRows())
-			select {
-			case s.batches <- scanBatch{rec: out}:
-			case <-ctx.Done():
-				out.Release()
-				return
-			}
-		}
-	}()
-}
-
 func (s *scanOp) next(ctx context.Context) (arrow.Record, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if s.batches == nil {
-		s.start()
+	if s.done {
+		return nil, io.EOF
 	}
-	select {
-	case b, ok := <-s.batches:
-		if !ok {
-			return nil, io.EOF
+	if s.it == nil {
+		it, err := s.open(ctx)
+		if err != nil {
+			return nil, err
 		}
-		if b.err != nil {
-			return nil, b.err
-		}
-		return s.out.set(b.rec), nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
+		s.it = it
 	}
+	rec, err := s.it.Next(ctx)
+	if errors.Is(err, io.EOF) {
+		s.done = true
+		return nil, io.EOF
+	}
+	if err != nil {
+		return nil, err
+	}
+	// Same arrays under the query's column names, kept past the
+	// iterator's next call.
+	return s.out.set(array.NewRecord(s.schema, rec.Columns(), rec.NumRows())), nil
 }
 
 func (s *scanOp) close() {
 	s.out.release()
-	if s.batches == nil {
-		return
+	if s.it != nil {
+		s.it.Close()
+		s.it = nil
 	}
-	s.stop()
-	for b := range s.batches { // whatever was decoded and not taken
-		if b.rec != nil {
-			b.rec.Release()
-		}
-	}
-	s.wg.Wait()
-	s.batches = nil
 }
