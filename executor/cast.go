@@ -132,12 +132,9 @@ func sameRepr(a, b sqltype.OID) bool {
 	if isString(a) && isString(b) {
 		return a != sqltype.BPChar && b != sqltype.BPChar
 	}
-	oidish := func(o sqltype.OID) bool {
-		return o == sqltype.Oid || o == sqltype.Regclass || o == sqltype.Regproc || o == sqltype.Regtype
-	}
 	// json and jsonb print as text; json to jsonb is a conversion (jsonb
 	// normalizes), jsonb to json a relabel.
-	return oidish(a) && oidish(b) || (a == sqltype.JSON || a == sqltype.JSONB) && (b == sqltype.Text || b == sqltype.JSON) ||
+	return isOidFamily(a) && isOidFamily(b) || (a == sqltype.JSON || a == sqltype.JSONB) && (b == sqltype.Text || b == sqltype.JSON) ||
 		a == sqltype.JSONB && b == sqltype.JSONB
 }
 

@@ -65,11 +65,8 @@ func resolveCompare(op string, l, r argInfo) (funcImpl, error) {
 		ti := infoOf(t)
 		return funcImpl{Name: op, Args: []argInfo{ti, ti}, Result: infoOf(sqltype.BoolT), Eval: cmpEval(k, mask)}, nil
 	}
-	isOidish := func(o sqltype.OID) bool {
-		return o == sqltype.Oid || o == sqltype.Regclass || o == sqltype.Regproc || o == sqltype.Regtype
-	}
 	switch {
-	case isOidish(lo) && (isOidish(ro) || isInt(ro)) || isOidish(ro) && isInt(lo):
+	case isOidFamily(lo) && (isOidFamily(ro) || isInt(ro)) || isOidFamily(ro) && isInt(lo):
 		return same(sqltype.OidT, cmpUint32)
 	case isInt(lo) && isInt(ro):
 		t := lo

@@ -25,7 +25,7 @@ func category(o sqltype.OID) byte {
 	case sqltype.Bool:
 		return 'B'
 	case sqltype.Int2, sqltype.Int4, sqltype.Int8, sqltype.Float4, sqltype.Float8, sqltype.Numeric,
-		sqltype.Oid, sqltype.Regclass, sqltype.Regproc, sqltype.Regtype:
+		sqltype.Oid, sqltype.Regclass, sqltype.Regproc, sqltype.Regtype, sqltype.Regnamespace:
 		return 'N'
 	case sqltype.Text, sqltype.Varchar, sqltype.BPChar, sqltype.Name, sqltype.Char:
 		return 'S'
@@ -112,9 +112,9 @@ func castContextOf(from, to sqltype.OID) (castContext, bool) {
 		if to == sqltype.Int4 {
 			return castExplicit, true
 		}
-	case sqltype.Oid, sqltype.Regclass, sqltype.Regproc, sqltype.Regtype:
+	case sqltype.Oid, sqltype.Regclass, sqltype.Regproc, sqltype.Regtype, sqltype.Regnamespace:
 		switch to {
-		case sqltype.Oid, sqltype.Regclass, sqltype.Regproc, sqltype.Regtype:
+		case sqltype.Oid, sqltype.Regclass, sqltype.Regproc, sqltype.Regtype, sqltype.Regnamespace:
 			return castImplicit, true
 		case sqltype.Int8:
 			return castAssignment, true
@@ -250,4 +250,13 @@ func commonType(args []argInfo, context string) (argInfo, error) {
 // from select_common_type print it.
 func baseName(t sqltype.T) string {
 	return sqltype.T{OID: t.OID, Typmod: -1}.String()
+}
+
+// isOidFamily: oid and the reg* types, which share one representation.
+func isOidFamily(o sqltype.OID) bool {
+	switch o {
+	case sqltype.Oid, sqltype.Regclass, sqltype.Regproc, sqltype.Regtype, sqltype.Regnamespace:
+		return true
+	}
+	return false
 }

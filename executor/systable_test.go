@@ -81,6 +81,7 @@ func TestSystemTables(t *testing.T) {
 			has_column_privilege('t', 'id', 'UPDATE'), has_schema_privilege('public', 'CREATE'), has_database_privilege(current_database(), 'CREATE')`, "t,t,t,t,t"},
 		{"privileges system catalogs", `SELECT has_table_privilege('pg_class', 'SELECT'), has_table_privilege('pg_class', 'INSERT'),
 			has_schema_privilege('pg_catalog', 'CREATE'), has_table_privilege(4294967, 'SELECT')`, "t,f,f,NULL"},
+		{"regnamespace", `SELECT count(*) > 10, 'public'::regnamespace::oid > 0 FROM pg_class WHERE relnamespace = 'pg_catalog'::regnamespace`, "t,t"},
 		{"system table visible in pg_class", `SELECT relkind FROM pg_class WHERE relname = 'pg_settings'`, "v"},
 	}
 	for _, tc := range tests {
