@@ -86,33 +86,9 @@ func (q *queryBinder) bindOnConflict(oc *pg.OnConflictClause, t catalog.Table, r
 		sc.cols = append(sc.cols, &scopeColumn{rel: "excluded", name: col.Name, t: ct, dt: ct.Arrow(), idx: n + i, tableOID: uint32(t.ID), attnum: int16(i + 1)})
 	}
 	b := &q.binder
-	c.sets = make([]Expr, n)
-	for _, sn := range oc.TargetList {
-		rt := sn.GetResTarget()
-		if len(rt.Indirection) > 0 {
-			return nil, notSupported("assignment to a part of a column is not supported")
-		}
-		col, i, ok := t.Column(rt.Name)
-		if !ok {
-			return nil, sqlstate.Errorf(sqlstate.UndefinedColumn, "column %q of relation %q does not exist", rt.Name, t.Name).WithPosition(rt.Location + 1)
-		}
-		if c.sets[i] != nil {
-			return nil, sqlstate.Errorf(sqlstate.SyntaxError, "multiple assignments to same column %q", rt.Name)
-		}
-		if err := identityUpdate(col, rt.Val); err != nil {
-			return nil, err
-		}
-		var e Expr
-		var err error
-		if rt.Val.GetSetToDefault() != nil {
-			e, err = q.x.defaultExpr(t, col)
-		} else if e, err = b.bindExpr(rt.Val, sc); err == nil {
-			e, err = b.assign(e, columnType(col), rt.Location)
-		}
-		if err != nil {
-			return nil, err
-		}
-		c.sets[i] = e
+	var err error
+	if c.sets, err = q.x.bindAssignments(b, t, sc, oc.TargetList); err != nil {
+		return nil, err
 	}
 	if oc.WhereClause != nil {
 		e, err := b.bindExpr(oc.WhereClause, sc)

@@ -374,6 +374,41 @@ type modification struct {
 	cons  *constraintChecker // UPDATE: the table's constraints
 }
 
+// bindAssignments binds the SET list of an UPDATE or of INSERT … ON
+// CONFLICT DO UPDATE over scope sc: the new value per column of t, nil
+// where unchanged.
+func (x *execution) bindAssignments(b *binder, t catalog.Table, sc *scope, list []*pg.Node) ([]Expr, error) {
+	sets := make([]Expr, len(t.Columns))
+	for _, sn := range list {
+		rt := sn.GetResTarget()
+		if len(rt.Indirection) > 0 {
+			return nil, notSupported("assignment to a part of a column is not supported")
+		}
+		col, i, ok := t.Column(rt.Name)
+		if !ok {
+			return nil, sqlstate.Errorf(sqlstate.UndefinedColumn, "column %q of relation %q does not exist", rt.Name, t.Name).WithPosition(rt.Location + 1)
+		}
+		if sets[i] != nil {
+			return nil, sqlstate.Errorf(sqlstate.SyntaxError, "multiple assignments to same column %q", rt.Name)
+		}
+		if err := identityUpdate(col, rt.Val); err != nil {
+			return nil, err
+		}
+		var e Expr
+		var err error
+		if rt.Val.GetSetToDefault() != nil {
+			e, err = x.defaultExpr(t, col)
+		} else if e, err = b.bindExpr(rt.Val, sc); err == nil {
+			e, err = b.assign(e, columnType(col), rt.Location)
+		}
+		if err != nil {
+			return nil, err
+		}
+		sets[i] = e
+	}
+	return sets, nil
+}
+
 // bindOnlyModify binds UPDATE or DELETE for Describe: its RETURNING columns.
 func (x *execution) bindOnlyModify(n *pg.Node) ([]Column, error) {
 	tx, done, err := x.s.readTx(x.ctx)
@@ -438,32 +473,8 @@ func (x *execution) bindModify(tx *catalog.Tx, n *pg.Node) (*modification, error
 		if m.cons, err = x.newConstraintChecker(t); err != nil {
 			return nil, err
 		}
-		m.sets = make([]Expr, len(t.Columns))
-		for _, sn := range setList {
-			rt := sn.GetResTarget()
-			if len(rt.Indirection) > 0 {
-				return nil, notSupported("assignment to a part of a column is not supported")
-			}
-			col, i, ok := t.Column(rt.Name)
-			if !ok {
-				return nil, sqlstate.Errorf(sqlstate.UndefinedColumn, "column %q of relation %q does not exist", rt.Name, t.Name).WithPosition(rt.Location + 1)
-			}
-			if m.sets[i] != nil {
-				return nil, sqlstate.Errorf(sqlstate.SyntaxError, "multiple assignments to same column %q", rt.Name)
-			}
-			if err := identityUpdate(col, rt.Val); err != nil {
-				return nil, err
-			}
-			var e Expr
-			if rt.Val.GetSetToDefault() != nil {
-				e, err = x.defaultExpr(t, col)
-			} else if e, err = b.bindExpr(rt.Val, sc); err == nil {
-				e, err = b.assign(e, columnType(col), rt.Location)
-			}
-			if err != nil {
-				return nil, err
-			}
-			m.sets[i] = e
+		if m.sets, err = x.bindAssignments(b, t, sc, setList); err != nil {
+			return nil, err
 		}
 	}
 	return m, nil

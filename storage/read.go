@@ -472,15 +472,8 @@ type fileIter struct {
 // so once is enough): the Parquet decoder trusts its input far enough that
 // damaged pages can make it spin forever, so damage must be caught before.
 func (s *Store) openFile(p partMeta, out *arrow.Schema, rowGroups []int) (RecordIterator, error) {
-	f, err := os.Open(s.path(p.File))
+	f, err := s.openVerified(p)
 	if err != nil {
-		if os.IsNotExist(err) {
-			return nil, fmt.Errorf("%w: data file %s: %w", ErrCorrupt, p.File, err)
-		}
-		return nil, fmt.Errorf("storage: open data file: %w", err)
-	}
-	if err := s.verify(f, p); err != nil {
-		f.Close()
 		return nil, err
 	}
 	it, err := openParquet(s.mem, p.File, f, p.Rows, out, rowGroups, s.footer(p.File))
@@ -507,6 +500,23 @@ func (s *Store) keepFooter(name string, md *metadata.FileMetaData) {
 	if s.verified[name] {
 		s.footers[name] = md
 	}
+}
+
+// openVerified opens a Parquet part's file, checked (see openFile); a
+// missing file is ErrCorrupt. The caller closes it.
+func (s *Store) openVerified(p partMeta) (*os.File, error) {
+	f, err := os.Open(s.path(p.File))
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, fmt.Errorf("%w: data file %s: %w", ErrCorrupt, p.File, err)
+		}
+		return nil, fmt.Errorf("storage: open data file: %w", err)
+	}
+	if err := s.verify(f, p); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
 }
 
 func (s *Store) verify(f *os.File, p partMeta) error {

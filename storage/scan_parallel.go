@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 	"slices"
 	"sync"
@@ -104,17 +103,11 @@ func (s *Store) rowGroupRows(p partMeta) (rows []int64, err error) {
 	if ok {
 		return rows, nil
 	}
-	f, err := os.Open(s.path(p.File))
+	f, err := s.openVerified(p)
 	if err != nil {
-		if os.IsNotExist(err) {
-			return nil, fmt.Errorf("%w: data file %s: %w", ErrCorrupt, p.File, err)
-		}
-		return nil, fmt.Errorf("storage: open data file: %w", err)
-	}
-	defer f.Close()
-	if err := s.verify(f, p); err != nil {
 		return nil, err
 	}
+	defer f.Close()
 	defer guard("data file "+p.File, &err)
 	pr, err := file.NewParquetReader(f)
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"os"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
@@ -62,17 +61,11 @@ func (sn *Snapshot) PartStats(ctx context.Context, i int, fields []arrow.Field) 
 
 // fileStats reads the footer of a Parquet part.
 func (s *Store) fileStats(p partMeta, fields []arrow.Field) (_ []RowGroupStats, err error) {
-	f, err := os.Open(s.path(p.File))
+	f, err := s.openVerified(p)
 	if err != nil {
-		if os.IsNotExist(err) {
-			return nil, fmt.Errorf("%w: data file %s: %w", ErrCorrupt, p.File, err)
-		}
-		return nil, fmt.Errorf("storage: open data file: %w", err)
-	}
-	defer f.Close()
-	if err := s.verify(f, p); err != nil {
 		return nil, err
 	}
+	defer f.Close()
 	defer guard("data file "+p.File, &err)
 	corrupt := func(e error) error { return fmt.Errorf("%w: data file %s: %v", ErrCorrupt, p.File, e) }
 	opts := []file.ReadOption{file.WithReadProps(parquet.NewReaderProperties(memory.DefaultAllocator))}
