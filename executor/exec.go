@@ -90,9 +90,14 @@ func (x *execution) run(st *Statement) (Result, error) {
 	case n.GetClosePortalStmt() != nil:
 		return x.runClosePortal(n.GetClosePortalStmt())
 	case n.GetDiscardStmt() != nil:
-		if n.GetDiscardStmt().Target == pg.DiscardMode_DISCARD_ALL {
+		switch n.GetDiscardStmt().Target {
+		case pg.DiscardMode_DISCARD_ALL:
 			x.s.closeAllCursors()
+			x.s.seq = seqSession{} // currval and lastval forget, as in PostgreSQL
 			return Result{Tag: "DISCARD ALL", Deallocate: &Deallocation{All: true}}, nil
+		case pg.DiscardMode_DISCARD_SEQUENCES:
+			x.s.seq = seqSession{}
+			return Result{Tag: "DISCARD SEQUENCES"}, nil
 		}
 		return Result{Tag: "DISCARD ALL"}, nil
 	case n.GetDeallocateStmt() != nil:

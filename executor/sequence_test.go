@@ -224,3 +224,17 @@ func TestSequenceOwnedBy(t *testing.T) {
 	mustRun(t, s, `DROP SCHEMA other CASCADE`)
 	wantRows(t, s, `SELECT count(*) FROM pg_sequences`, "1") // up_id_seq
 }
+
+func TestDiscardSequences(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE SEQUENCE s`)
+	wantRows(t, s, `SELECT nextval('s')`, "1")
+	if _, tag, err := run(t, s, `DISCARD SEQUENCES`); err != nil || tag != "DISCARD SEQUENCES" {
+		t.Fatalf("DISCARD SEQUENCES: %q %v", tag, err)
+	}
+	wantCode(t, s, `SELECT currval('s')`, sqlstate.ObjectNotInPrerequisiteState)
+	wantCode(t, s, `SELECT lastval()`, sqlstate.ObjectNotInPrerequisiteState)
+	wantRows(t, s, `SELECT nextval('s')`, "2")
+	mustRun(t, s, `DISCARD ALL`)
+	wantCode(t, s, `SELECT currval('s')`, sqlstate.ObjectNotInPrerequisiteState)
+}
