@@ -2,6 +2,7 @@ package executor
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -343,7 +344,7 @@ func (x *execution) dropSequence(tx *catalog.Tx, names []string, d *pg.DropStmt)
 	if err != nil {
 		return nil, err
 	}
-	q, err := tx.Sequence(ref)
+	_, err = tx.Sequence(ref)
 	if catalog.IsNotFound(err) {
 		if _, terr := tx.Table(ref); terr == nil {
 			return nil, sqlstate.Errorf(sqlstate.WrongObjectType, "%q is not a sequence", ref.Name).
@@ -358,44 +359,49 @@ func (x *execution) dropSequence(tx *catalog.Tx, names []string, d *pg.DropStmt)
 		return nil, err
 	}
 	var notices []*sqlstate.Error
-	if o := q.OwnedBy; o != nil && !o.Identity {
-		if err := x.dropSerialDefault(tx, q, d.Behavior == pg.DropBehavior_DROP_CASCADE, &notices); err != nil {
-			return nil, err
-		}
+	if err := x.dropSequenceDefaults(tx, ref, d.Behavior == pg.DropBehavior_DROP_CASCADE, &notices); err != nil {
+		return nil, err
 	}
 	return notices, tx.DropSequence(ref)
 }
 
-// dropSerialDefault removes the default of the column owning q if it
-// calls nextval on q; without cascade that is 2BP01.
-func (x *execution) dropSerialDefault(tx *catalog.Tx, q catalog.Sequence, cascade bool, notices *[]*sqlstate.Error) error {
+// dropSequenceDefaults removes the column defaults that call nextval on
+// sequence ref (a serial column's, or any written by hand); without
+// cascade that is 2BP01, as in PostgreSQL.
+func (x *execution) dropSequenceDefaults(tx *catalog.Tx, ref catalog.TableRef, cascade bool, notices *[]*sqlstate.Error) error {
+	if ref.Database != x.s.db {
+		return nil
+	}
 	g := newSysGen(x, tx, x.s.db)
 	if err := g.load(); err != nil {
 		return err
 	}
+	qualified := "'" + ref.Schema + "." + ref.Name + "'"
 	for _, t := range g.tables {
-		if t.ID != q.OwnedBy.Table {
+		var cols []uint32
+		for _, c := range t.Columns {
+			if strings.Contains(c.Default, qualified) || t.schema.Name == ref.Schema && strings.Contains(c.Default, "'"+ref.Name+"'") {
+				if !cascade {
+					return sqlstate.Errorf(sqlstate.DependentObjectsStillExist, "cannot drop sequence %s because other objects depend on it", ref.Name).
+						WithDetail("default value for column %s of table %s depends on sequence %s", c.Name, t.Name, ref.Name).
+						WithHint("Use DROP ... CASCADE to drop the dependent objects too.")
+				}
+				*notices = append(*notices, notice("drop cascades to default value for column %s of table %s", c.Name, t.Name))
+				cols = append(cols, c.ID)
+			}
+		}
+		if len(cols) == 0 {
 			continue
 		}
-		for _, c := range t.Columns {
-			if c.ID != q.OwnedBy.Column || !strings.Contains(c.Default, "'"+q.Name+"'") && !strings.Contains(c.Default, "."+q.Name+"'") {
-				continue
-			}
-			if !cascade {
-				return sqlstate.Errorf(sqlstate.DependentObjectsStillExist, "cannot drop sequence %s because other objects depend on it", q.Name).
-					WithDetail("default value for column %s of table %s depends on sequence %s", c.Name, t.Name, q.Name).
-					WithHint("Use DROP ... CASCADE to drop the dependent objects too.")
-			}
-			*notices = append(*notices, notice("drop cascades to default value for column %s of table %s", c.Name, t.Name))
-			ref := catalog.TableRef{Database: x.s.db, Schema: t.schema.Name, Name: t.Name}
-			_, err := tx.AlterTable(ref, func(tb *catalog.Table) error {
-				for i := range tb.Columns {
-					if tb.Columns[i].ID == c.ID {
-						tb.Columns[i].Default = ""
-					}
+		_, err := tx.AlterTable(catalog.TableRef{Database: x.s.db, Schema: t.schema.Name, Name: t.Name}, func(tb *catalog.Table) error {
+			for i := range tb.Columns {
+				if slices.Contains(cols, tb.Columns[i].ID) {
+					tb.Columns[i].Default = ""
 				}
-				return nil
-			})
+			}
+			return nil
+		})
+		if err != nil {
 			return err
 		}
 	}

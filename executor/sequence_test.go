@@ -253,3 +253,16 @@ func TestORMSequenceDDL(t *testing.T) {
 	wantRows(t, s, `INSERT INTO "users" ("name") VALUES ('b') RETURNING "id"`, "11")
 	wantRows(t, s, `SELECT pg_get_serial_sequence('"public"."users"', 'id')`, "public.users_id_seq")
 }
+
+func TestDropSequenceUsedByDefault(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE SEQUENCE hand`)
+	mustRun(t, s, `CREATE TABLE h (id bigint DEFAULT nextval('hand'), v text)`)
+	mustRun(t, s, `INSERT INTO h (v) VALUES ('a')`)
+	wantRows(t, s, `SELECT id FROM h`, "1")
+	wantCode(t, s, `DROP SEQUENCE hand`, sqlstate.DependentObjectsStillExist)
+	mustRun(t, s, `DROP SEQUENCE hand CASCADE`)
+	wantRows(t, s, `SELECT column_default FROM information_schema.columns WHERE table_name = 'h' AND column_name = 'id'`, "NULL")
+	mustRun(t, s, `INSERT INTO h (v) VALUES ('b')`)
+	wantRows(t, s, `SELECT id FROM h WHERE v = 'b'`, "NULL")
+}
