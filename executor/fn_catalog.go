@@ -42,6 +42,12 @@ type catFn func(args []any) (any, error)
 // catCall builds a call of a catalog function with the given parameter
 // types; strict functions return NULL for any NULL argument without f.
 func (b *binder) catCall(name string, args []Expr, params []sqltype.T, result sqltype.T, strict bool, f catFn, loc int32) (Expr, error) {
+	return b.catCallVolatile(name, args, params, result, strict, false, f, loc)
+}
+
+// catCallVolatile is catCall; a volatile call (nextval …) is evaluated
+// for every row, never folded into a constant when it is bound.
+func (b *binder) catCallVolatile(name string, args []Expr, params []sqltype.T, result sqltype.T, strict, volatile bool, f catFn, loc int32) (Expr, error) {
 	infos := make([]argInfo, len(params))
 	for i, p := range params {
 		infos[i] = infoOf(p)
@@ -59,7 +65,7 @@ func (b *binder) catCall(name string, args []Expr, params []sqltype.T, result sq
 			}
 		}
 	}
-	impl := funcImpl{Name: name, Args: infos, Result: infoOf(result), NonStrict: !strict,
+	impl := funcImpl{Name: name, Args: infos, Result: infoOf(result), NonStrict: !strict, Volatile: volatile,
 		Eval: func(ec *evalContext, in []arrow.Array, n int) (arrow.Array, error) {
 			bld := array.NewBuilder(ec.mem, result.Arrow())
 			defer bld.Release()

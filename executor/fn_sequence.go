@@ -4,9 +4,6 @@ import (
 	"errors"
 	"strconv"
 
-	"github.com/apache/arrow/go/v17/arrow"
-	"github.com/apache/arrow/go/v17/arrow/array"
-
 	"github.com/sharehouse/sharehouse/catalog"
 	"github.com/sharehouse/sharehouse/executor/sqlstate"
 	"github.com/sharehouse/sharehouse/executor/sqltype"
@@ -91,52 +88,10 @@ func (b *binder) bindSequenceFunc(name string, args []Expr, loc int32) (Expr, bo
 	return nil, false, nil
 }
 
-// sequenceCall is catCall for functions with side effects: evaluated for
-// every row, never folded into a constant when the statement is bound.
-// A name given for a regclass parameter names a relation, as in
-// nextval('orders_id_seq').
+// sequenceCall binds a sequence function: strict, and evaluated for
+// every row (catCallVolatile).
 func (b *binder) sequenceCall(name string, args []Expr, params []sqltype.T, result sqltype.T, f catFn, loc int32) (Expr, error) {
-	infos := make([]argInfo, len(params))
-	for i, p := range params {
-		infos[i] = infoOf(p)
-		if p.OID == sqltype.Regclass && (args[i].Type().OID == sqltype.Unknown || isString(args[i].Type().OID)) {
-			e, ok, err := b.castCatalog(args[i], p, loc)
-			if err != nil {
-				return nil, err
-			}
-			if ok {
-				args[i] = e
-			}
-		}
-	}
-	impl := funcImpl{Name: name, Args: infos, Result: infoOf(result), Volatile: true,
-		Eval: func(ec *evalContext, in []arrow.Array, n int) (arrow.Array, error) {
-			bld := array.NewBuilder(ec.mem, result.Arrow())
-			defer bld.Release()
-			bld.Reserve(n)
-			row := make([]any, len(in))
-		rows:
-			for i := 0; i < n; i++ {
-				for j, a := range in {
-					if row[j] = arrValue(a, i); row[j] == nil {
-						bld.AppendNull() // strict
-						continue rows
-					}
-				}
-				v, err := f(row)
-				if err != nil {
-					return nil, err
-				}
-				if err := appendSysValue(bld, v); err != nil {
-					return nil, internalf("%s: %v", name, err)
-				}
-			}
-			return bld.NewArray(), nil
-		}}
-	if len(args) == 0 {
-		return &funcExpr{impl: impl}, nil
-	}
-	return b.apply(impl, args, loc)
+	return b.catCallVolatile(name, args, params, result, true, true, f, loc)
 }
 
 // sequenceLookup returns a resolver of regclass OIDs to the session's
