@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strings"
 	"sync/atomic"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -529,6 +530,11 @@ func (s *Store) verify(f *os.File, p partMeta) error {
 	s.mu.Lock()
 	delete(s.footers, p.File) // of other bytes under that name, if any
 	delete(s.rowGroups, p.File)
+	for k := range s.stats {
+		if strings.HasPrefix(k, p.File+"\x00") {
+			delete(s.stats, k)
+		}
+	}
 	s.mu.Unlock()
 	h := crc32.New(castagnoli)
 	n, err := io.Copy(h, f)

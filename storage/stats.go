@@ -41,6 +41,7 @@ type RowGroupStats struct {
 // (matched by name and type, like Scan; a field the part lacks is all
 // null). ScanRowGroups takes the indexes of this slice. An inline part is
 // one row group without statistics: it is small, so it is simply read.
+// The result is shared: the caller must not change it.
 func (sn *Snapshot) PartStats(ctx context.Context, i int, fields []arrow.Field) ([]RowGroupStats, error) {
 	if err := sn.usable(ctx); err != nil {
 		return nil, err
@@ -60,7 +61,36 @@ func (sn *Snapshot) PartStats(ctx context.Context, i int, fields []arrow.Field) 
 }
 
 // fileStats reads the footer of a Parquet part.
-func (s *Store) fileStats(p partMeta, fields []arrow.Field) (_ []RowGroupStats, err error) {
+func (s *Store) fileStats(p partMeta, fields []arrow.Field) ([]RowGroupStats, error) {
+	// Files never change: what a footer says about some fields is kept, so
+	// a selective query does not decode every part's statistics each time.
+	key := p.File
+	for _, f := range fields {
+		key += "\x00" + f.Name + "\x00" + f.Type.String()
+	}
+	s.mu.Lock()
+	st, ok := s.stats[key]
+	s.mu.Unlock()
+	if ok {
+		return st, nil
+	}
+	st, err := s.readFileStats(p, fields)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if len(s.stats) >= maxCachedStats {
+		clear(s.stats) // crude, and rare: a few thousand files' worth of fields
+	}
+	s.stats[key] = st
+	s.mu.Unlock()
+	return st, nil
+}
+
+// maxCachedStats bounds the statistics fileStats keeps.
+const maxCachedStats = 4096
+
+func (s *Store) readFileStats(p partMeta, fields []arrow.Field) (_ []RowGroupStats, err error) {
 	f, err := s.openVerified(p)
 	if err != nil {
 		return nil, err

@@ -153,6 +153,7 @@ type Store struct {
 	inflight  map[string]*Tx                    // written, not yet in a committed manifest → tx that claimed it (nil: none yet)
 	verified  map[string]bool                   // files whose checksum this process checked
 	rowGroups map[string][]int64                // rows per row group per file (rowGroupRows)
+	stats     map[string][]RowGroupStats        // file and fields → statistics (fileStats); shared, read-only
 	footers   map[string]*metadata.FileMetaData // parsed footers of verified files (immutable, so kept)
 	pending   map[TableID]bool                  // tables the compactor should look at
 	wake      chan struct{}                     // capacity 1: compactor has pending work
@@ -192,6 +193,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		pending:   map[TableID]bool{},
 		verified:  map[string]bool{},
 		rowGroups: map[string][]int64{},
+		stats:     map[string][]RowGroupStats{},
 		footers:   map[string]*metadata.FileMetaData{},
 		wake:      make(chan struct{}, 1),
 		done:      make(chan struct{}),
