@@ -30,6 +30,10 @@ type Session struct {
 	inBlock bool
 	failed  bool
 	tx      *catalog.Tx
+	// rtx is the read transaction open for the statement, if any, and
+	// rtxRefs how many of readTx's callers hold it.
+	rtx     *catalog.Tx
+	rtxRefs int
 	// implicit: the statements of one multi-statement Query message run as
 	// one transaction (BeginBatch/EndBatch), unless they hold BEGIN.
 	implicit bool
@@ -297,15 +301,35 @@ func (s *Session) writeTx(ctx context.Context) (*catalog.Tx, func(error) error, 
 // readTx returns a transaction to resolve names in: the held write
 // transaction (to see the block's or the statement's own writes), or a
 // fresh short read one.
+//
+// Read transactions nest: a statement that binds a default or a catalog
+// function while it holds one gets the same one back. Opening a second
+// bbolt read transaction in the same goroutine can deadlock: a committing
+// writer that must grow the file waits for every open read transaction to
+// end, and a new one waits behind that writer.
 func (s *Session) readTx(ctx context.Context) (*catalog.Tx, func(), error) {
 	if tx := s.heldTx(); tx != nil {
 		return tx, func() {}, nil
 	}
-	tx, err := s.eng.cat.Begin(ctx, s.who, false)
-	if err != nil {
-		return nil, nil, err
+	if s.rtx == nil {
+		tx, err := s.eng.cat.Begin(ctx, s.who, false)
+		if err != nil {
+			return nil, nil, err
+		}
+		s.rtx = tx
 	}
-	return tx, func() { tx.Rollback() }, nil
+	s.rtxRefs++
+	released := false
+	return s.rtx, func() {
+		if released {
+			return
+		}
+		released = true
+		if s.rtxRefs--; s.rtxRefs == 0 {
+			s.rtx.Rollback()
+			s.rtx = nil
+		}
+	}, nil
 }
 
 // endTx commits or rolls back the held transaction, if any.
