@@ -130,6 +130,9 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
+// initialMmapSize is bbolt's initial mapping of catalog.db (see Open).
+const initialMmapSize = 1 << 30
+
 // Store is one storage directory: the bbolt file and the Parquet files.
 // It is safe for concurrent use; each Tx is used by one goroutine.
 type Store struct {
@@ -174,6 +177,13 @@ func Open(dir string, opts Options) (*Store, error) {
 	db, err := bbolt.Open(filepath.Join(dir, "catalog.db"), 0o600, &bbolt.Options{
 		Timeout: opts.LockTimeout,
 		NoSync:  opts.NoSync,
+		// A commit that outgrows the mapping must remap, and waits for
+		// every open read transaction to end: a session that commits a
+		// write (a nextval reservation) while its statement holds a read
+		// transaction would wait for itself. Mapping 1 GiB up front (address
+		// space, not memory) keeps commits from remapping until the file is
+		// that large, as bbolt documents for this purpose.
+		InitialMmapSize: initialMmapSize,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("storage: open %s: %w", dir, err)
