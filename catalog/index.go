@@ -33,14 +33,8 @@ func (tx *Tx) relationNameTaken(sid SchemaID, name string) (bool, error) {
 // and UNIQUE constraints included.
 func (t Table) IndexNames() []string {
 	var out []string
-	if t.PrimaryKey != nil {
-		out = append(out, t.PrimaryKey.Name)
-	}
-	for _, k := range t.Uniques {
+	for _, k := range t.IndexKeys() {
 		out = append(out, k.Name)
-	}
-	for _, i := range t.Indexes {
-		out = append(out, i.Name)
 	}
 	return out
 }

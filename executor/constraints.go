@@ -86,15 +86,6 @@ func newKeyCheck(t catalog.Table, k *catalog.Key) *keyCheck {
 	return kc
 }
 
-// rows checks a batch of new rows (stored layout): the CHECK constraints,
-// and that no key repeats one written before by the statement.
-func (c *constraintChecker) rows(ec *evalContext, rec arrow.Record) error {
-	if err := c.checkRows(ec, rec); err != nil {
-		return err
-	}
-	return c.addKeys(rec)
-}
-
 // checkRows evaluates the CHECK constraints on a batch of stored rows.
 func (c *constraintChecker) checkRows(ec *evalContext, rec arrow.Record) error {
 	if c == nil {

@@ -101,6 +101,20 @@ func (x *execution) defaultExpr(tbl catalog.Table, col catalog.Column) (Expr, er
 
 // rows computes the stored batch for one input batch.
 func (w *tableWriter) rows(ec *evalContext, in arrow.Record) (arrow.Record, error) {
+	out, err := w.rowsChecked(ec, in)
+	if err != nil {
+		return nil, err
+	}
+	if err := w.cons.addKeys(out); err != nil {
+		out.Release()
+		return nil, err
+	}
+	return out, nil
+}
+
+// rowsChecked is rows without recording keys: an upsert records those of
+// the rows it inserts only.
+func (w *tableWriter) rowsChecked(ec *evalContext, in arrow.Record) (arrow.Record, error) {
 	out, err := evalAll(ec, w.schema, w.exprs, in)
 	if err != nil {
 		return nil, err
@@ -111,25 +125,11 @@ func (w *tableWriter) rows(ec *evalContext, in arrow.Record) (arrow.Record, erro
 			return nil, sqlstate.Errorf(sqlstate.NotNullViolation, "null value in column %q of relation %q violates not-null constraint", c.Name, w.t.Name)
 		}
 	}
-	if err := w.cons.rows(ec, out); err != nil {
+	if err := w.cons.checkRows(ec, out); err != nil {
 		out.Release()
 		return nil, err
 	}
 	return out, nil
-}
-
-// rowsChecked is rows without recording keys: an upsert records those of
-// the rows it inserts only.
-func (w *tableWriter) rowsChecked(ec *evalContext, in arrow.Record) (arrow.Record, error) {
-	keys := w.cons
-	if keys != nil {
-		c := *keys
-		c.keys = nil
-		w.cons = &c
-	}
-	out, err := w.rows(ec, in)
-	w.cons = keys
-	return out, err
 }
 
 // targetColumns resolves an INSERT/COPY column list to column indexes.
