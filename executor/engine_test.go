@@ -29,6 +29,7 @@ func openCatalogWith(t *testing.T, mod func(*storage.Options)) *catalog.Catalog 
 	ctx := context.Background()
 	opts := storage.DefaultOptions()
 	opts.NoSync = true
+	opts.CacheBytes = 256 << 20 // as a server has: queries run through the column cache
 	if mod != nil {
 		mod(&opts)
 	}

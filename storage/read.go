@@ -520,6 +520,19 @@ func (s *Store) openVerified(p partMeta) (*os.File, error) {
 	return f, nil
 }
 
+// forgetFileLocked drops what the Store remembers of a file's contents
+// (not its column cache, which has its own lock). s.mu is held.
+func (s *Store) forgetFileLocked(name string) {
+	delete(s.verified, name)
+	delete(s.footers, name)
+	delete(s.rowGroups, name)
+	for k := range s.stats {
+		if strings.HasPrefix(k, name+"\x00") {
+			delete(s.stats, k)
+		}
+	}
+}
+
 func (s *Store) verify(f *os.File, p partMeta) error {
 	s.mu.Lock()
 	ok := s.verified[p.File]
@@ -528,14 +541,9 @@ func (s *Store) verify(f *os.File, p partMeta) error {
 		return nil
 	}
 	s.mu.Lock()
-	delete(s.footers, p.File) // of other bytes under that name, if any
-	delete(s.rowGroups, p.File)
-	for k := range s.stats {
-		if strings.HasPrefix(k, p.File+"\x00") {
-			delete(s.stats, k)
-		}
-	}
+	s.forgetFileLocked(p.File) // of other bytes under that name, if any
 	s.mu.Unlock()
+	s.cache.dropFile(p.File)
 	h := crc32.New(castagnoli)
 	n, err := io.Copy(h, f)
 	if err != nil {

@@ -128,6 +128,9 @@ func (sn *Snapshot) openUnit(u scanUnit, schema *arrow.Schema) (RecordIterator, 
 	if u.rowGroups == nil {
 		return sn.openPart(u.part, schema)
 	}
+	if sn.s.cache.enabled() && schema.NumFields() > 0 {
+		return sn.s.openCached(sn.parts[u.part].meta, schema, u.rowGroups)
+	}
 	return sn.s.openFile(sn.parts[u.part].meta, schema, u.rowGroups)
 }
 

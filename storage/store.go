@@ -83,6 +83,9 @@ type Options struct {
 	// LockTimeout bounds the wait for the bbolt file lock at Open (another
 	// process holding the store).
 	LockTimeout time.Duration
+	// CacheBytes bounds the decoded Arrow columns kept in memory for
+	// scans (see cache.go); 0 keeps none.
+	CacheBytes int64
 	// NoSync skips every fsync. Tests only: a power loss may lose commits.
 	NoSync bool
 	// NoCompactor disables the background compactor (CompactNow still
@@ -163,6 +166,7 @@ type Store struct {
 	stop      context.CancelFunc                // stops the compactor
 	done      chan struct{}                     // closed when the compactor has returned
 	compacts  int                               // compactions published (tests)
+	cache     *columnCache                      // decoded columns of files; its own lock
 }
 
 // Open opens (creating if needed) the store in dir: dir/catalog.db and
@@ -207,6 +211,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		footers:   map[string]*metadata.FileMetaData{},
 		wake:      make(chan struct{}, 1),
 		done:      make(chan struct{}),
+		cache:     newColumnCache(opts.CacheBytes),
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
 		for _, b := range [][]byte{bucketTables, bucketInline} {
@@ -302,6 +307,7 @@ func (s *Store) Close() error {
 	s.mu.Unlock()
 	s.stop()
 	<-s.done
+	s.cache.clear()
 	return s.db.Close()
 }
 
@@ -385,12 +391,12 @@ func (s *Store) sweep() {
 			continue
 		}
 		delete(s.garbage, f)
-		delete(s.verified, f)
-		delete(s.footers, f)
+		s.forgetFileLocked(f)
 		del = append(del, f)
 	}
 	s.mu.Unlock()
 	for _, f := range del {
+		s.cache.dropFile(f)
 		if err := os.Remove(s.path(f)); err != nil && !os.IsNotExist(err) {
 			// Left for the next Open's cleanup.
 			s.log.Warn("storage: delete unreferenced file", "file", f, "err", err)

@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -55,6 +54,9 @@ type serveOptions struct {
 	publicPgAddr       string
 	tokenLifetime      time.Duration
 	activationLifetime time.Duration
+	// cacheSize bounds the decoded columns kept in memory; "" is a quarter
+	// of memory.
+	cacheSize string
 }
 
 func defaultServeOptions() *serveOptions {
@@ -83,6 +85,7 @@ func (o *serveOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.publicPgAddr, "public-pg-addr", o.publicPgAddr,
 		"host:port of the PostgreSQL protocol listener as recipients reach it, written into their credentials (default the --listen address)")
 	fs.DurationVar(&o.tokenLifetime, "token-lifetime", o.tokenLifetime, "how long a recipient's bearer token is valid after activation (default 90 days)")
+	fs.StringVar(&o.cacheSize, "cache-size", o.cacheSize, "memory for decoded columns of tables, e.g. 4GB or 0 for none (default a quarter of memory)")
 	fs.DurationVar(&o.activationLifetime, "activation-lifetime", o.activationLifetime, "how long an activation link can be used (default 7 days)")
 }
 
@@ -105,6 +108,9 @@ func (o *serveOptions) Validate() error {
 	}
 	if o.activationLifetime <= 0 {
 		return errors.New("--activation-lifetime must be positive")
+	}
+	if _, err := cacheBytes(o.cacheSize, fallbackMemory); err != nil {
+		return err
 	}
 	if o.publicURL != "" {
 		u, err := url.Parse(o.publicURL)
@@ -158,7 +164,12 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer, ge
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	tuneGC(getenv)
+	memTotal := totalMemory()
+	tuneGC(getenv, memTotal)
+	cacheSize, err := cacheBytes(o.cacheSize, memTotal)
+	if err != nil {
+		return err
+	}
 
 	var tlsConfig *tls.Config
 	if o.tlsCert != "" {
@@ -174,6 +185,7 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer, ge
 	}
 	storeOpts := storage.DefaultOptions()
 	storeOpts.Logger = log
+	storeOpts.CacheBytes = cacheSize
 	store, err := storage.Open(o.dataDir, storeOpts)
 	if err != nil {
 		return fmt.Errorf("open data directory %s: %w", o.dataDir, err)
@@ -372,9 +384,3 @@ func printFirstStart(w io.Writer, password string, addr net.Addr) {
 // CPU per scan (go test -bench BenchmarkQueries ./executor, cpu-ms/op).
 // What a query holds is bounded by the per-query memory limit, not by GC.
 const serverGCPercent = 400
-
-func tuneGC(getenv func(string) string) {
-	if getenv("GOGC") == "" {
-		debug.SetGCPercent(serverGCPercent)
-	}
-}
