@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -62,13 +63,34 @@ type constExpr struct {
 	t     sqltype.T
 	value arrow.Array // length 1
 	text  string      // for String()
+	// wide is the value broadcast to the last batch length asked for:
+	// a comparison with a constant needs it at every batch, and batches
+	// mostly have the same length. Shared read-only (Arrow arrays are
+	// immutable), by every goroutine evaluating the plan.
+	wide atomic.Pointer[arrow.Array]
 }
 
 func (c *constExpr) Type() sqltype.T          { return c.t }
 func (c *constExpr) DataType() arrow.DataType { return c.value.DataType() }
 func (c *constExpr) String() string           { return c.text }
 func (c *constExpr) Eval(ec *evalContext, rec arrow.Record) (arrow.Array, error) {
-	return broadcast(ec.mem, c.value, int(rec.NumRows()))
+	n := int(rec.NumRows())
+	if n <= 1 {
+		return broadcast(ec.mem, c.value, n)
+	}
+	if w := c.wide.Load(); w != nil && (*w).Len() == n {
+		(*w).Retain()
+		return *w, nil
+	}
+	// From the Go allocator, not the query's: the plan keeps it, and the
+	// collector frees it with the plan.
+	a, err := broadcast(defaultMem, c.value, n)
+	if err != nil {
+		return nil, err
+	}
+	a.Retain() // the plan's reference
+	c.wide.Store(&a)
+	return a, nil
 }
 
 // isNull reports whether the constant is NULL.

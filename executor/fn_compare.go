@@ -127,13 +127,13 @@ func cmpEval(k cmpKind, mask uint8) func(*evalContext, []arrow.Array, int) (arro
 		var err error
 		switch k {
 		case cmpInt16:
-			cmpLoop(out, mask, values[int16](a), values[int16](b), cmpOrdered[int16])
+			cmpIntLoop(out, mask, values[int16](a), values[int16](b))
 		case cmpInt32, cmpDate:
-			cmpLoop(out, mask, values[int32](a), values[int32](b), cmpOrdered[int32])
+			cmpIntLoop(out, mask, values[int32](a), values[int32](b))
 		case cmpInt64, cmpTime:
-			cmpLoop(out, mask, values[int64](a), values[int64](b), cmpOrdered[int64])
+			cmpIntLoop(out, mask, values[int64](a), values[int64](b))
 		case cmpUint32:
-			cmpLoop(out, mask, values[uint32](a), values[uint32](b), cmpOrdered[uint32])
+			cmpIntLoop(out, mask, values[uint32](a), values[uint32](b))
 		case cmpFloat32:
 			cmpLoop(out, mask, values[float32](a), values[float32](b), cmpFloat[float32])
 		case cmpFloat64:
@@ -185,6 +185,46 @@ func cmpLoop[T any](out []byte, mask uint8, x, y []T, cmp func(a, b T) int) {
 			bitutil.SetBit(out, i)
 		}
 	}
+}
+
+// cmpIntLoop is cmpLoop for integers, without a call per row: one loop
+// per operator, each packing a byte of the result at a time.
+func cmpIntLoop[T ~int16 | ~int32 | ~int64 | ~uint32](out []byte, mask uint8, x, y []T) {
+	y = y[:len(x)]
+	full := len(x) &^ 7
+	switch mask {
+	case 1 << 0: // <
+		for i := 0; i < full; i += 8 {
+			xs, ys := x[i:i+8:i+8], y[i:i+8:i+8]
+			out[i>>3] = b2u(xs[0] < ys[0]) | b2u(xs[1] < ys[1])<<1 | b2u(xs[2] < ys[2])<<2 | b2u(xs[3] < ys[3])<<3 |
+				b2u(xs[4] < ys[4])<<4 | b2u(xs[5] < ys[5])<<5 | b2u(xs[6] < ys[6])<<6 | b2u(xs[7] < ys[7])<<7
+		}
+	case 1<<0 | 1<<1: // <=
+		for i := 0; i < full; i += 8 {
+			xs, ys := x[i:i+8:i+8], y[i:i+8:i+8]
+			out[i>>3] = b2u(xs[0] <= ys[0]) | b2u(xs[1] <= ys[1])<<1 | b2u(xs[2] <= ys[2])<<2 | b2u(xs[3] <= ys[3])<<3 |
+				b2u(xs[4] <= ys[4])<<4 | b2u(xs[5] <= ys[5])<<5 | b2u(xs[6] <= ys[6])<<6 | b2u(xs[7] <= ys[7])<<7
+		}
+	case 1 << 2: // >: y < x
+		cmpIntLoop(out, 1<<0, y, x)
+		return
+	case 1<<1 | 1<<2: // >=: y <= x
+		cmpIntLoop(out, 1<<0|1<<1, y, x)
+		return
+	default:
+		full = 0
+	}
+	for i := full; i < len(x); i++ {
+		c := 1 + b2u(x[i] > y[i]) - b2u(x[i] < y[i])
+		out[i>>3] |= (mask >> c & 1) << (i & 7)
+	}
+}
+
+func b2u(b bool) uint8 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 type ordered interface {

@@ -353,7 +353,23 @@ type pruneCmp struct {
 	value  arrow.Array // length 1
 	colPos int         // where the column side is in the predicate's arguments
 	op     string
-	cmp    []funcImpl // <, <=, >, >=, = of the column side with the value, as written (colPos)
+	cmp    []funcImpl  // <, <=, >, >=, = of the column side with the value, as written (colPos)
+	value2 arrow.Array // value twice, beside a row group's min and max; made at the first use
+}
+
+// cmpIndex is the position of op in pruneCmp.cmp.
+func cmpIndex(op string) int {
+	switch op {
+	case "<":
+		return 0
+	case "<=":
+		return 1
+	case ">":
+		return 2
+	case ">=":
+		return 3
+	}
+	return 4 // "="
 }
 
 func (p *pruneCmp) skip(ec *evalContext, rows int64, st []catalog.ColumnStats) bool {
@@ -381,17 +397,18 @@ func (p *pruneCmp) skip(ec *evalContext, rows int64, st []catalog.ColumnStats) b
 	defer x.Release()
 	// holds reports whether `bound(i) op value` is known true.
 	holds := func(op string, i int) bool {
-		k := map[string]int{"<": 0, "<=": 1, ">": 2, ">=": 3, "=": 4}[op]
-		v, err := broadcast(ec.mem, p.value, 2)
-		if err != nil {
-			return false
+		if p.value2 == nil { // the value beside both bounds, made once
+			v, err := broadcast(defaultMem, p.value, 2)
+			if err != nil {
+				return false
+			}
+			p.value2 = v
 		}
-		defer v.Release()
-		args := []arrow.Array{x, v}
+		args := []arrow.Array{x, p.value2}
 		if p.colPos == 1 {
-			args = []arrow.Array{v, x}
+			args = []arrow.Array{p.value2, x}
 		}
-		r, err := p.cmp[k].Eval(ec, args, 2)
+		r, err := p.cmp[cmpIndex(op)].Eval(ec, args, 2)
 		if err != nil {
 			return false
 		}

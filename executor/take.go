@@ -1,8 +1,11 @@
 package executor
 
 import (
+	"math/bits"
+
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
+	"github.com/apache/arrow/go/v17/arrow/bitutil"
 	"github.com/apache/arrow/go/v17/arrow/memory"
 )
 
@@ -112,10 +115,28 @@ func takeRecord(mem memory.Allocator, rec arrow.Record, idx []int32) arrow.Recor
 // selectionOf returns the rows where mask is true (not null).
 func selectionOf(mask *array.Boolean) []int32 {
 	n := mask.Len()
-	sel := make([]int32, 0, n)
-	for i := 0; i < n; i++ {
-		if mask.IsValid(i) && mask.Value(i) {
-			sel = append(sel, int32(i))
+	if n == 0 {
+		return nil
+	}
+	vals, off := boolValues(mask)
+	set := vals[off/8:]
+	if off%8 != 0 || mask.NullN() > 0 {
+		// Rows that are true and not NULL, as one bitmap at offset 0.
+		set = make([]byte, bitutil.BytesForBits(int64(n)))
+		bitutil.CopyBitmap(vals, off, n, set, 0)
+		if v := validityOf(mask); v.bits != nil {
+			bitutil.BitmapAnd(set, v.bits, 0, int64(v.offset), set, 0, int64(n))
+		}
+	}
+	sel := make([]int32, 0, bitutil.CountSetBits(set, 0, n))
+	for i, b := range set[:bitutil.BytesForBits(int64(n))] {
+		for b != 0 {
+			r := i*8 + bits.TrailingZeros8(b)
+			if r >= n {
+				break
+			}
+			sel = append(sel, int32(r))
+			b &= b - 1
 		}
 	}
 	return sel

@@ -3,10 +3,14 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"net"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/dustin/go-humanize"
 )
@@ -70,4 +74,17 @@ func tuneGC(getenv func(string) string, total int64) {
 	if getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(total / memoryLimitDen * memoryLimitNum)
 	}
+}
+
+// serveDebug serves the profiler on ln until it is closed: where a query's
+// CPU and memory go, on a running server.
+func serveDebug(ln net.Listener) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv.Serve(ln)
 }

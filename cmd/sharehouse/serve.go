@@ -57,6 +57,8 @@ type serveOptions struct {
 	// cacheSize bounds the decoded columns kept in memory; "" is a quarter
 	// of memory.
 	cacheSize string
+	// debugAddr serves Go's profiler (net/http/pprof); "" disables it.
+	debugAddr string
 }
 
 func defaultServeOptions() *serveOptions {
@@ -85,6 +87,7 @@ func (o *serveOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.publicPgAddr, "public-pg-addr", o.publicPgAddr,
 		"host:port of the PostgreSQL protocol listener as recipients reach it, written into their credentials (default the --listen address)")
 	fs.DurationVar(&o.tokenLifetime, "token-lifetime", o.tokenLifetime, "how long a recipient's bearer token is valid after activation (default 90 days)")
+	fs.StringVar(&o.debugAddr, "debug-addr", o.debugAddr, `address of a listener serving Go's profiler at /debug/pprof/ (for operators; "" disables it)`)
 	fs.StringVar(&o.cacheSize, "cache-size", o.cacheSize, "memory for decoded columns of tables, e.g. 4GB or 0 for none (default a quarter of memory)")
 	fs.DurationVar(&o.activationLifetime, "activation-lifetime", o.activationLifetime, "how long an activation link can be used (default 7 days)")
 }
@@ -234,6 +237,15 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer, ge
 			return err
 		}
 		defer httpLn.Close()
+	}
+
+	if o.debugAddr != "" {
+		dln, err := net.Listen("tcp", o.debugAddr)
+		if err != nil {
+			return err
+		}
+		defer dln.Close() // ends serveDebug
+		go serveDebug(dln)
 	}
 
 	// The listeners are bound before the engine exists: with port 0 the
