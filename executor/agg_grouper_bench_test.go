@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"context"
 	"fmt"
 	"testing"
 
@@ -43,5 +44,43 @@ func BenchmarkGrouper(b *testing.B) {
 		}
 		ints.Release()
 		strs.Release()
+	}
+}
+
+// BenchmarkAggregateProcs runs BenchmarkQueries' GROUP BYs over a cached
+// table with one core and with two: what parallel aggregation buys once
+// decoding is not the cost.
+func BenchmarkAggregateProcs(b *testing.B) {
+	t := &testing.T{}
+	_, s := testEngine(t)
+	for _, sql := range []string{
+		`CREATE TABLE f (id bigint, customer text, amount numeric(12,2), qty int, price float8)`,
+		`INSERT INTO f SELECT g, 'customer_' || (g % 100)::text, (g % 1000)::numeric(12,2) / 100, (g % 50)::int, (g % 400) * 0.5 FROM generate_series(1, 1000000) g`,
+	} {
+		stmts, err := s.Parse(context.Background(), sql)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := s.Execute(context.Background(), stmts[0], nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, q := range []struct{ name, sql string }{
+		{"text", `SELECT customer, count(*), sum(amount), avg(qty), max(price) FROM f GROUP BY customer`},
+		{"int", `SELECT qty, count(*), sum(price), min(id), max(amount) FROM f GROUP BY qty`},
+	} {
+		for _, procs := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%s/procs=%d", q.name, procs), func(b *testing.B) {
+				withProcs(procs, func() {
+					drainQuery(b, s, q.sql) // warms the column cache
+					b.ResetTimer()
+					cpu := cpuTime()
+					for i := 0; i < b.N; i++ {
+						drainQuery(b, s, q.sql)
+					}
+					b.ReportMetric(float64(cpuTime()-cpu)/1e6/float64(b.N), "cpu-ms/op")
+				})
+			})
+		}
 	}
 }

@@ -31,6 +31,10 @@ type minMaxState struct {
 type minMaxImpl interface {
 	update(s *minMaxState, groups []uint32, ngroups int, a arrow.Array) error
 	finish(s *minMaxState, ngroups int) (arrow.Array, error)
+	// fresh is an empty impl of the same kind, merge folds o's values in
+	// (see aggMerger).
+	fresh() minMaxImpl
+	merge(s, o *minMaxState, to []uint32, ngroups int) error
 }
 
 func (s *minMaxState) Update(groups []uint32, ngroups int, args []arrow.Array) error {

@@ -171,6 +171,8 @@ type numStatState struct {
 	lo    []uint64
 	scale int32
 	fast  bool
+	// touched: Update or Merge has run (fast then tells how sums are kept).
+	touched bool
 	// Exact decimals otherwise, and for sums of squares.
 	sum   []*apd.Decimal
 	sumsq []*apd.Decimal
@@ -190,6 +192,7 @@ func (s *numStatState) grow(ngroups int) {
 
 func (s *numStatState) Update(groups []uint32, ngroups int, args []arrow.Array) error {
 	s.grow(ngroups)
+	s.touched = true
 	a := args[0]
 	v := validityOf(a)
 	// Fast paths: avg over ints or Decimal128, with 128-bit sums; ints are

@@ -65,7 +65,7 @@ func (b *binder) catCallVolatile(name string, args []Expr, params []sqltype.T, r
 			}
 		}
 	}
-	impl := funcImpl{Name: name, Args: infos, Result: infoOf(result), NonStrict: !strict, Volatile: volatile,
+	impl := funcImpl{Name: name, Args: infos, Result: infoOf(result), NonStrict: !strict, Volatile: volatile, Session: true,
 		Eval: func(ec *evalContext, in []arrow.Array, n int) (arrow.Array, error) {
 			bld := array.NewBuilder(ec.mem, result.Arrow())
 			defer bld.Release()

@@ -45,6 +45,9 @@ type funcImpl struct {
 	// NonStrict marks functions that look at NULL arguments themselves
 	// (concat, concat_ws): a NULL argument does not make the result NULL.
 	NonStrict bool
+	// Session marks functions that read the session or the catalog when
+	// evaluated (catalog functions): parallel workers never evaluate them.
+	Session bool
 }
 
 // integer is the Go type of an int2, int4 or int8 column.

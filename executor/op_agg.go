@@ -22,7 +22,9 @@ type aggCall struct {
 
 // hashAggOp groups its input by key expressions and computes aggregates
 // per group. Output: the group keys, then the aggregates. Without keys it
-// is a plain aggregate: one row even for empty input.
+// is a plain aggregate: one row even for empty input. Large inputs are
+// aggregated on several cores when every aggregate can merge
+// (agg_parallel.go).
 type hashAggOp struct {
 	env    *env
 	child  operator
@@ -32,6 +34,10 @@ type hashAggOp struct {
 	schema *arrow.Schema
 	done   bool
 	out    batchHolder
+	// workers is how many goroutines may aggregate (1: serial), decided
+	// at the first call; launched is how many did, for EXPLAIN ANALYZE.
+	workers  int
+	launched int
 }
 
 func (h *hashAggOp) columns() []opColumn { return h.cols }
@@ -55,92 +61,123 @@ func (h *hashAggOp) next(ctx context.Context) (arrow.Record, error) {
 	if h.schema == nil {
 		h.schema = schemaOf(h.cols)
 	}
-	ec := h.env.eval(ctx)
-	states := make([]aggState, len(h.aggs))
+	t, err := h.aggregate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer t.release()
+	out, err := t.result(h.schema)
+	if err != nil {
+		return nil, err
+	}
+	return h.out.set(out), nil
+}
+
+// aggTable is the groups and aggregate states of the batches it is given:
+// the whole aggregation, or one worker's share of it.
+type aggTable struct {
+	h       *hashAggOp
+	ec      *evalContext
+	grp     grouper
+	keys    []array.Builder // each group's key values, as first seen
+	states  []aggState
+	ngroups int
+	// first is, when tracked, each group's first row as seq<<32 | row:
+	// merging orders groups by it, as the serial operator does.
+	first  []uint64
+	track  bool
+	groups []uint32 // scratch: each row's group
+}
+
+func newAggTable(h *hashAggOp, ec *evalContext, track bool) *aggTable {
+	t := &aggTable{h: h, ec: ec, track: track, states: make([]aggState, len(h.aggs)), keys: make([]array.Builder, len(h.keys))}
 	for i, a := range h.aggs {
-		states[i] = a.impl.New(ec)
+		t.states[i] = a.impl.New(ec)
 	}
-	defer func() {
-		for _, s := range states {
-			s.Release()
-		}
-	}()
-	keyBuilders := make([]array.Builder, len(h.keys))
 	for i, k := range h.keys {
-		keyBuilders[i] = array.NewBuilder(h.env.mem, k.DataType())
-		defer keyBuilders[i].Release()
+		t.keys[i] = array.NewBuilder(ec.mem, k.DataType())
 	}
-	var grp grouper
-	ngroups := 0
 	if len(h.keys) == 0 {
-		ngroups = 1
+		t.ngroups = 1
 	}
-	for {
-		rec, err := h.child.next(ctx)
-		if errEOF(err) {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		n := int(rec.NumRows())
-		groups := make([]uint32, n)
-		if len(h.keys) > 0 {
-			keyArrs := make([]arrow.Array, len(h.keys))
-			for i, k := range h.keys {
-				v, err := k.Eval(ec, rec)
-				if err != nil {
-					releaseArrays(keyArrs)
-					return nil, err
-				}
-				keyArrs[i] = v
-			}
-			// Numerics kept as text group by value (1.0 with 1.00); each
-			// group shows its first value, as in PostgreSQL.
-			types := make([]sqltype.T, len(h.keys))
-			for i, k := range h.keys {
-				types[i] = k.Type()
-			}
-			hashArrs, normalized := valueKeys(ec, types, keyArrs)
-			err := grp.assign(hashArrs, groups, func(r int) error {
-				for i, ka := range keyArrs {
-					if err := appendValue(keyBuilders[i], ka, r); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
-			releaseArrays(keyArrs)
-			releaseArrays(normalized)
+	return t
+}
+
+func (t *aggTable) release() {
+	for _, s := range t.states {
+		s.Release()
+	}
+	for _, b := range t.keys {
+		b.Release()
+	}
+}
+
+// add folds batch number seq into the table.
+func (t *aggTable) add(rec arrow.Record, seq int) error {
+	h, ec := t.h, t.ec
+	n := int(rec.NumRows())
+	t.groups = grow(t.groups[:0], n)
+	groups := t.groups
+	if len(h.keys) > 0 {
+		keyArrs := make([]arrow.Array, len(h.keys))
+		for i, k := range h.keys {
+			v, err := k.Eval(ec, rec)
 			if err != nil {
-				return nil, err
+				releaseArrays(keyArrs)
+				return err
 			}
-			ngroups = grp.n
+			keyArrs[i] = v
 		}
-		for i, a := range h.aggs {
-			if err := h.update(ec, a, states[i], rec, groups, ngroups); err != nil {
-				return nil, err
+		// Numerics kept as text group by value (1.0 with 1.00); each
+		// group shows its first value, as in PostgreSQL.
+		types := make([]sqltype.T, len(h.keys))
+		for i, k := range h.keys {
+			types[i] = k.Type()
+		}
+		hashArrs, normalized := valueKeys(ec, types, keyArrs)
+		err := t.grp.assign(hashArrs, groups, func(r int) error {
+			if t.track {
+				t.first = append(t.first, uint64(seq)<<32|uint64(r))
 			}
+			for i, ka := range keyArrs {
+				if err := appendValue(t.keys[i], ka, r); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		releaseArrays(keyArrs)
+		releaseArrays(normalized)
+		if err != nil {
+			return err
+		}
+		t.ngroups = t.grp.n
+	}
+	for i, a := range h.aggs {
+		if err := h.update(ec, a, t.states[i], rec, groups, t.ngroups); err != nil {
+			return err
 		}
 	}
-	cols := make([]arrow.Array, 0, len(h.cols))
-	for _, b := range keyBuilders {
+	return nil
+}
+
+// result is the output batch: keys, then aggregates, one row per group.
+func (t *aggTable) result(schema *arrow.Schema) (arrow.Record, error) {
+	cols := make([]arrow.Array, 0, len(t.keys)+len(t.states))
+	for _, b := range t.keys {
 		cols = append(cols, b.NewArray())
 	}
-	for _, s := range states {
-		v, err := s.Finish(ngroups)
+	for _, s := range t.states {
+		v, err := s.Finish(t.ngroups)
 		if err != nil {
 			releaseArrays(cols)
 			return nil, err
 		}
 		cols = append(cols, v)
 	}
-	out := array.NewRecord(h.schema, cols, int64(ngroups))
+	out := array.NewRecord(schema, cols, int64(t.ngroups))
 	releaseArrays(cols)
-	return h.out.set(out), nil
+	return out, nil
 }
 
 // update folds one batch into one aggregate, honouring FILTER.
