@@ -49,6 +49,10 @@ type Config struct {
 	// TLS, when set, is offered to clients that send SSLRequest; without it
 	// they are answered 'N' and continue in plain text.
 	TLS *tls.Config
+	// RequireTLS refuses sessions that did not negotiate TLS (with TLS
+	// set), before authentication, so no password travels in plain text:
+	// PostgreSQL's hostssl-only pg_hba.conf.
+	RequireTLS bool
 	// Logger receives connection and error logs; discarded when nil.
 	Logger *slog.Logger
 	// MaxConnections bounds concurrent sessions; further clients get 53300.
@@ -70,6 +74,9 @@ func DefaultConfig() Config {
 
 // Validate reports a configuration that cannot work.
 func (c Config) Validate() error {
+	if c.RequireTLS && c.TLS == nil {
+		return errors.New("pgwire: RequireTLS without a TLS configuration")
+	}
 	if c.MaxConnections < 0 {
 		return fmt.Errorf("pgwire: MaxConnections %d is negative", c.MaxConnections)
 	}

@@ -63,6 +63,12 @@ func (c *conn) startup(ctx context.Context) bool {
 		c.sendFatal(sqlstate.Errorf(sqlstate.CannotConnectNow, "the database system is shutting down"))
 		return false
 	}
+	if _, secure := c.nc.(*tls.Conn); c.srv.cfg.RequireTLS && !secure {
+		host, _, _ := net.SplitHostPort(c.raw.RemoteAddr().String())
+		c.sendFatal(sqlstate.Errorf(sqlstate.InvalidAuthorization,
+			"no pg_hba.conf entry for host %q, user %q, database %q, no encryption", host, user, db))
+		return false
+	}
 	if !c.srv.admit(c) {
 		c.sendFatal(sqlstate.Errorf(sqlstate.TooManyConnections, "sorry, too many clients already"))
 		return false

@@ -46,7 +46,9 @@ type serveOptions struct {
 	demo     bool
 	tlsCert  string
 	tlsKey   string
-	logLevel string
+	// tlsRequired refuses plain-text sessions.
+	tlsRequired bool
+	logLevel    string
 	// publicURL is the base of activation links; "" means the --http
 	// listener as bound. publicPgAddr is the pgwire address written into
 	// credentials; "" means the --listen listener as bound.
@@ -81,6 +83,7 @@ func (o *serveOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.demo, "demo", o.demo, "on an empty data directory, load the demo databases gold and silver")
 	fs.StringVar(&o.tlsCert, "tls-cert", o.tlsCert, "PEM certificate file; enables TLS with --tls-key")
 	fs.StringVar(&o.tlsKey, "tls-key", o.tlsKey, "PEM private key file of --tls-cert")
+	fs.BoolVar(&o.tlsRequired, "tls-required", o.tlsRequired, "refuse sessions that do not use TLS (needs --tls-cert), as a hostssl-only pg_hba.conf does")
 	fs.StringVar(&o.logLevel, "log-level", o.logLevel, "debug, info, warn or error")
 	fs.StringVar(&o.publicURL, "public-url", o.publicURL,
 		"base URL of activation links as recipients reach the HTTP listener, e.g. https://share.example.com (default http://<--http address>)")
@@ -102,6 +105,9 @@ func (o *serveOptions) Validate() error {
 	}
 	if (o.tlsCert == "") != (o.tlsKey == "") {
 		return errors.New("--tls-cert and --tls-key go together")
+	}
+	if o.tlsRequired && o.tlsCert == "" {
+		return errors.New("--tls-required needs --tls-cert and --tls-key")
 	}
 	if _, err := parseLevel(o.logLevel); err != nil {
 		return err
@@ -263,7 +269,7 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer, ge
 		}
 	}
 
-	srv := pgwire.NewServer(pgwire.Config{TLS: tlsConfig, Logger: log}, pgwire.ForExecutor(eng))
+	srv := pgwire.NewServer(pgwire.Config{TLS: tlsConfig, RequireTLS: o.tlsRequired, Logger: log}, pgwire.ForExecutor(eng))
 	ep := shareEndpoint{pgAddr: pgAddr, sslmode: "disable"}
 	if tlsConfig != nil {
 		ep.sslmode = "require"

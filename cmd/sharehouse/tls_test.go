@@ -14,6 +14,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"math/big"
 	"net"
 	"net/url"
@@ -25,6 +26,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // testCA is a certificate authority made for one test.
@@ -272,4 +274,34 @@ func pgxTryConnect(u string, edit func(*pgx.ConnConfig)) (*pgx.Conn, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), queryTimeout)
 	defer cancel()
 	return pgx.ConnectConfig(ctx, cfg)
+}
+
+// TestTLSRequired: with --tls-required a plain-text session is refused
+// before authentication with 28000, for the superuser, tenants and token
+// recipients alike, and TLS sessions go on.
+func TestTLSRequired(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ca := newTestCA(t, dir, "ca")
+	cert, key := ca.issue(t, dir, "server", "localhost", "127.0.0.1")
+	s := startServer(t, withArgs("--tls-cert", cert, "--tls-key", key, "--tls-required"))
+
+	_, err := pgxTryConnect(tlsURL(s, "admin", adminPassword, "postgres", "127.0.0.1", url.Values{"sslmode": {"disable"}}), nil)
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "28000" || !strings.Contains(pgErr.Message, "no encryption") {
+		t.Fatalf("plain connection: %v, want 28000 … no encryption", err)
+	}
+	out, err := psqlConn(t, tlsURL(s, "admin", "wrong", "postgres", "127.0.0.1", url.Values{"sslmode": {"disable"}}), "-c", "SELECT 1")
+	if err == nil || !strings.Contains(out, "no encryption") || strings.Contains(out, "password") {
+		t.Errorf("psql without TLS: %v\n%s (want the refusal before any password exchange)", err, out)
+	}
+
+	admin := pgxConnect(t, tlsURL(s, "admin", adminPassword, "postgres", "127.0.0.1", url.Values{"sslmode": {"require"}}), nil)
+	if got := queryStrings(t, admin, `SELECT ssl::text FROM pg_stat_ssl WHERE pid = pg_backend_pid()`); strings.Join(got, ",") != "true" {
+		t.Errorf("pg_stat_ssl.ssl = %q over TLS", got)
+	}
+	// sslmode=prefer (libpq's default) negotiates TLS and is let in.
+	if out, err := psqlConn(t, tlsURL(s, "admin", adminPassword, "postgres", "127.0.0.1", url.Values{"sslmode": {"prefer"}}), "-c", sslQuery); err != nil || !strings.HasPrefix(out, "t|") {
+		t.Errorf("psql sslmode=prefer: %v\n%s", err, out)
+	}
 }
