@@ -338,17 +338,30 @@ func (s *sumInt128State) Update(groups []uint32, ngroups int, args []arrow.Array
 			if !v.valid(i) {
 				continue
 			}
-			r, ok := decAdd(decimal128.New(s.hi[g], s.lo[g]), vals[i])
-			if !ok {
+			var ok bool
+			if s.hi[g], s.lo[g], ok = addDec128(s.hi[g], s.lo[g], vals[i]); !ok {
 				return errNumericOverflow()
 			}
-			s.hi[g], s.lo[g] = r.HighBits(), r.LowBits()
 			s.seen[g] = true
 		}
 	default:
 		return internalf("sum: %T", args[0])
 	}
 	return nil
+}
+
+// addDec128 adds x to the 128-bit sum hi:lo, failing when |sum| reaches
+// 10^38. The exact check (decAdd) runs only near that bound: a result with
+// |hi| < 2^60 is below 2^124, and a sum of two values below 10^38 that
+// wrapped past 2^127 never lands there.
+func addDec128(hi int64, lo uint64, x decimal128.Num) (int64, uint64, bool) {
+	l, c := bits.Add64(lo, x.LowBits(), 0)
+	h := hi + x.HighBits() + int64(c)
+	if uint64(h)+1<<60 < 1<<61 {
+		return h, l, true
+	}
+	r, ok := decAdd(decimal128.New(hi, lo), x)
+	return r.HighBits(), r.LowBits(), ok
 }
 
 func (s *sumInt128State) Finish(ngroups int) (arrow.Array, error) {

@@ -1,8 +1,11 @@
 package executor
 
 import (
-	"hash/maphash"
+	"encoding/binary"
+	"math/bits"
+	"math/rand/v2"
 	"strings"
+	"unsafe"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
@@ -113,8 +116,8 @@ func assignInts[T int16 | int32 | int64 | arrow.Date32 | arrow.Timestamp](g *gro
 func (g *grouper) assignStrings(a *array.String, groups []uint32, onNew func(r int) error) error {
 	v := validityOf(a)
 	t := &g.strs
-	if t.ids == nil {
-		t.seed = maphash.MakeSeed()
+	if t.slots == nil {
+		t.seed = rand.Uint64()
 		t.init(16)
 	}
 	for r := range groups {
@@ -127,9 +130,9 @@ func (g *grouper) assignStrings(a *array.String, groups []uint32, onNew func(r i
 			continue
 		}
 		s := a.Value(r) // a view of the batch: cloned when kept
-		h := maphash.String(t.seed, s)
+		h := strHash(t.seed, s)
 		i := t.slot(h, s)
-		if t.ids[i] == 0 {
+		if t.slots[i].id == 0 {
 			id, err := g.newGroup(r, onNew)
 			if err != nil {
 				return err
@@ -138,7 +141,7 @@ func (g *grouper) assignStrings(a *array.String, groups []uint32, onNew func(r i
 			groups[r] = id
 			continue
 		}
-		groups[r] = t.ids[i] - 1
+		groups[r] = t.slots[i].id - 1
 	}
 	return nil
 }
@@ -190,48 +193,91 @@ func (t *intTable) put(i uint64, k int64, id uint32) {
 	}
 }
 
-// strTable maps strings to group ids by linear probing on their maphash,
-// at most half full.
+// strTable maps strings to group ids by linear probing on strHash, at
+// most half full. A slot holds hash, key and id together: one cache line
+// to look at per probe.
 type strTable struct {
-	seed   maphash.Seed
-	hashes []uint64
-	keys   []string
-	ids    []uint32 // group id + 1; 0 marks an empty slot
-	shift  uint
-	used   int
+	seed  uint64
+	slots []strSlot
+	shift uint
+	used  int
+}
+
+type strSlot struct {
+	h   uint64
+	key string
+	id  uint32 // group id + 1; 0 marks an empty slot
 }
 
 func (t *strTable) init(size int) {
-	t.hashes, t.keys, t.ids = make([]uint64, size), make([]string, size), make([]uint32, size)
+	t.slots = make([]strSlot, size)
 	t.shift = 64 - uint(log2(size))
 	t.used = 0
 }
 
 func (t *strTable) slot(h uint64, s string) uint64 {
-	mask := uint64(len(t.ids) - 1)
+	mask := uint64(len(t.slots) - 1)
 	i := (h * fibMul) >> t.shift
-	for t.ids[i] != 0 && (t.hashes[i] != h || t.keys[i] != s) {
+	for {
+		sl := &t.slots[i]
+		if sl.id == 0 || sl.h == h && sl.key == s {
+			return i
+		}
 		i = (i + 1) & mask
 	}
-	return i
 }
 
 func (t *strTable) put(i, h uint64, s string, id uint32) {
-	t.hashes[i], t.keys[i], t.ids[i] = h, s, id+1
+	t.slots[i] = strSlot{h: h, key: s, id: id + 1}
 	t.used++
-	if 2*t.used <= len(t.ids) {
+	if 2*t.used <= len(t.slots) {
 		return
 	}
-	hashes, keys, ids := t.hashes, t.keys, t.ids
-	t.init(2 * len(ids))
-	for j, x := range ids {
-		if x != 0 {
-			n := t.slot(hashes[j], keys[j])
-			t.hashes[n], t.keys[n], t.ids[n] = hashes[j], keys[j], x
+	old := t.slots
+	t.init(2 * len(old))
+	for _, sl := range old {
+		if sl.id != 0 {
+			t.slots[t.slot(sl.h, sl.key)] = sl
 			t.used++
 		}
 	}
 }
+
+// strHash hashes s with the table's random seed (so that chosen keys
+// cannot force collisions) by 64-bit multiply-mix, as wyhash does; short
+// keys, the common case, take one or two multiplications.
+func strHash(seed uint64, s string) uint64 {
+	const k0, k1, k2 = 0xa0761d6478bd642f, 0xe7037ed1a0b428db, 0x8ebc6af09c88c6e3
+	n := len(s)
+	h := seed ^ uint64(n)*k0
+	p := unsafe.Pointer(unsafe.StringData(s))
+	switch {
+	case n > 16:
+		for ; n > 16; n -= 16 {
+			h = mix64(load64(p)^k1, load64(unsafe.Add(p, 8))^h)
+			p = unsafe.Add(p, 16)
+		}
+		// The last 16 bytes, overlapping what was hashed.
+		p = unsafe.Add(p, n-16)
+		return mix64(load64(p)^k1, load64(unsafe.Add(p, 8))^h^k2)
+	case n >= 8:
+		return mix64(load64(p)^k1, load64(unsafe.Add(p, n-8))^h^k2)
+	case n >= 4:
+		return mix64(uint64(load32(p))^k1, uint64(load32(unsafe.Add(p, n-4)))^h^k2)
+	case n > 0:
+		b := unsafe.Slice((*byte)(p), n)
+		return mix64(uint64(b[0])<<16|uint64(b[n>>1])<<8|uint64(b[n-1])^k1, h^k2)
+	}
+	return mix64(k1, h^k2)
+}
+
+func mix64(a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a, b)
+	return hi ^ lo
+}
+
+func load64(p unsafe.Pointer) uint64 { return binary.LittleEndian.Uint64(unsafe.Slice((*byte)(p), 8)) }
+func load32(p unsafe.Pointer) uint32 { return binary.LittleEndian.Uint32(unsafe.Slice((*byte)(p), 4)) }
 
 // log2 of a power of two.
 func log2(n int) int {

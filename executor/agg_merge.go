@@ -60,11 +60,10 @@ func (s *sumInt128State) Merge(other aggState, to []uint32, ngroups int) error {
 		}
 		t := to[g]
 		if s.dec {
-			r, ok := decAdd(decimal128.New(s.hi[t], s.lo[t]), decimal128.New(o.hi[g], o.lo[g]))
-			if !ok {
+			var ok bool
+			if s.hi[t], s.lo[t], ok = addDec128(s.hi[t], s.lo[t], decimal128.New(o.hi[g], o.lo[g])); !ok {
 				return errNumericOverflow()
 			}
-			s.hi[t], s.lo[t] = r.HighBits(), r.LowBits()
 		} else {
 			// Integer sums are checked at Finish, as Update leaves them.
 			var c uint64
@@ -185,11 +184,10 @@ func (s *numStatState) Merge(other aggState, to []uint32, ngroups int) error {
 		t := to[g]
 		s.count[t] += n
 		if s.fast {
-			r, ok := decAdd(decimal128.New(s.hi[t], s.lo[t]), decimal128.New(o.hi[g], o.lo[g]))
-			if !ok {
+			var ok bool
+			if s.hi[t], s.lo[t], ok = addDec128(s.hi[t], s.lo[t], decimal128.New(o.hi[g], o.lo[g])); !ok {
 				return errNumericOverflow()
 			}
-			s.hi[t], s.lo[t] = r.HighBits(), r.LowBits()
 			continue
 		}
 		if err := addNum(s.sum[t], o.sum[g]); err != nil {

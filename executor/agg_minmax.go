@@ -103,13 +103,20 @@ func (m *mmFixed[T]) update(s *minMaxState, groups []uint32, ngroups int, a arro
 	m.vals = grow(m.vals, ngroups)
 	vals := values[T](a)
 	v := validityOf(a)
-	for i, g := range groups {
-		if !v.valid(i) {
-			continue
+	// Compared in line, not through m.cmp: NaN (x != x, never true for
+	// integers) sorts above every other value, as cmpFloat has it.
+	best, seen := m.vals, s.seen
+	if s.max {
+		for i, g := range groups {
+			if x := vals[i]; v.valid(i) && (!seen[g] || x > best[g] || x != x && best[g] == best[g]) {
+				best[g], seen[g] = x, true
+			}
 		}
-		if !s.seen[g] || s.better(m.cmp(vals[i], m.vals[g])) {
-			m.vals[g] = vals[i]
-			s.seen[g] = true
+		return nil
+	}
+	for i, g := range groups {
+		if x := vals[i]; v.valid(i) && (!seen[g] || x < best[g] || best[g] != best[g] && x == x) {
+			best[g], seen[g] = x, true
 		}
 	}
 	return nil

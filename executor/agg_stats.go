@@ -218,11 +218,10 @@ func (s *numStatState) Update(groups []uint32, ngroups int, args []arrow.Array) 
 					if !v.valid(i) {
 						continue
 					}
-					r, ok := decAdd(decimal128.New(s.hi[g], s.lo[g]), x[i])
-					if !ok {
+					var ok bool
+					if s.hi[g], s.lo[g], ok = addDec128(s.hi[g], s.lo[g], x[i]); !ok {
 						return errNumericOverflow()
 					}
-					s.hi[g], s.lo[g] = r.HighBits(), r.LowBits()
 					s.count[g]++
 				}
 				return nil
