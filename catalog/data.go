@@ -15,6 +15,10 @@ type Snapshot = storage.Snapshot
 // RecordIterator streams a snapshot's record batches.
 type RecordIterator = storage.RecordIterator
 
+// ReadCounts is implemented by scans that count the row groups they found
+// in the column cache and those they decoded.
+type ReadCounts = storage.ReadCounts
+
 // RowGroupStats is one row group of a part with per-column statistics
 // (Snapshot.PartStats); Snapshot.ScanRowGroups reads chosen row groups.
 type RowGroupStats = storage.RowGroupStats

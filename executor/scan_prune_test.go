@@ -343,3 +343,35 @@ func sortedRows(rows [][]string) [][]string {
 	slices.SortFunc(out, func(a, b []string) int { return strings.Compare(strings.Join(a, "\x00"), strings.Join(b, "\x00")) })
 	return out
 }
+
+var columnCacheLine = regexp.MustCompile(`Column cache: hit=(\d+) read=(\d+)`)
+
+// TestExplainAnalyzeColumnCache: EXPLAIN ANALYZE tells how the row groups
+// a scan read were found: decoded from their files the first time, from
+// the column cache the next, and a new column decodes again.
+func TestExplainAnalyzeColumnCache(t *testing.T) {
+	s := pruneEngine(t)
+	mustRun(t, s, `CREATE TABLE ev (id int8, grp text)`)
+	mustRun(t, s, `INSERT INTO ev SELECT i, 'g' || (i % 7) FROM generate_series(1, 5000) i`)
+	cache := func(query string) string {
+		t.Helper()
+		for _, r := range mustRun(t, s, "EXPLAIN ANALYZE "+query) {
+			if m := columnCacheLine.FindStringSubmatch(r[0]); m != nil {
+				return m[1] + "/" + m[2]
+			}
+		}
+		return "none"
+	}
+	for _, c := range []struct{ query, want string }{
+		// ids 1000…1199 lie in row groups 901–1000, 1001–1100 and 1101–1200.
+		{`SELECT count(id) FROM ev WHERE id BETWEEN 1000 AND 1199`, "0/3"},
+		{`SELECT count(id) FROM ev WHERE id BETWEEN 1000 AND 1199`, "3/0"},
+		{`SELECT max(id) FROM ev`, "3/47"},
+		{`SELECT max(id) FROM ev`, "50/0"},
+		{`SELECT max(grp) FROM ev WHERE id < 150`, "0/2"}, // grp was never read
+	} {
+		if got := cache(c.query); got != c.want {
+			t.Errorf("%s: column cache hit/read %s, want %s", c.query, got, c.want)
+		}
+	}
+}

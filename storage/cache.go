@@ -174,3 +174,20 @@ func (s *Store) CacheStats() CacheStats {
 	defer c.mu.Unlock()
 	return CacheStats{LimitBytes: c.limit, UsedBytes: c.used, Columns: c.lru.Len(), Hits: c.hits.Load(), Misses: c.misses.Load()}
 }
+
+// ReadCounts tells how a scan's Parquet row groups were read: found whole
+// in the column cache, or decoded from their file. Scans of the cache
+// implement it (EXPLAIN ANALYZE shows it).
+type ReadCounts interface {
+	RowGroupsRead() (cached, decoded int64)
+}
+
+// scanCounts accumulates a scan's row groups over its units, which may
+// be read on several goroutines.
+type scanCounts struct {
+	cached, decoded atomic.Int64
+}
+
+func (c *scanCounts) RowGroupsRead() (cached, decoded int64) {
+	return c.cached.Load(), c.decoded.Load()
+}

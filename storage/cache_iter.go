@@ -15,6 +15,7 @@ import (
 // the file, and their columns cached as they pass.
 type cachedIter struct {
 	s      *Store
+	counts *scanCounts
 	part   partMeta
 	schema *arrow.Schema
 	groups []int   // row groups to read, ascending
@@ -28,12 +29,12 @@ type cachedIter struct {
 	last    arrow.Record
 }
 
-func (s *Store) openCached(p partMeta, schema *arrow.Schema, groups []int) (RecordIterator, error) {
+func (s *Store) openCached(p partMeta, schema *arrow.Schema, groups []int, counts *scanCounts) (RecordIterator, error) {
 	rows, err := s.rowGroupRows(p)
 	if err != nil {
 		return nil, err
 	}
-	return &cachedIter{s: s, part: p, schema: schema, groups: groups, rows: rows}, nil
+	return &cachedIter{s: s, counts: counts, part: p, schema: schema, groups: groups, rows: rows}, nil
 }
 
 func (it *cachedIter) Schema() *arrow.Schema { return it.schema }
@@ -71,6 +72,7 @@ func (it *cachedIter) Next(ctx context.Context) (arrow.Record, error) {
 		if cols := c.getAll(it.part.File, g, fields); cols != nil {
 			it.next++
 			c.hits.Add(1)
+			it.counts.cached.Add(1)
 			it.last = array.NewRecord(it.schema, cols, it.rows[g])
 			releaseAll(cols)
 			return it.last, nil
@@ -102,6 +104,9 @@ func (it *cachedIter) decoded(rec arrow.Record) {
 	}
 	g := it.groups[it.srcAt]
 	n := rec.NumRows()
+	if it.srcRead == 0 {
+		it.counts.decoded.Add(1)
+	}
 	if it.srcRead == 0 && n == it.rows[g] {
 		it.s.cache.misses.Add(1)
 		it.s.cache.put(it.part.File, g, it.schema.Fields(), rec.Columns())

@@ -207,6 +207,7 @@ func (it *snapIter) Close() {
 
 // scanIter reads a scan's units one after the other.
 type scanIter struct {
+	scanCounts
 	sn     *Snapshot
 	schema *arrow.Schema
 	units  []scanUnit
@@ -229,7 +230,7 @@ func (it *scanIter) Next(ctx context.Context) (arrow.Record, error) {
 			if it.next >= len(it.units) {
 				return nil, io.EOF
 			}
-			cur, err := it.sn.openUnit(it.units[it.next], it.schema)
+			cur, err := it.sn.openUnit(it.units[it.next], it.schema, &it.scanCounts)
 			if err != nil {
 				return nil, err
 			}

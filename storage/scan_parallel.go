@@ -124,12 +124,12 @@ func (s *Store) rowGroupRows(p partMeta) (rows []int64, err error) {
 	return rows, nil
 }
 
-func (sn *Snapshot) openUnit(u scanUnit, schema *arrow.Schema) (RecordIterator, error) {
+func (sn *Snapshot) openUnit(u scanUnit, schema *arrow.Schema, counts *scanCounts) (RecordIterator, error) {
 	if u.rowGroups == nil {
 		return sn.openPart(u.part, schema)
 	}
 	if sn.s.cache.enabled() && schema.NumFields() > 0 {
-		return sn.s.openCached(sn.parts[u.part].meta, schema, u.rowGroups)
+		return sn.s.openCached(sn.parts[u.part].meta, schema, u.rowGroups, counts)
 	}
 	return sn.s.openFile(sn.parts[u.part].meta, schema, u.rowGroups)
 }
@@ -141,6 +141,7 @@ func (sn *Snapshot) openUnit(u scanUnit, schema *arrow.Schema) (RecordIterator, 
 // (claims go in order), so the pipeline cannot deadlock; the window of
 // claimed-but-unconsumed units bounds memory.
 type parallelIter struct {
+	scanCounts
 	sn     *Snapshot
 	schema *arrow.Schema
 	units  []scanUnit
@@ -204,7 +205,7 @@ func (it *parallelIter) decode(ctx context.Context, i int) {
 			return false
 		}
 	}
-	src, err := it.sn.openUnit(it.units[i], it.schema)
+	src, err := it.sn.openUnit(it.units[i], it.schema, &it.scanCounts)
 	if err != nil {
 		send(unitBatch{err: err})
 		return
