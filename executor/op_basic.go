@@ -17,30 +17,43 @@ type filterOp struct {
 	child operator
 	pred  Expr
 	out   batchHolder
+	st    *stage // made at the first next
 }
 
 func (f *filterOp) columns() []opColumn { return f.child.columns() }
 func (f *filterOp) String() string      { return "Filter: " + f.pred.String() }
-func (f *filterOp) close()              { f.out.release(); f.child.close() }
+func (f *filterOp) close() {
+	if f.st != nil {
+		f.st.close()
+	}
+	f.out.release()
+	f.child.close()
+}
 
 func (f *filterOp) next(ctx context.Context) (arrow.Record, error) {
-	for {
-		rec, err := f.child.next(ctx)
-		if err != nil {
-			return nil, err
-		}
-		mask, err := f.pred.Eval(f.env.eval(ctx), rec)
-		if err != nil {
-			return nil, err
-		}
-		out := filterRecord(f.env.mem, rec, mask.(*array.Boolean))
-		mask.Release()
-		if out.NumRows() == 0 {
-			out.Release()
-			continue
-		}
-		return f.out.set(out), nil
+	if f.st == nil {
+		f.st = &stage{env: f.env, child: f.child, fn: f.filterBatch, safe: parallelSafe(f.pred)}
 	}
+	out, err := f.st.next(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return f.out.set(out), nil
+}
+
+// filterBatch keeps the rows of rec where pred is true; nil when none is.
+func (f *filterOp) filterBatch(ec *evalContext, rec arrow.Record) (arrow.Record, error) {
+	mask, err := f.pred.Eval(ec, rec)
+	if err != nil {
+		return nil, err
+	}
+	out := filterRecord(f.env.mem, rec, mask.(*array.Boolean))
+	mask.Release()
+	if out.NumRows() == 0 {
+		out.Release()
+		return nil, nil
+	}
+	return out, nil
 }
 
 // projectOp computes its output columns from its input's.
@@ -51,6 +64,7 @@ type projectOp struct {
 	cols   []opColumn
 	schema *arrow.Schema
 	out    batchHolder
+	st     *stage // made at the first next
 }
 
 func newProjectOp(e *env, child operator, exprs []Expr, cols []opColumn) *projectOp {
@@ -58,7 +72,13 @@ func newProjectOp(e *env, child operator, exprs []Expr, cols []opColumn) *projec
 }
 
 func (p *projectOp) columns() []opColumn { return p.cols }
-func (p *projectOp) close()              { p.out.release(); p.child.close() }
+func (p *projectOp) close() {
+	if p.st != nil {
+		p.st.close()
+	}
+	p.out.release()
+	p.child.close()
+}
 func (p *projectOp) String() string {
 	parts := make([]string, len(p.exprs))
 	for i, e := range p.exprs {
@@ -68,15 +88,40 @@ func (p *projectOp) String() string {
 }
 
 func (p *projectOp) next(ctx context.Context) (arrow.Record, error) {
-	rec, err := p.child.next(ctx)
-	if err != nil {
-		return nil, err
+	if p.st == nil {
+		p.st = p.newStage()
 	}
-	out, err := evalAll(p.env.eval(ctx), p.schema, p.exprs, rec)
+	out, err := p.st.next(ctx)
 	if err != nil {
 		return nil, err
 	}
 	return p.out.set(out), nil
+}
+
+func (p *projectOp) projectBatch(ec *evalContext, rec arrow.Record) (arrow.Record, error) {
+	return evalAll(ec, p.schema, p.exprs, rec)
+}
+
+// newStage projects in a stage; over a filter not yet started it filters
+// too, so that a filtered batch is projected on the worker that made it.
+func (p *projectOp) newStage() *stage {
+	safe := true
+	for _, e := range p.exprs {
+		safe = safe && parallelSafe(e)
+	}
+	st := &stage{env: p.env, child: p.child, fn: p.projectBatch, safe: safe}
+	if f, ok := p.child.(*filterOp); ok && f.st == nil && safe && parallelSafe(f.pred) {
+		st.child = f.child // f stays in the plan, unused but for close
+		st.fn = func(ec *evalContext, rec arrow.Record) (arrow.Record, error) {
+			kept, err := f.filterBatch(ec, rec)
+			if err != nil || kept == nil {
+				return nil, err
+			}
+			defer kept.Release()
+			return p.projectBatch(ec, kept)
+		}
+	}
+	return st
 }
 
 // limitOp skips offset rows, then passes at most count (-1: all).
