@@ -8,6 +8,7 @@ package executor
 // know, an evaluation error) reads the row group.
 
 import (
+	"cmp"
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
 
@@ -357,6 +358,37 @@ type pruneCmp struct {
 	value2 arrow.Array // value twice, beside a row group's min and max; made at the first use
 }
 
+// compareInts compares a[i] with b[0] when both are integers of one type
+// (bigint, integer), which compare as Go's integers do: a query over many
+// row groups prunes without a kernel call per row group.
+func compareInts(a arrow.Array, i int, b arrow.Array) (int, bool) {
+	if a.IsNull(i) || b.IsNull(0) || !arrow.TypeEqual(a.DataType(), b.DataType()) {
+		return 0, false
+	}
+	switch x := a.(type) {
+	case *array.Int64:
+		return cmp.Compare(x.Value(i), b.(*array.Int64).Value(0)), true
+	case *array.Int32:
+		return cmp.Compare(x.Value(i), b.(*array.Int32).Value(0)), true
+	}
+	return 0, false
+}
+
+// opHolds reports whether `a op b` holds for c = cmp.Compare(a, b).
+func opHolds(op string, c int) bool {
+	switch op {
+	case "<":
+		return c < 0
+	case "<=":
+		return c <= 0
+	case ">":
+		return c > 0
+	case ">=":
+		return c >= 0
+	}
+	return c == 0 // "="
+}
+
 // cmpIndex is the position of op in pruneCmp.cmp.
 func cmpIndex(op string) int {
 	switch op {
@@ -397,6 +429,9 @@ func (p *pruneCmp) skip(ec *evalContext, rows int64, st []catalog.ColumnStats) b
 	defer x.Release()
 	// holds reports whether `bound(i) op value` is known true.
 	holds := func(op string, i int) bool {
+		if c, ok := compareInts(x, i, p.value); ok {
+			return opHolds(op, c)
+		}
 		if p.value2 == nil { // the value beside both bounds, made once
 			v, err := broadcast(defaultMem, p.value, 2)
 			if err != nil {
