@@ -85,7 +85,7 @@ func (g *grouper) nullGroup(r int, onNew func(r int) error) (uint32, error) {
 func assignInts[T int16 | int32 | int64 | arrow.Date32 | arrow.Timestamp](g *grouper, a arrow.Array, vals []T, groups []uint32, onNew func(r int) error) error {
 	v := validityOf(a)
 	t := &g.ints
-	if t.ids == nil {
+	if t.slots == nil {
 		t.init(16)
 	}
 	for r := range groups {
@@ -99,7 +99,7 @@ func assignInts[T int16 | int32 | int64 | arrow.Date32 | arrow.Timestamp](g *gro
 		}
 		k := int64(vals[r])
 		i := t.slot(k)
-		if t.ids[i] == 0 {
+		if t.slots[i].id == 0 {
 			id, err := g.newGroup(r, onNew)
 			if err != nil {
 				return err
@@ -108,7 +108,7 @@ func assignInts[T int16 | int32 | int64 | arrow.Date32 | arrow.Timestamp](g *gro
 			groups[r] = id
 			continue
 		}
-		groups[r] = t.ids[i] - 1
+		groups[r] = t.slots[i].id - 1
 	}
 	return nil
 }
@@ -151,43 +151,49 @@ func (g *grouper) assignStrings(a *array.String, groups []uint32, onNew func(r i
 const fibMul = 0x9E3779B97F4A7C15
 
 // intTable maps int64 keys to group ids by linear probing, at most half
-// full.
+// full. Key and id share a slot: one cache miss per probe of a big table.
 type intTable struct {
-	keys  []int64
-	ids   []uint32 // group id + 1; 0 marks an empty slot
-	shift uint     // 64 - log2(len(ids))
+	slots []intSlot
+	shift uint // 64 - log2(len(slots))
 	used  int
 }
 
+type intSlot struct {
+	key int64
+	id  uint32 // group id + 1; 0 marks an empty slot
+}
+
 func (t *intTable) init(size int) {
-	t.keys, t.ids = make([]int64, size), make([]uint32, size)
+	t.slots = make([]intSlot, size)
 	t.shift = 64 - uint(log2(size))
 	t.used = 0
 }
 
 // slot is where k is, or the empty slot where it goes.
 func (t *intTable) slot(k int64) uint64 {
-	mask := uint64(len(t.ids) - 1)
+	mask := uint64(len(t.slots) - 1)
 	i := (uint64(k) * fibMul) >> t.shift
-	for t.ids[i] != 0 && t.keys[i] != k {
+	for {
+		sl := &t.slots[i]
+		if sl.id == 0 || sl.key == k {
+			return i
+		}
 		i = (i + 1) & mask
 	}
-	return i
 }
 
 // put stores k at its empty slot i, growing the table when half full.
 func (t *intTable) put(i uint64, k int64, id uint32) {
-	t.keys[i], t.ids[i] = k, id+1
+	t.slots[i] = intSlot{key: k, id: id + 1}
 	t.used++
-	if 2*t.used <= len(t.ids) {
+	if 2*t.used <= len(t.slots) {
 		return
 	}
-	keys, ids := t.keys, t.ids
-	t.init(2 * len(ids))
-	for j, x := range ids {
-		if x != 0 {
-			n := t.slot(keys[j])
-			t.keys[n], t.ids[n] = keys[j], x
+	old := t.slots
+	t.init(2 * len(old))
+	for _, sl := range old {
+		if sl.id != 0 {
+			t.slots[t.slot(sl.key)] = sl
 			t.used++
 		}
 	}

@@ -68,6 +68,7 @@ func BenchmarkAggregateProcs(b *testing.B) {
 	for _, q := range []struct{ name, sql string }{
 		{"text", `SELECT customer, count(*), sum(amount), avg(qty), max(price) FROM f GROUP BY customer`},
 		{"int", `SELECT qty, count(*), sum(price), min(id), max(amount) FROM f GROUP BY qty`},
+		{"unique", `SELECT id, count(*), sum(price) FROM f GROUP BY id`},
 	} {
 		for _, procs := range []int{1, 2} {
 			b.Run(fmt.Sprintf("%s/procs=%d", q.name, procs), func(b *testing.B) {

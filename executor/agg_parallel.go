@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/apache/arrow/go/v17/arrow"
 
@@ -24,6 +25,12 @@ import (
 // ride out uneven batches, few enough to bound the memory held.
 const aggWorkerQueue = 2
 
+// aggManyGroups: when the first batch has more than one group per
+// aggManyGroups rows, the aggregation stays serial. With nearly a group
+// per row every worker's table would hold most groups, and merging them
+// would cost more than the workers save. 0 turns the rule off.
+var aggManyGroups = 2
+
 // aggregate folds the child's batches into one table. The first batch is
 // aggregated on this goroutine, so a one-batch input never starts workers;
 // later batches go to workers when the aggregation can run in parallel.
@@ -32,7 +39,9 @@ func (h *hashAggOp) aggregate(ctx context.Context) (*aggTable, error) {
 	if h.workers == 0 {
 		h.workers = h.plannedWorkers(ec)
 	}
-	first := newAggTable(h, ec, h.workers > 1)
+	mem := new(atomic.Int64)
+	workers := h.workers
+	first := newAggTable(h, ec, workers > 1, mem)
 	var p *aggWorkers
 	fail := func(err error) (*aggTable, error) {
 		first.release()
@@ -54,14 +63,17 @@ func (h *hashAggOp) aggregate(ctx context.Context) (*aggTable, error) {
 		if err != nil {
 			return fail(err)
 		}
-		if seq == 0 || h.workers < 2 {
+		if seq == 0 || workers < 2 {
 			if err := first.add(rec, seq); err != nil {
 				return fail(err)
+			}
+			if seq == 0 && aggManyGroups > 0 && first.ngroups*aggManyGroups > int(rec.NumRows()) {
+				workers, first.track, first.first = 1, false, nil
 			}
 			continue
 		}
 		if p == nil {
-			p = h.startWorkers(ctx, h.workers)
+			p = h.startWorkers(ctx, workers, mem)
 		}
 		if !p.send(rec, seq) {
 			break // a worker failed or ctx ended: wait reports why
@@ -82,7 +94,7 @@ func (h *hashAggOp) aggregate(ctx context.Context) (*aggTable, error) {
 	h.launched = len(parts)
 	parts = append([]*aggTable{first}, parts...)
 	defer releaseTables(parts)
-	return mergeTables(h, ec, parts)
+	return mergeTables(h, ec, parts, mem)
 }
 
 // plannedWorkers is how many goroutines may aggregate: one per core when
@@ -186,12 +198,12 @@ type aggBatch struct {
 	seq int
 }
 
-func (h *hashAggOp) startWorkers(ctx context.Context, n int) *aggWorkers {
+func (h *hashAggOp) startWorkers(ctx context.Context, n int, mem *atomic.Int64) *aggWorkers {
 	ctx, cancel := context.WithCancel(ctx)
 	p := &aggWorkers{ctx: ctx, cancel: cancel, ins: make([]chan aggBatch, n), tables: make([]*aggTable, n), errs: make([]error, n)}
 	for i := range n {
 		p.ins[i] = make(chan aggBatch, aggWorkerQueue)
-		p.tables[i] = newAggTable(h, h.env.eval(ctx), true)
+		p.tables[i] = newAggTable(h, h.env.eval(ctx), true, mem)
 		p.wg.Add(1)
 		go p.work(i)
 	}
@@ -263,16 +275,22 @@ func releaseTables(ts []*aggTable) {
 // mergeTables folds partial tables into one. Groups are numbered by their
 // first row over all tables, so the output's group order and each group's
 // key value (the first seen: 1.0 or 1.00) are the serial operator's.
-func mergeTables(h *hashAggOp, ec *evalContext, parts []*aggTable) (*aggTable, error) {
-	out := newAggTable(h, ec, false)
+func mergeTables(h *hashAggOp, ec *evalContext, parts []*aggTable, mem *atomic.Int64) (*aggTable, error) {
+	out := newAggTable(h, ec, false, mem)
 	to := make([][]uint32, len(parts)) // each part's groups' final groups
 	if len(h.keys) == 0 {
 		for i := range parts {
 			to[i] = []uint32{0}
 		}
-	} else if err := mergeGroups(h, ec, parts, out, to); err != nil {
-		out.release()
-		return nil, err
+	} else {
+		err := mergeGroups(h, ec, parts, out, to)
+		if err == nil {
+			err = out.account() // the parts are still held: the peak
+		}
+		if err != nil {
+			out.release()
+			return nil, err
+		}
 	}
 	for a, st := range out.states {
 		m := st.(aggMerger)

@@ -74,6 +74,9 @@ const parallelAggList = `count(*), count(i4), sum(i2), sum(i4), sum(i8), sum(d),
 // worker and with several: the rows, their order included, must be the same.
 func TestParallelAggregateMatchesSerial(t *testing.T) {
 	_, s := testEngine(t)
+	// Many groups too: merging them is what is tested.
+	defer func(v int) { aggManyGroups = v }(aggManyGroups)
+	aggManyGroups = 0
 	rng := rand.New(rand.NewPCG(4, 2))
 	// mk rises with g: batches bring new groups to every worker.
 	keySets := []string{"k", "mk", "tk", "nk", "mk, tk", "bo, dt", ""}
@@ -136,10 +139,14 @@ func TestParallelAggregateOverTable(t *testing.T) {
 			t.Fatalf("%s: parallel differs from serial\nserial:   %.300v\nparallel: %.300v", sql, serial, parallel)
 		}
 	}
-	// Serial when it must be: small input, or an aggregate that cannot merge.
+	// Serial when it must be: small input, a group per row, or an
+	// aggregate that cannot merge.
 	withProcs(2, func() {
 		if n := workersLaunched(t, s, `SELECT qty, count(*) FROM ev WHERE id <= 10 GROUP BY qty`); n != 0 {
 			t.Errorf("10 rows: %d workers launched, want 0", n)
+		}
+		if n := workersLaunched(t, s, `SELECT id, count(*) FROM ev GROUP BY id`); n != 0 {
+			t.Errorf("a group per row: %d workers launched, want 0", n)
 		}
 		for _, sql := range []string{
 			`SELECT qty, string_agg(customer, ',') FROM ev GROUP BY qty`,
@@ -214,4 +221,21 @@ func waitGoroutines(t *testing.T, before int) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Fatalf("goroutines: %d, %d before the query", runtime.NumGoroutine(), before)
+}
+
+// TestAggregateMemoryLimit: the groups of an aggregation, serial or
+// parallel, count against the query memory limit (53200).
+func TestAggregateMemoryLimit(t *testing.T) {
+	e, s := testEngine(t)
+	e.queryMemory = 1 << 20 // 1 MiB
+	for _, procs := range []int{1, 2} {
+		withProcs(procs, func() {
+			wantCode(t, s, `SELECT g, count(*) FROM generate_series(1, 200000) g GROUP BY g`, sqlstate.OutOfMemory)
+			wantCode(t, s, `SELECT 'key ' || g::text, max(g) FROM generate_series(1, 100000) g GROUP BY 1`, sqlstate.OutOfMemory)
+			// Few groups over many rows fit.
+			if got := mustRun(t, s, `SELECT g % 3, count(*) FROM generate_series(1, 200000) g GROUP BY 1`); len(got) != 3 {
+				t.Fatalf("%d procs: %v", procs, got)
+			}
+		})
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"strings"
+	"sync/atomic"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
@@ -87,10 +88,37 @@ type aggTable struct {
 	first  []uint64
 	track  bool
 	groups []uint32 // scratch: each row's group
+	// held is this table's share of mem, the estimated bytes that all
+	// tables of the aggregation hold, bounded by the query memory limit.
+	held int64
+	mem  *atomic.Int64
 }
 
-func newAggTable(h *hashAggOp, ec *evalContext, track bool) *aggTable {
-	t := &aggTable{h: h, ec: ec, track: track, states: make([]aggState, len(h.aggs)), keys: make([]array.Builder, len(h.keys))}
+// Estimated bytes per group: a grouper slot and a key offset or value,
+// and a state slot per aggregate; text keys add their bytes twice (the
+// grouper's copy and the output's).
+const (
+	aggGroupBytes = 24
+	aggStateBytes = 24
+)
+
+// account adds the table's growth to mem; 53200 past the limit.
+func (t *aggTable) account() error {
+	n := int64(t.ngroups)
+	est := n * (aggGroupBytes + aggStateBytes*int64(len(t.states)))
+	for _, b := range t.keys {
+		est += 8 * n
+		if vb, ok := b.(interface{ DataLen() int }); ok {
+			est += 2 * int64(vb.DataLen())
+		}
+	}
+	d := est - t.held
+	t.held = est
+	return t.h.env.fitsBytes("the aggregate's groups", t.mem.Add(d))
+}
+
+func newAggTable(h *hashAggOp, ec *evalContext, track bool, mem *atomic.Int64) *aggTable {
+	t := &aggTable{h: h, ec: ec, track: track, mem: mem, states: make([]aggState, len(h.aggs)), keys: make([]array.Builder, len(h.keys))}
 	for i, a := range h.aggs {
 		t.states[i] = a.impl.New(ec)
 	}
@@ -152,6 +180,9 @@ func (t *aggTable) add(rec arrow.Record, seq int) error {
 			return err
 		}
 		t.ngroups = t.grp.n
+		if err := t.account(); err != nil {
+			return err
+		}
 	}
 	for i, a := range h.aggs {
 		if err := h.update(ec, a, t.states[i], rec, groups, t.ngroups); err != nil {

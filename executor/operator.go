@@ -54,7 +54,12 @@ func (e *env) fits(what string, recs []arrow.Record) error {
 	for _, r := range recs {
 		n += recordBytes(r)
 	}
-	if n > e.memLimit {
+	return e.fitsBytes(what, n)
+}
+
+// fitsBytes is fits for n bytes held some other way (an aggregate's groups).
+func (e *env) fitsBytes(what string, n int64) error {
+	if e.memLimit > 0 && n > e.memLimit {
 		return sqlstate.Errorf(sqlstate.OutOfMemory, "out of memory: %s needs more than %d MB", what, e.memLimit>>20).
 			WithDetail("sharehouse does not spill to disk yet; the limit is the server's query memory limit").
 			WithHint("Add a WHERE clause or a LIMIT, or aggregate before sorting.")
