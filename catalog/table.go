@@ -61,6 +61,9 @@ type Table struct {
 	Checks []*Check `json:"checks,omitempty"`
 	// Indexes are the indexes made by CREATE INDEX (index.go).
 	Indexes []*Index `json:"indexes,omitempty"`
+	// ForeignKeys are the FOREIGN KEY constraints of this (referencing)
+	// table (foreign.go).
+	ForeignKeys []*ForeignKey `json:"foreign_keys,omitempty"`
 	// Via is set when the table is read through a share: read-only.
 	Via *ShareVia `json:"-"`
 }
@@ -129,6 +132,9 @@ func (t Table) ConstraintNames() []string {
 	}
 	for _, c := range t.Checks {
 		out = append(out, c.Name)
+	}
+	for _, f := range t.ForeignKeys {
+		out = append(out, f.Name)
 	}
 	return out
 }
@@ -365,12 +371,20 @@ func (tx *Tx) DropConstraint(ref TableRef, name string) (Table, error) {
 				return nil
 			}
 		}
+		for i, f := range t.ForeignKeys {
+			if f.Name == name {
+				t.ForeignKeys = slices.Delete(t.ForeignKeys, i, i+1)
+				return nil
+			}
+		}
 		return notFound("constraint", name)
 	})
 }
 
 // DropTable drops a table; its data files go once no reader pins them.
-func (tx *Tx) DropTable(ref TableRef) error {
+// Foreign keys of the tables together (dropped by the same statement)
+// do not hold it back.
+func (tx *Tx) DropTable(ref TableRef, together ...TableID) error {
 	if err := tx.requireWritable(); err != nil {
 		return err
 	}
@@ -384,12 +398,13 @@ func (tx *Tx) DropTable(ref TableRef) error {
 	if t.IsView() {
 		return notTable(t, "Use DROP VIEW to remove a view.")
 	}
-	_, err = tx.dropRelation(t, false)
+	_, err = tx.dropRelation(t, false, together...)
 	return err
 }
 
-// DropTableCascade drops table ref and the views that read it; dropped
-// names them for the NOTICE.
+// DropTableCascade drops table ref, the views that read it and the
+// foreign keys of other tables that reference it; dropped names them for
+// the NOTICE.
 func (tx *Tx) DropTableCascade(ref TableRef) (dropped []string, err error) {
 	if err := tx.requireWritable(); err != nil {
 		return nil, err
@@ -436,6 +451,8 @@ func (tx *Tx) AlterTable(ref TableRef, fn func(*Table) error) (Table, error) {
 		return Table{}, err
 	}
 	oldName := t.Name
+	before := t
+	before.Columns, before.Uniques, before.Indexes = slices.Clone(t.Columns), slices.Clone(t.Uniques), slices.Clone(t.Indexes)
 	if err := fn(&t); err != nil {
 		return Table{}, err
 	}
@@ -446,8 +463,14 @@ func (tx *Tx) AlterTable(ref TableRef, fn func(*Table) error) (Table, error) {
 	t.Uniques = slices.DeleteFunc(t.Uniques, func(k *Key) bool { return len(t.Positions(k.Columns)) != len(k.Columns) })
 	t.Checks = slices.DeleteFunc(t.Checks, func(c *Check) bool { return len(t.Positions(c.Columns)) != len(c.Columns) })
 	t.Indexes = slices.DeleteFunc(t.Indexes, func(i *Index) bool { return len(t.Positions(i.Columns)) != len(i.Columns) })
+	t.ForeignKeys = slices.DeleteFunc(t.ForeignKeys, func(f *ForeignKey) bool {
+		return len(t.Positions(f.Columns)) != len(f.Columns) || f.RefTable == t.ID && len(t.Positions(f.RefColumns)) != len(f.RefColumns)
+	})
 	if err := tx.dropOwnedSequences(t, t.hasColumn); err != nil {
 		return Table{}, err // a dropped column takes its sequence along
+	}
+	if err := tx.keptReferences(before, t); err != nil {
+		return Table{}, err
 	}
 	seen := map[string]bool{}
 	for _, c := range t.Columns {

@@ -108,7 +108,7 @@ func (tx *Tx) DropView(ref TableRef, cascade bool) (dropped []string, err error)
 // dropRelation drops table or view t after the views that depend on it,
 // directly or through other views: without cascade their existence is
 // InUse. Both name them depth-first, as PostgreSQL's messages do.
-func (tx *Tx) dropRelation(t Table, cascade bool) ([]string, error) {
+func (tx *Tx) dropRelation(t Table, cascade bool, together ...TableID) ([]string, error) {
 	var lines, dropped []string
 	var views []Table
 	seen := map[TableID]bool{}
@@ -135,7 +135,22 @@ func (tx *Tx) dropRelation(t Table, cascade bool) ([]string, error) {
 	if err := walk(t); err != nil {
 		return nil, err
 	}
-	if len(views) > 0 && !cascade {
+	skip := map[TableID]bool{}
+	for _, id := range together {
+		skip[id] = true
+	}
+	for _, v := range views {
+		skip[v.ID] = true
+	}
+	fkLines, refs, err := tx.foreignDependents(t, skip)
+	if err != nil {
+		return nil, err
+	}
+	lines = append(lines, fkLines...)
+	for _, r := range refs {
+		dropped = append(dropped, fmt.Sprintf("constraint %s on table %s", r.Key.Name, tx.displayName(r.Table)))
+	}
+	if len(lines) > 0 && !cascade {
 		return nil, &Error{Kind: InUse, Object: relKind(t), Name: t.Name,
 			Detail: fmt.Sprintf("cannot drop %s %s because other objects depend on it", relKind(t), tx.displayName(t)),
 			More:   strings.Join(lines, "\n"), Hint: "Use DROP ... CASCADE to drop the dependent objects too."}
@@ -144,6 +159,9 @@ func (tx *Tx) dropRelation(t Table, cascade bool) ([]string, error) {
 		if err := tx.dropTable(v); err != nil {
 			return nil, err
 		}
+	}
+	if err := tx.dropForeignKeys(refs); err != nil {
+		return nil, err
 	}
 	return dropped, tx.dropTable(t)
 }

@@ -173,11 +173,15 @@ func (tc tableConstraint) keyNames() []string {
 	return names
 }
 
-// addConstraints records UNIQUE and CHECK constraints on table ref (the
-// primary key is recorded by the caller); with validate, the rows the
-// table already has must satisfy them.
+// addConstraints records UNIQUE, CHECK and FOREIGN KEY constraints on
+// table ref (the primary key is recorded by the caller); with validate,
+// the rows the table already has must satisfy them. Foreign keys come
+// last, as in PostgreSQL: they may reference the keys just added.
 func (x *execution) addConstraints(tx *catalog.Tx, ref catalog.TableRef, cons []tableConstraint, validate bool) error {
 	for _, tc := range cons {
+		if tc.c.Contype == pg.ConstrType_CONSTR_FOREIGN {
+			continue
+		}
 		t, err := tx.Table(ref)
 		if err != nil {
 			return err
@@ -221,6 +225,13 @@ func (x *execution) addConstraints(tx *catalog.Tx, ref catalog.TableRef, cons []
 		}
 		if err != nil {
 			return err
+		}
+	}
+	for _, tc := range cons {
+		if tc.c.Contype == pg.ConstrType_CONSTR_FOREIGN {
+			if err := x.addForeignKey(tx, ref, tc, validate); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

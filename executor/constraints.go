@@ -27,6 +27,7 @@ type constraintChecker struct {
 	t      catalog.Table
 	checks []boundCheck
 	keys   []*keyCheck
+	fks    []*fkCheck // foreign.go
 }
 
 type boundCheck struct {
@@ -66,7 +67,8 @@ func (x *execution) newConstraintChecker(t catalog.Table) (*constraintChecker, e
 	for _, k := range keys {
 		c.keys = append(c.keys, newKeyCheck(t, k))
 	}
-	if len(c.checks) == 0 && len(c.keys) == 0 {
+	c.fks = newFKChecks(t)
+	if len(c.checks) == 0 && len(c.keys) == 0 && len(c.fks) == 0 {
 		return nil, nil
 	}
 	return c, nil
@@ -155,7 +157,7 @@ func (k *keyCheck) key(buf []byte, rec arrow.Record, r int) ([]byte, bool) {
 		if col.IsNull(r) {
 			return buf, true
 		}
-		buf = appendKey(buf, col, r)
+		buf = appendKeyWide(buf, col, r) // as foreign keys encode them
 	}
 	return buf, false
 }

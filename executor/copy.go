@@ -197,6 +197,9 @@ func (x *execution) copyFrom(ctx context.Context, t catalog.Table, targets []int
 	if err == nil {
 		err = l.publish(ctx, tx)
 	}
+	if err == nil {
+		err = w.cons.checkRefs(ctx, tx)
+	}
 	if err := finish(err); err != nil {
 		return 0, err
 	}

@@ -150,7 +150,7 @@ func (x *execution) createTable(tx *catalog.Tx, cs *pg.CreateStmt) ([]*sqlstate.
 	}
 	var cols []catalog.Column
 	var autos []autoSeq        // serial and identity columns
-	var cons []tableConstraint // UNIQUE and CHECK, of columns and of the table
+	var cons []tableConstraint // UNIQUE, CHECK and FOREIGN KEY, of columns and of the table
 	var pk *pg.Constraint      // PRIMARY KEY, of a column or of the table
 	pkCols := []string{}
 	setPK := func(c *pg.Constraint, names []string) error {
@@ -173,7 +173,7 @@ func (x *execution) createTable(tx *catalog.Tx, cs *pg.CreateStmt) ([]*sqlstate.
 						return nil, err
 					}
 				}
-				cons = append(cons, tableConstraint{c: c}) // FOREIGN KEY is accepted, not enforced
+				cons = append(cons, tableConstraint{c: c})
 				continue
 			}
 			return nil, notSupported("table element %s is not supported", nodeKind(elt))
@@ -275,10 +275,8 @@ func (x *execution) columnDef(cd *pg.ColumnDef) (catalog.Column, error) {
 			}
 		case pg.ConstrType_CONSTR_PRIMARY:
 			col.NotNull = true // the key itself is recorded by the caller
-		case pg.ConstrType_CONSTR_UNIQUE, pg.ConstrType_CONSTR_CHECK:
+		case pg.ConstrType_CONSTR_UNIQUE, pg.ConstrType_CONSTR_CHECK, pg.ConstrType_CONSTR_FOREIGN:
 			// Recorded by the caller once the table exists.
-		case pg.ConstrType_CONSTR_FOREIGN:
-			// Accepted for compatibility with migration scripts; not enforced.
 		case pg.ConstrType_CONSTR_IDENTITY, pg.ConstrType_CONSTR_GENERATED:
 			return catalog.Column{}, notSupported("identity and generated columns are not supported yet")
 		}
@@ -322,6 +320,7 @@ func (x *execution) dropTag(d *pg.DropStmt) string {
 func (x *execution) drop(tx *catalog.Tx, d *pg.DropStmt) ([]*sqlstate.Error, error) {
 	var notices []*sqlstate.Error
 	cascade := d.Behavior == pg.DropBehavior_DROP_CASCADE
+	together := x.droppedTogether(tx, d)
 	for _, obj := range d.Objects {
 		var names []string
 		for _, it := range obj.GetList().GetItems() {
@@ -347,7 +346,7 @@ func (x *execution) drop(tx *catalog.Tx, d *pg.DropStmt) ([]*sqlstate.Error, err
 			if cascade {
 				dropped, err = tx.DropTableCascade(ref)
 			} else {
-				err = tx.DropTable(ref)
+				err = tx.DropTable(ref, together...)
 			}
 			if err != nil {
 				if catalog.IsNotFound(err) {
@@ -414,6 +413,27 @@ func (x *execution) drop(tx *catalog.Tx, d *pg.DropStmt) ([]*sqlstate.Error, err
 	return notices, nil
 }
 
+// droppedTogether lists the tables a DROP TABLE names: foreign keys among
+// them do not hold one another back.
+func (x *execution) droppedTogether(tx *catalog.Tx, d *pg.DropStmt) []catalog.TableID {
+	if d.RemoveType != pg.ObjectType_OBJECT_TABLE || len(d.Objects) < 2 {
+		return nil
+	}
+	var out []catalog.TableID
+	for _, obj := range d.Objects {
+		var names []string
+		for _, it := range obj.GetList().GetItems() {
+			names = append(names, it.GetString_().GetSval())
+		}
+		if ref, err := x.tableRef(tx, namesRangeVar(names)); err == nil {
+			if t, err := tx.Table(ref); err == nil {
+				out = append(out, t.ID)
+			}
+		}
+	}
+	return out
+}
+
 func rangeVarRef(x *execution, tx *catalog.Tx, rv *pg.RangeVar) (catalog.Table, catalog.TableRef, error) {
 	ref, err := x.tableRef(tx, rv)
 	if err != nil {
@@ -477,6 +497,11 @@ func (x *execution) alterTable(tx *catalog.Tx, at *pg.AlterTableStmt) error {
 				tbl.NextColumn++
 				col.ID = tbl.NextColumn
 				tbl.Columns = append(tbl.Columns, col)
+				for _, cn := range cmd.Def.GetColumnDef().Constraints {
+					if c := cn.GetConstraint(); c.Contype == pg.ConstrType_CONSTR_FOREIGN {
+						added = append(added, tableConstraint{c: c, column: col.Name})
+					}
+				}
 				if hasRows && col.Default != "" {
 					filled = append(filled, col.ID)
 				}

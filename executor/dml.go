@@ -109,6 +109,10 @@ func (w *tableWriter) rows(ec *evalContext, in arrow.Record) (arrow.Record, erro
 		out.Release()
 		return nil, err
 	}
+	if err := w.cons.noteRefs(out); err != nil {
+		out.Release()
+		return nil, err
+	}
 	return out, nil
 }
 
@@ -346,7 +350,10 @@ func (x *execution) insertRows(tx *catalog.Tx, t catalog.Table, w *tableWriter, 
 	if err := w.cons.existing(x.ctx, tx); err != nil {
 		return 0, err
 	}
-	return n, l.publish(x.ctx, tx)
+	if err := l.publish(x.ctx, tx); err != nil {
+		return 0, err
+	}
+	return n, w.cons.checkRefs(x.ctx, tx)
 }
 
 // tableScope is the scope of UPDATE/DELETE expressions: every column of
@@ -372,6 +379,12 @@ type modification struct {
 	sets  []Expr // UPDATE: new value per column, nil where unchanged
 	ret   *returning
 	cons  *constraintChecker // UPDATE: the table's constraints
+	// match, when set, picks the rows instead of where: a referential
+	// action's rows (foreign_actions.go).
+	match func(rec arrow.Record) []bool
+	// changed, when set, sees the rows matched before and after (nil
+	// after, for DELETE): foreign keys collect their keys there.
+	changed func(old, new arrow.Record) error
 }
 
 // bindAssignments binds the SET list of an UPDATE or of INSERT … ON
@@ -539,6 +552,10 @@ func (x *execution) apply(tx *catalog.Tx, m *modification) (int64, error) {
 	copy(fields, schema.Fields())
 	ec := x.evalContext()
 	var count int64
+	fw, err := x.newFKWrite(tx, m)
+	if err != nil {
+		return 0, err
+	}
 	// An UPDATE of key columns rechecks the keys over every row kept.
 	rekey := m.cons.touches(func(p int) bool { return m.sets != nil && m.sets[p] != nil })
 	for i, part := range snap.Parts() {
@@ -588,7 +605,7 @@ func (x *execution) apply(tx *catalog.Tx, m *modification) (int64, error) {
 			return 0, err
 		}
 	}
-	return count, nil
+	return count, fw.finish(tx)
 }
 
 // modifyBatch applies an UPDATE or DELETE to one batch: the rows to keep
@@ -598,7 +615,9 @@ func (x *execution) modifyBatch(ec *evalContext, m *modification, schema *arrow.
 	defer rec.Release()
 	n := int(rec.NumRows())
 	match := make([]bool, n)
-	if m.where == nil {
+	if m.match != nil {
+		match = m.match(rec)
+	} else if m.where == nil {
 		for i := range match {
 			match[i] = true
 		}
@@ -627,9 +646,12 @@ func (x *execution) modifyBatch(ec *evalContext, m *modification, schema *arrow.
 		return rec, 0, nil
 	}
 	if m.sets == nil { // DELETE: keep the others
-		if m.ret != nil {
+		if m.ret != nil || m.changed != nil {
 			gone := takeRecord(ec.mem, rec, hits)
 			err := m.ret.add(ec, gone)
+			if err == nil && m.changed != nil {
+				err = m.changed(gone, nil)
+			}
 			gone.Release()
 			if err != nil {
 				return nil, 0, err
@@ -675,9 +697,12 @@ func (x *execution) modifyBatch(ec *evalContext, m *modification, schema *arrow.
 		cols[c] = merged
 	}
 	out := array.NewRecord(schema, cols, int64(n))
-	if m.ret != nil {
+	if m.ret != nil || m.changed != nil {
 		updated := takeRecord(ec.mem, out, hits)
 		err := m.ret.add(ec, updated)
+		if err == nil && m.changed != nil {
+			err = m.changed(matched, updated)
+		}
 		updated.Release()
 		if err != nil {
 			out.Release()
@@ -692,12 +717,20 @@ func (x *execution) runTruncate(ts *pg.TruncateStmt) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	var notices []*sqlstate.Error
 	err = func() error {
+		var tables []catalog.Table
 		for _, r := range ts.Relations {
 			t, _, err := rangeVarRef(x, tx, r.GetRangeVar())
 			if err != nil {
 				return err
 			}
+			tables = append(tables, t)
+		}
+		if tables, notices, err = x.truncateReferencing(tx, tables, ts.Behavior == pg.DropBehavior_DROP_CASCADE); err != nil {
+			return err
+		}
+		for _, t := range tables {
 			if err := tx.Truncate(t); err != nil {
 				return err
 			}
@@ -712,5 +745,36 @@ func (x *execution) runTruncate(ts *pg.TruncateStmt) (Result, error) {
 	if err := finish(err); err != nil {
 		return Result{}, err
 	}
-	return Result{Tag: "TRUNCATE TABLE"}, nil
+	return Result{Tag: "TRUNCATE TABLE", Notices: notices}, nil
+}
+
+// truncateReferencing checks that no table outside tables references one
+// of them, as PostgreSQL does for TRUNCATE; with cascade, the referencing
+// tables are truncated too (and so on), each with a NOTICE.
+func (x *execution) truncateReferencing(tx *catalog.Tx, tables []catalog.Table, cascade bool) ([]catalog.Table, []*sqlstate.Error, error) {
+	in := map[catalog.TableID]bool{}
+	for _, t := range tables {
+		in[t.ID] = true
+	}
+	var notices []*sqlstate.Error
+	for i := 0; i < len(tables); i++ {
+		refs, err := tx.ReferencesTo(tables[i].ID)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, r := range refs {
+			if in[r.Table.ID] {
+				continue
+			}
+			if !cascade {
+				return nil, nil, sqlstate.Errorf(sqlstate.FeatureNotSupported, "cannot truncate a table referenced in a foreign key constraint").
+					WithDetail("Table %q references %q.", r.Table.Name, tables[i].Name).
+					WithHint("Truncate table %q at the same time, or use TRUNCATE ... CASCADE.", r.Table.Name)
+			}
+			in[r.Table.ID] = true
+			tables = append(tables, r.Table)
+			notices = append(notices, notice("truncate cascades to table %q", r.Table.Name))
+		}
+	}
+	return tables, notices, nil
 }

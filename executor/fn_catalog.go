@@ -323,6 +323,9 @@ func (b *binder) bindCatalogFunc(name string, args []Expr, loc int32) (Expr, boo
 						return c.constraintDef(n == 2 && a[1] == true), nil
 					}
 				}
+				if f, ok := g.fkByConstraint(oid); ok {
+					return f.constraintDef(g), nil
+				}
 				return nil, nil
 			}
 			k, ok := g.keyByIndex(oid)

@@ -8,8 +8,8 @@ import (
 )
 
 // information_schema: the SQL standard's views, computed from the same
-// snapshot as pg_catalog. Views sharehouse has nothing for (constraints,
-// routines, privileges …) are empty.
+// snapshot as pg_catalog. Views sharehouse has nothing for (routines,
+// privileges …) are empty.
 
 func yesNo(b bool) string {
 	if b {
@@ -135,6 +135,8 @@ func (g *sysGen) infoSchemaRows(def *sysTableDef) []sysRow {
 		return out
 	case "sequences":
 		return g.infoSequences()
+	case "table_constraints", "key_column_usage", "constraint_column_usage", "referential_constraints":
+		return g.infoConstraints(def.name)
 	}
 	return nil
 }

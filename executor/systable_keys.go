@@ -236,7 +236,7 @@ func (g *sysGen) pgConstraint() []sysRow {
 			"conkey": "{" + strings.Join(key, ",") + "}", "conbin": checkText(c.table.Table, c.check),
 		})
 	}
-	return out
+	return append(out, g.fkConstraintRows()...)
 }
 
 // indexClassRows are the pg_class rows of the keys' indexes.

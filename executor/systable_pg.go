@@ -300,6 +300,7 @@ func (g *sysGen) pgClass() []sysRow {
 		}
 		out = append(out, r)
 	}
+	triggers := g.hasTriggers()
 	for _, t := range g.tables {
 		if t.IsView() {
 			out = append(out, viewClassRow(t))
@@ -310,6 +311,7 @@ func (g *sysGen) pgClass() []sysRow {
 			"relam": oidHeapAM, "relfilenode": uint64(t.ID), "relpages": 0, "reltuples": -1,
 			"relpersistence": persistence(t.schema.Name), "relkind": "r", "relnatts": len(t.Columns), "relreplident": "d",
 			"relispopulated": true, "relfrozenxid": 716, "relminmxid": 1, "relhasindex": t.PrimaryKey != nil || len(t.Uniques) > 0, "relchecks": len(t.Checks),
+			"relhastriggers": triggers[t.ID],
 		})
 	}
 	out = append(out, g.indexClassRows()...)

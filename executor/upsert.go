@@ -145,6 +145,10 @@ func (x *execution) insertOnConflict(tx *catalog.Tx, t catalog.Table, w *tableWr
 			sub.Release()
 			return 0, err
 		}
+		if err := w.cons.noteRefs(sub); err != nil {
+			sub.Release()
+			return 0, err
+		}
 		if err := w.ret.add(ec, sub); err != nil {
 			sub.Release()
 			return 0, err
@@ -167,7 +171,10 @@ func (x *execution) insertOnConflict(tx *catalog.Tx, t catalog.Table, w *tableWr
 	if err := w.cons.existing(x.ctx, tx); err != nil {
 		return 0, err
 	}
-	return n, l.publish(x.ctx, tx)
+	if err := l.publish(x.ctx, tx); err != nil {
+		return 0, err
+	}
+	return n, w.cons.checkRefs(x.ctx, tx)
 }
 
 // upsertUpdates applies DO UPDATE to the existing rows whose key (by the
@@ -259,7 +266,10 @@ func (x *execution) upsertUpdates(tx *catalog.Tx, t catalog.Table, w *tableWrite
 			count += updated.NumRows()
 			changed = changed || updated.NumRows() > 0
 			kept = append(kept, out)
-			err = w.ret.add(ec, updated)
+			err = w.cons.noteRefs(updated)
+			if err == nil {
+				err = w.ret.add(ec, updated)
+			}
 			updated.Release()
 			if err != nil {
 				return fail(err)

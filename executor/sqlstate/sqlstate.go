@@ -52,6 +52,7 @@ const (
 
 	IntegrityConstraintViolation Code = "23000"
 	NotNullViolation             Code = "23502"
+	ForeignKeyViolation          Code = "23503"
 	UniqueViolation              Code = "23505"
 	CheckViolation               Code = "23514"
 

@@ -1,0 +1,306 @@
+package executor
+
+import (
+	"strings"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+
+	"github.com/sharehouse/sharehouse/catalog"
+	"github.com/sharehouse/sharehouse/executor/sqlstate"
+	"github.com/sharehouse/sharehouse/executor/sqltype"
+)
+
+// Foreign keys around an UPDATE or DELETE (apply): the keys the statement
+// removes from a referenced table, and what each referencing table's
+// constraint does about its rows that hold them (see foreign.go).
+
+// fkWrite follows one UPDATE or DELETE for its foreign keys.
+type fkWrite struct {
+	x *execution
+	m *modification
+	// child: the UPDATE sets referencing columns of the table.
+	child bool
+	refs  []*fkRemoved
+}
+
+// fkRemoved is a foreign key referencing the table written, with the keys
+// the statement removes from the table.
+type fkRemoved struct {
+	ref    catalog.Reference
+	ppos   []int     // the referenced columns in the table written
+	action string    // the constraint's action for this statement
+	keys   *keyCheck // removed keys, over the referenced columns
+	// CASCADE on update: each removed key's new values (row of recs).
+	news map[string]fkRow
+	recs []arrow.Record
+}
+
+type fkRow struct{ rec, row int }
+
+// newFKWrite prepares m's foreign-key work; nil when there is none.
+func (x *execution) newFKWrite(tx *catalog.Tx, m *modification) (*fkWrite, error) {
+	set := func(p int) bool { return m.sets != nil && m.sets[p] != nil }
+	fw := &fkWrite{x: x, m: m, child: m.cons.touchesRefs(set)}
+	refs, err := tx.ReferencesTo(m.t.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range refs {
+		fr := &fkRemoved{ref: r, action: r.Key.OnDelete}
+		if m.sets != nil {
+			fr.action = r.Key.OnUpdate
+		}
+		touched := m.sets == nil
+		for _, p := range m.t.Positions(r.Key.RefColumns) {
+			fr.ppos = append(fr.ppos, p-1)
+			touched = touched || set(p-1)
+		}
+		if !touched {
+			continue // an UPDATE that leaves the referenced columns alone
+		}
+		fr.keys = newKeyCheck(m.t, &catalog.Key{Name: r.Key.Name, Columns: r.Key.RefColumns})
+		if fr.action == "c" && m.sets != nil {
+			fr.news = map[string]fkRow{}
+		}
+		fw.refs = append(fw.refs, fr)
+	}
+	if !fw.child && len(fw.refs) == 0 {
+		return nil, nil
+	}
+	m.changed = fw.changed
+	return fw, nil
+}
+
+// changed collects the keys rows matched held before (old) and hold after
+// (new; nil for DELETE).
+func (fw *fkWrite) changed(old, new arrow.Record) error {
+	if fw.child && new != nil {
+		if err := fw.m.cons.noteRefs(new); err != nil {
+			return err
+		}
+	}
+	var buf, nbuf []byte
+	for _, fr := range fw.refs {
+		kept := false
+		for r := 0; r < int(old.NumRows()); r++ {
+			var null bool
+			if buf, null = fr.keys.key(buf[:0], old, r); null {
+				continue
+			}
+			if new != nil {
+				if nbuf, null = fr.keys.key(nbuf[:0], new, r); !null && string(nbuf) == string(buf) {
+					continue // the key stays
+				}
+			}
+			if _, ok := fr.keys.seen[string(buf)]; !ok {
+				fr.keys.seen[string(buf)] = struct{}{}
+				fr.keys.note(old, r)
+			}
+			if fr.news != nil {
+				if !kept {
+					new.Retain()
+					fr.recs, kept = append(fr.recs, new), true
+				}
+				fr.news[string(buf)] = fkRow{rec: len(fr.recs) - 1, row: r}
+			}
+		}
+	}
+	return nil
+}
+
+// finish runs once the statement's rows are in tx: the new keys of the
+// table's own foreign keys are checked, then the referencing tables' rows
+// that hold a removed key are refused or acted on.
+func (fw *fkWrite) finish(tx *catalog.Tx) error {
+	if fw == nil {
+		return nil
+	}
+	defer func() {
+		for _, fr := range fw.refs {
+			releaseAll(fr.recs)
+		}
+	}()
+	x := fw.x
+	if fw.child {
+		if err := fw.m.cons.checkRefs(x.ctx, tx); err != nil {
+			return err
+		}
+	}
+	for _, fr := range fw.refs {
+		if len(fr.keys.seen) == 0 {
+			continue
+		}
+		if fr.action == "a" && fw.m.sets != nil {
+			// NO ACTION: a key another row now holds is still there.
+			if err := scanParentKeys(x.ctx, tx, fw.m.t, fr.keys, func(key []byte) bool {
+				delete(fr.keys.seen, string(key))
+				return len(fr.keys.seen) == 0
+			}); err != nil {
+				return err
+			}
+			if len(fr.keys.seen) == 0 {
+				continue
+			}
+		}
+		if err := x.referentialAction(tx, fw.m.t, fr); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// referentialAction applies fr's action to the rows of the referencing
+// table that hold one of the keys removed from parent.
+func (x *execution) referentialAction(tx *catalog.Tx, parent catalog.Table, fr *fkRemoved) error {
+	child, ok, err := tx.TableByID(fr.ref.Table.ID)
+	if err != nil || !ok {
+		return err
+	}
+	fk := fr.ref.Key
+	var cpos []int
+	for _, p := range child.Positions(fk.Columns) {
+		cpos = append(cpos, p-1)
+	}
+	holds := func(rec arrow.Record, r int, buf []byte) ([]byte, bool) {
+		for _, p := range cpos {
+			if rec.Column(p).IsNull(r) {
+				return buf, false
+			}
+		}
+		buf = fkKey(buf[:0], rec, cpos, r)
+		_, ok := fr.keys.seen[string(buf)]
+		return buf, ok
+	}
+	if fr.action == "a" || fr.action == "r" {
+		return x.stillReferenced(tx, parent, child, fr, cpos)
+	}
+	m := &modification{t: child, plan: &plan{}}
+	defer m.plan.release()
+	m.match = func(rec arrow.Record) []bool {
+		out := make([]bool, rec.NumRows())
+		var buf []byte
+		for r := range out {
+			buf, out[r] = holds(rec, r, buf)
+		}
+		return out
+	}
+	if fr.action != "c" || fr.news != nil { // an UPDATE of the child's rows
+		if m.cons, err = x.newConstraintChecker(child); err != nil {
+			return err
+		}
+		m.sets = make([]Expr, len(child.Columns))
+		for j, p := range cpos {
+			col := child.Columns[p]
+			switch fr.action {
+			case "n":
+				m.sets[p] = nullConst(columnType(col))
+			case "d":
+				if m.sets[p], err = x.defaultExpr(child, col); err != nil {
+					return err
+				}
+			case "c":
+				m.sets[p] = &fkNewValue{t: columnType(col), fr: fr, cpos: cpos, src: fr.ppos[j], old: p}
+			}
+		}
+	}
+	_, err = x.apply(tx, m)
+	return err
+}
+
+// stillReferenced fails when a row of child holds a key removed from
+// parent (NO ACTION, RESTRICT).
+func (x *execution) stillReferenced(tx *catalog.Tx, parent, child catalog.Table, fr *fkRemoved, cpos []int) error {
+	snap, err := tx.Snapshot(child)
+	if err != nil {
+		return err
+	}
+	defer snap.Release()
+	k := *fr.keys
+	k.pos = cpos
+	k.intKey = k.intKey && len(cpos) == 1
+	keep, err := k.rowGroups(x.ctx, child, snap)
+	if err != nil {
+		return err
+	}
+	view := catalog.Table{Name: child.Name} // the key columns, as read
+	var fields []arrow.Field
+	stored := storedSchema(child)
+	local := make([]int, len(cpos))
+	for j, p := range cpos {
+		fields = append(fields, stored.Field(p))
+		view.Columns = append(view.Columns, child.Columns[p])
+		local[j] = j
+	}
+	it, err := snap.ScanSelected(x.ctx, fields, keep)
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	var buf []byte
+	for {
+		rec, err := it.Next(x.ctx)
+		if errEOF(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		for r := 0; r < int(rec.NumRows()); r++ {
+			var null bool
+			if buf, null = k.keyAt(buf[:0], rec, local, r); null {
+				continue
+			}
+			if _, ok := fr.keys.seen[string(buf)]; ok {
+				return sqlstate.Errorf(sqlstate.ForeignKeyViolation, "update or delete on table %q violates foreign key constraint %q on table %q", parent.Name, fr.ref.Key.Name, child.Name).
+					WithDetail("Key (%s)=(%s) is still referenced from table %q.", strings.Join(positionNames(parent, fr.ppos), ", "), keyText(view, local, rec, r), child.Name)
+			}
+		}
+	}
+}
+
+// keyAt is key over the columns pos of rec instead of k's own.
+func (k *keyCheck) keyAt(buf []byte, rec arrow.Record, pos []int, r int) ([]byte, bool) {
+	for _, p := range pos {
+		if rec.Column(p).IsNull(r) {
+			return buf, true
+		}
+	}
+	return fkKey(buf, rec, pos, r), false
+}
+
+// fkNewValue is ON UPDATE CASCADE's new value of referencing column old:
+// the new value of referenced column src of the parent row whose old key
+// the child row holds.
+type fkNewValue struct {
+	t    sqltype.T
+	fr   *fkRemoved
+	cpos []int
+	src  int
+	old  int
+}
+
+func (e *fkNewValue) Type() sqltype.T          { return e.t }
+func (e *fkNewValue) DataType() arrow.DataType { return e.t.Arrow() }
+func (e *fkNewValue) String() string           { return "fk_new_value" }
+
+func (e *fkNewValue) Eval(ec *evalContext, rec arrow.Record) (arrow.Array, error) {
+	b := array.NewBuilder(ec.mem, e.t.Arrow())
+	defer b.Release()
+	var buf []byte
+	for r := 0; r < int(rec.NumRows()); r++ {
+		buf = fkKey(buf[:0], rec, e.cpos, r)
+		from, row := rec.Column(e.old), r
+		if n, ok := e.fr.news[string(buf)]; ok {
+			from, row = e.fr.recs[n.rec].Column(e.src), n.row
+		}
+		if from.IsNull(row) {
+			b.AppendNull()
+			continue
+		}
+		if err := b.AppendValueFromString(from.ValueStr(row)); err != nil {
+			return nil, err
+		}
+	}
+	return b.NewArray(), nil
+}
