@@ -148,3 +148,82 @@ func TestCmpIntLoop(t *testing.T) {
 		}
 	}
 }
+
+// TestCmpConstMatchesBroadcast: comparing a column with a constant without
+// broadcasting it gives what the broadcast comparison gives, for every
+// operator, either side, NULLs and sliced columns.
+func TestCmpConstMatchesBroadcast(t *testing.T) {
+	ec := mustEC(t)
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, typ := range []sqltype.T{sqltype.Int2T, sqltype.Int4T, sqltype.Int8T, sqltype.DateT} {
+		info := infoOf(typ)
+		for _, op := range []string{"=", "<>", "<", "<=", ">", ">="} {
+			impl, err := resolveOperator(op, info, info)
+			if err != nil || impl.EvalConst == nil {
+				t.Fatalf("%s %s: %v, EvalConst set: %v", typ, op, err, impl.EvalConst != nil)
+			}
+			for iter := range 20 {
+				n, off := 2+rng.IntN(40), rng.IntN(9)
+				b := array.NewBuilder(ec.mem, info.DT)
+				cb := array.NewBuilder(ec.mem, info.DT)
+				for r := range off + n {
+					if rng.IntN(5) == 0 {
+						b.AppendNull()
+						continue
+					}
+					appendSmallInt(b, rng.Int64N(7)-3)
+					if r == 0 {
+						appendSmallInt(cb, rng.Int64N(7)-3)
+					}
+				}
+				if cb.Len() == 0 {
+					appendSmallInt(cb, 0)
+				}
+				whole, c := b.NewArray(), cb.NewArray()
+				b.Release()
+				cb.Release()
+				col := array.NewSlice(whole, int64(off), int64(off+n))
+				whole.Release()
+				for _, left := range []bool{false, true} {
+					got, err := impl.EvalConst(ec, col, c, left, n)
+					if err != nil {
+						t.Fatal(err)
+					}
+					wide, _ := broadcast(ec.mem, c, n)
+					args := []arrow.Array{col, wide}
+					if left {
+						args = []arrow.Array{wide, col}
+					}
+					want, err := impl.Eval(ec, args, n)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for r := range n {
+						g, w := got.(*array.Boolean), want.(*array.Boolean)
+						if g.IsValid(r) != w.IsValid(r) || (w.IsValid(r) && g.Value(r) != w.Value(r)) {
+							t.Fatalf("%s %s (constant left %v, iter %d) row %d: got %v, want %v", typ, op, left, iter, r, g.ValueStr(r), w.ValueStr(r))
+						}
+					}
+					got.Release()
+					want.Release()
+					wide.Release()
+				}
+				col.Release()
+				c.Release()
+			}
+		}
+	}
+}
+
+func appendSmallInt(b array.Builder, v int64) {
+	switch b := b.(type) {
+	case *array.Int16Builder:
+		b.Append(int16(v))
+	case *array.Int32Builder:
+		b.Append(int32(v))
+	case *array.Int64Builder:
+		b.Append(v)
+	case *array.Date32Builder:
+		b.Append(arrow.Date32(v))
+	}
+}

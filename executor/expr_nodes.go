@@ -40,6 +40,11 @@ func isOperatorName(s string) bool {
 }
 
 func (f *funcExpr) Eval(ec *evalContext, rec arrow.Record) (arrow.Array, error) {
+	if f.impl.EvalConst != nil && len(f.args) == 2 && rec.NumRows() > 1 {
+		if out, ok, err := f.evalConst(ec, rec); ok {
+			return out, err
+		}
+	}
 	args := make([]arrow.Array, len(f.args))
 	defer func() {
 		for _, a := range args {
@@ -56,6 +61,43 @@ func (f *funcExpr) Eval(ec *evalContext, rec arrow.Record) (arrow.Array, error) 
 		args[i] = v
 	}
 	return f.impl.Eval(ec, args, int(rec.NumRows()))
+}
+
+// evalConst evaluates a column against a constant through EvalConst; ok
+// is false when the arguments are not one column and one non-NULL
+// constant of its type.
+func (f *funcExpr) evalConst(ec *evalContext, rec arrow.Record) (arrow.Array, bool, error) {
+	ci := 1
+	c, ok := f.args[1].(*constExpr)
+	if !ok {
+		ci = 0
+		if c, ok = f.args[0].(*constExpr); !ok {
+			return nil, false, nil
+		}
+	}
+	if _, both := f.args[1-ci].(*constExpr); both || c.isNull() {
+		return nil, false, nil
+	}
+	col, err := f.args[1-ci].Eval(ec, rec)
+	if err != nil {
+		return nil, true, err
+	}
+	defer col.Release()
+	if !arrow.TypeEqual(col.DataType(), c.value.DataType()) {
+		// Rare (the binder coerces both sides): the general path.
+		args := []arrow.Array{col, nil}
+		if args[1], err = c.Eval(ec, rec); err != nil {
+			return nil, true, err
+		}
+		defer args[1].Release()
+		if ci == 0 {
+			args[0], args[1] = args[1], args[0]
+		}
+		out, err := f.impl.Eval(ec, args, int(rec.NumRows()))
+		return out, true, err
+	}
+	out, err := f.impl.EvalConst(ec, col, c.value, ci == 0, int(rec.NumRows()))
+	return out, true, err
 }
 
 // logicExpr is AND, OR (n-ary) or NOT with SQL's three-valued logic.

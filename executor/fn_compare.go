@@ -63,7 +63,7 @@ func resolveCompare(op string, l, r argInfo) (funcImpl, error) {
 	lo, ro := l.T.OID, r.T.OID
 	same := func(t sqltype.T, k cmpKind) (funcImpl, error) {
 		ti := infoOf(t)
-		return funcImpl{Name: op, Args: []argInfo{ti, ti}, Result: infoOf(sqltype.BoolT), Eval: cmpEval(k, mask)}, nil
+		return funcImpl{Name: op, Args: []argInfo{ti, ti}, Result: infoOf(sqltype.BoolT), Eval: cmpEval(k, mask), EvalConst: cmpConstEval(k, mask)}, nil
 	}
 	switch {
 	case isOidFamily(lo) && (isOidFamily(ro) || isInt(ro)) || isOidFamily(ro) && isInt(lo):
@@ -216,6 +216,76 @@ func cmpIntLoop[T ~int16 | ~int32 | ~int64 | ~uint32](out []byte, mask uint8, x,
 	}
 	for i := full; i < len(x); i++ {
 		c := 1 + b2u(x[i] > y[i]) - b2u(x[i] < y[i])
+		out[i>>3] |= (mask >> c & 1) << (i & 7)
+	}
+}
+
+// cmpConstEval compares an integer column with a constant, nil for other
+// kinds (they broadcast the constant).
+func cmpConstEval(k cmpKind, mask uint8) func(*evalContext, arrow.Array, arrow.Array, bool, int) (arrow.Array, error) {
+	switch k {
+	case cmpInt16, cmpInt32, cmpDate, cmpInt64, cmpTime:
+	default:
+		return nil
+	}
+	return func(ec *evalContext, col, c arrow.Array, constLeft bool, n int) (arrow.Array, error) {
+		m := mask
+		if constLeft { // c op col is col op' c, op' mirrored: < and > swap
+			m = m&(1<<1) | (m&1)<<2 | (m>>2)&1
+		}
+		buf, out := newBits(ec.mem, n)
+		switch k {
+		case cmpInt16:
+			cmpIntConst(out, m, values[int16](col), values[int16](c)[0])
+		case cmpInt32, cmpDate:
+			cmpIntConst(out, m, values[int32](col), values[int32](c)[0])
+		default:
+			cmpIntConst(out, m, values[int64](col), values[int64](c)[0])
+		}
+		valid, nulls := andValidity(ec.mem, []arrow.Array{col}, n)
+		return makeArray(arrow.FixedWidthTypes.Boolean, n, valid, nulls, buf), nil
+	}
+}
+
+// cmpIntConst is cmpIntLoop against one value y.
+func cmpIntConst[T ~int16 | ~int32 | ~int64](out []byte, mask uint8, x []T, y T) {
+	full := len(x) &^ 7
+	switch mask {
+	case 1 << 0: // <
+		for i := 0; i < full; i += 8 {
+			xs := x[i : i+8 : i+8]
+			out[i>>3] = b2u(xs[0] < y) | b2u(xs[1] < y)<<1 | b2u(xs[2] < y)<<2 | b2u(xs[3] < y)<<3 |
+				b2u(xs[4] < y)<<4 | b2u(xs[5] < y)<<5 | b2u(xs[6] < y)<<6 | b2u(xs[7] < y)<<7
+		}
+	case 1<<0 | 1<<1: // <=
+		for i := 0; i < full; i += 8 {
+			xs := x[i : i+8 : i+8]
+			out[i>>3] = b2u(xs[0] <= y) | b2u(xs[1] <= y)<<1 | b2u(xs[2] <= y)<<2 | b2u(xs[3] <= y)<<3 |
+				b2u(xs[4] <= y)<<4 | b2u(xs[5] <= y)<<5 | b2u(xs[6] <= y)<<6 | b2u(xs[7] <= y)<<7
+		}
+	case 1 << 2: // >
+		for i := 0; i < full; i += 8 {
+			xs := x[i : i+8 : i+8]
+			out[i>>3] = b2u(xs[0] > y) | b2u(xs[1] > y)<<1 | b2u(xs[2] > y)<<2 | b2u(xs[3] > y)<<3 |
+				b2u(xs[4] > y)<<4 | b2u(xs[5] > y)<<5 | b2u(xs[6] > y)<<6 | b2u(xs[7] > y)<<7
+		}
+	case 1<<1 | 1<<2: // >=
+		for i := 0; i < full; i += 8 {
+			xs := x[i : i+8 : i+8]
+			out[i>>3] = b2u(xs[0] >= y) | b2u(xs[1] >= y)<<1 | b2u(xs[2] >= y)<<2 | b2u(xs[3] >= y)<<3 |
+				b2u(xs[4] >= y)<<4 | b2u(xs[5] >= y)<<5 | b2u(xs[6] >= y)<<6 | b2u(xs[7] >= y)<<7
+		}
+	case 1 << 1: // =
+		for i := 0; i < full; i += 8 {
+			xs := x[i : i+8 : i+8]
+			out[i>>3] = b2u(xs[0] == y) | b2u(xs[1] == y)<<1 | b2u(xs[2] == y)<<2 | b2u(xs[3] == y)<<3 |
+				b2u(xs[4] == y)<<4 | b2u(xs[5] == y)<<5 | b2u(xs[6] == y)<<6 | b2u(xs[7] == y)<<7
+		}
+	default:
+		full = 0
+	}
+	for i := full; i < len(x); i++ {
+		c := 1 + b2u(x[i] > y) - b2u(x[i] < y)
 		out[i>>3] |= (mask >> c & 1) << (i & 7)
 	}
 }

@@ -40,6 +40,10 @@ type funcImpl struct {
 	Args   []argInfo // the types arguments are coerced to
 	Result argInfo
 	Eval   func(ec *evalContext, args []arrow.Array, n int) (arrow.Array, error)
+	// EvalConst, when set, evaluates a two-argument function of a column
+	// and a non-NULL constant of the same Arrow type without repeating the
+	// constant n times; constLeft says which argument is the constant.
+	EvalConst func(ec *evalContext, col, constant arrow.Array, constLeft bool, n int) (arrow.Array, error)
 	// Volatile marks now()-style and random functions: not constant-folded.
 	Volatile bool
 	// NonStrict marks functions that look at NULL arguments themselves
