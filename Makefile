@@ -28,7 +28,8 @@ bench:
 # fsync on for both: the same BENCH_ROWS-row table (default 10M, in order of
 # its id column; PostgreSQL gets an index on id) loaded into both, the same
 # queries over pgwire, then a Markdown table of both and their ratio
-# (also in PGBENCH_REPORT).
+# (also in PGBENCH_REPORT). BENCH_SERVE_ARGS adds flags to sharehouse serve,
+# e.g. BENCH_SERVE_ARGS='--cache-size 0' to measure without the column cache.
 PGBENCH_DIR    ?= /tmp/sharehouse-bench-pg
 PGBENCH_PORT   ?= 5544
 PGBENCH_REPORT ?= /tmp/sharehouse-bench-pg.md
@@ -39,6 +40,7 @@ bench-pg:
 	rm -rf $(PGBENCH_DIR) $(PGBENCH_REPORT) && mkdir -p $(PGBENCH_DIR) && chown postgres $(PGBENCH_DIR) && \
 	su postgres -c "$$PGBIN/initdb -D $(PGBENCH_DIR)/data -A trust >/dev/null && $$PGBIN/pg_ctl -D $(PGBENCH_DIR)/data -l $(PGBENCH_DIR)/log -o '-p $(PGBENCH_PORT) -k /tmp' -w start >/dev/null"; \
 	SHAREHOUSE_BENCH_PG=postgres://postgres@127.0.0.1:$(PGBENCH_PORT)/postgres SHAREHOUSE_BENCH_ROWS=$(BENCH_ROWS) SHAREHOUSE_BENCH_REPORT=$(PGBENCH_REPORT) \
+		SHAREHOUSE_BENCH_SERVE_ARGS="$(BENCH_SERVE_ARGS)" \
 		$(GO) test -run '^$$' -bench 'Wire' -benchtime $${BENCHTIME:-1s} -count 1 -timeout 30m ./cmd/sharehouse; \
 	status=$$?; su postgres -c "$$PGBIN/pg_ctl -D $(PGBENCH_DIR)/data -m fast stop >/dev/null"; rm -rf $(PGBENCH_DIR); \
 	test -f $(PGBENCH_REPORT) && cat $(PGBENCH_REPORT); exit $$status

@@ -22,8 +22,11 @@ import (
 func BenchmarkWire(b *testing.B) {
 	pgURL := os.Getenv("SHAREHOUSE_BENCH_PG")
 	rows := benchRows(b, pgURL != "")
+	// SHAREHOUSE_BENCH_SERVE_ARGS adds flags to the server's command line,
+	// e.g. "--cache-size 0" to measure without the column cache.
+	serveArgs := strings.Fields(os.Getenv("SHAREHOUSE_BENCH_SERVE_ARGS"))
 	targets := []benchTarget{{name: "sharehouse", connect: func(b *testing.B) *pgx.Conn {
-		return startServer(b).admin(b, "postgres")
+		return startServer(b, withArgs(serveArgs...)).admin(b, "postgres")
 	}}}
 	if pgURL != "" {
 		targets = append(targets, benchTarget{name: "postgres", index: true, connect: func(b *testing.B) *pgx.Conn {
