@@ -40,6 +40,10 @@ type fkCheck struct {
 	// order holds the distinct keys seen, first seen first, with the text
 	// a violation reports.
 	order []fkWant
+	// A key of one integer column is kept as a number instead: no
+	// encoding, and no text until a violation (a bulk load's usual case).
+	ints     map[int64]struct{}
+	intOrder []int64
 }
 
 type fkWant struct{ key, text string }
@@ -54,6 +58,9 @@ func newFKChecks(t catalog.Table) []*fkCheck {
 			c.pos = append(c.pos, p-1)
 		}
 		c.keys = newKeyCheck(t, &catalog.Key{Name: fk.Name, Columns: fk.Columns})
+		if c.keys.intKey {
+			c.ints = map[int64]struct{}{}
+		}
 		out = append(out, c)
 	}
 	return out
@@ -63,6 +70,10 @@ func newFKChecks(t catalog.Table) []*fkCheck {
 // Under MATCH SIMPLE a key with a NULL references nothing; MATCH FULL
 // refuses a key with some but not all columns NULL.
 func (c *fkCheck) note(rec arrow.Record) error {
+	if c.ints != nil {
+		c.noteInts(rec.Column(c.pos[0]))
+		return nil
+	}
 	var buf []byte
 	for r := 0; r < int(rec.NumRows()); r++ {
 		nulls := 0
@@ -97,6 +108,86 @@ func (c *fkCheck) note(rec arrow.Record) error {
 	return nil
 }
 
+func (c *fkCheck) noteInts(col arrow.Array) {
+	vals := intValues(col)
+	nulls := col.NullN() > 0
+	for r := 0; r < col.Len(); r++ {
+		if nulls && col.IsNull(r) {
+			continue
+		}
+		v := vals(r)
+		if _, ok := c.ints[v]; ok {
+			continue
+		}
+		c.ints[v] = struct{}{}
+		c.intOrder = append(c.intOrder, v)
+		if len(c.intOrder) == 1 || v < c.keys.min {
+			c.keys.min = v
+		}
+		if len(c.intOrder) == 1 || v > c.keys.max {
+			c.keys.max = v
+		}
+	}
+}
+
+// checkInts is check for a key of one integer column.
+func (c *fkCheck) checkInts(ctx context.Context, tx *catalog.Tx, parent catalog.Table, k *keyCheck) error {
+	missing := c.ints
+	defer func() { c.ints, c.intOrder = map[int64]struct{}{}, nil }()
+	err := scanIntKeys(ctx, tx, parent, k, func(v int64) bool {
+		delete(missing, v)
+		return len(missing) == 0
+	})
+	if err != nil {
+		return err
+	}
+	for _, v := range c.intOrder {
+		if _, ok := missing[v]; ok {
+			return c.insertViolation().WithDetail("Key (%s)=(%d) is not present in table %q.", c.child.Columns[c.pos[0]].Name, v, parent.Name)
+		}
+	}
+	return nil
+}
+
+// scanIntKeys calls found with the value of every row of t whose integer
+// key k (one column) is not NULL, in the row groups that may hold one of
+// k's keys, until found says the scan is done.
+func scanIntKeys(ctx context.Context, tx *catalog.Tx, t catalog.Table, k *keyCheck, found func(v int64) bool) error {
+	snap, err := tx.Snapshot(t)
+	if err != nil {
+		return err
+	}
+	defer snap.Release()
+	keep, err := k.rowGroups(ctx, t, snap)
+	if err != nil {
+		return err
+	}
+	it, err := snap.ScanSelected(ctx, []arrow.Field{storedSchema(t).Field(k.pos[0])}, keep)
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	for {
+		rec, err := it.Next(ctx)
+		if errEOF(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		col := rec.Column(0)
+		vals, nulls := intValues(col), col.NullN() > 0
+		for r := 0; r < col.Len(); r++ {
+			if nulls && col.IsNull(r) {
+				continue
+			}
+			if found(vals(r)) {
+				return nil
+			}
+		}
+	}
+}
+
 func (c *fkCheck) insertViolation() *sqlstate.Error {
 	return sqlstate.Errorf(sqlstate.ForeignKeyViolation, "insert or update on table %q violates foreign key constraint %q", c.child.Name, c.fk.Name)
 }
@@ -104,7 +195,7 @@ func (c *fkCheck) insertViolation() *sqlstate.Error {
 // check fails for the first key noted that the parent, as tx shows it,
 // does not have.
 func (c *fkCheck) check(ctx context.Context, tx *catalog.Tx) error {
-	if len(c.order) == 0 {
+	if len(c.order) == 0 && len(c.intOrder) == 0 {
 		return nil
 	}
 	parent, ok, err := tx.TableByID(c.fk.RefTable)
@@ -117,6 +208,9 @@ func (c *fkCheck) check(ctx context.Context, tx *catalog.Tx) error {
 	k.pos = nil
 	for _, p := range parent.Positions(c.fk.RefColumns) {
 		k.pos = append(k.pos, p-1)
+	}
+	if c.ints != nil {
+		return c.checkInts(ctx, tx, parent, &k)
 	}
 	if err := scanParentKeys(ctx, tx, parent, &k, func(key []byte) bool {
 		delete(missing, string(key))
