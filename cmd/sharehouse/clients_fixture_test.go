@@ -28,7 +28,8 @@ type clientFixture struct {
 
 // newClientFixture starts a server and sets up provider "acme" with
 // postgres.sales.items (shared through share items_share with token
-// recipient "partner") and postgres.sales.internal_notes (not shared).
+// recipient "partner") and postgres.sales.internal_notes (not shared),
+// whose foreign key references items.
 func newClientFixture(t *testing.T) *clientFixture {
 	t.Helper()
 	s := startServer(t)
@@ -40,7 +41,8 @@ func newClientFixture(t *testing.T) *clientFixture {
 			code varchar(8), active bool, born date, seen timestamp, seen_tz timestamptz, score double precision)`,
 		`INSERT INTO sales.items VALUES (1, 9000000000, 12.50, 'apple', 'A1', true, '2024-01-02',
 			'2024-01-02 03:04:05', '2024-01-02 03:04:05+00', 1.5)`,
-		"CREATE TABLE sales.internal_notes (id int, note text, CONSTRAINT notes_pk PRIMARY KEY (note, id))",
+		`CREATE TABLE sales.internal_notes (id int REFERENCES sales.items ON DELETE CASCADE, note text,
+			CONSTRAINT notes_pk PRIMARY KEY (note, id))`,
 		"INSERT INTO sales.internal_notes VALUES (1, 'not for partners')",
 	} {
 		mustExec(t, prov, sql)

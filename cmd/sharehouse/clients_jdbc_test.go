@@ -75,7 +75,6 @@ func TestClientJDBC(t *testing.T) {
 		wantLines(t, who, out, "column|", columns...)
 		wantLines(t, who, out, "pk|", "pk|items|id|1|items_pkey")
 		wantLines(t, who, out, "index|", "index|items|items_pkey|false|1|id|A")
-		wantLines(t, who, out, "foreignkeys|", "foreignkeys|0")
 		wantLines(t, who, out, "typeinfo|",
 			"typeinfo|numeric|2|1000|false", "typeinfo|int4|4|0|false", "typeinfo|text|12|0|true", "typeinfo|timestamptz|93|6|false")
 		wantLines(t, who, out, "typeinfocount|", "typeinfocount|true")
@@ -89,6 +88,11 @@ func TestClientJDBC(t *testing.T) {
 	out := run("provider", f.db, f.provider, f.providerPW)
 	common("provider", out)
 	wantLines(t, "provider", out, "catalog|", "catalog|postgres")
+	// What PostgreSQL 15 answers: imported/exported key, KEY_SEQ 1,
+	// UPDATE_RULE 3 (no action), DELETE_RULE 0 (cascade), DEFERRABILITY 7.
+	wantLines(t, "provider", out, "exportedkey|", "exportedkey|sales|items|id|sales|internal_notes|id|1|3|0|internal_notes_id_fkey|items_pkey|7")
+	wantLines(t, "provider", out, "importedkey|")
+	wantLines(t, "provider", out, "foreignkeys|", "foreignkeys|1")
 	wantLines(t, "provider", out, "table|", "table|sales|internal_notes|TABLE|null", "table|sales|items|TABLE|null")
 	wantLines(t, "provider", out, "batch|", "batch|1,1")
 	wantLines(t, "provider", out, "update|", "update|1")
@@ -101,6 +105,7 @@ func TestClientJDBC(t *testing.T) {
 	// table; its writes fail with 25006 and the session goes on.
 	out = run("recipient", f.share, f.cred.User, f.cred.BearerToken)
 	common("recipient", out)
+	wantLines(t, "recipient", out, "foreignkeys|", "foreignkeys|0") // internal_notes is not shared
 	wantLines(t, "recipient", out, "catalog|", "catalog|items_share")
 	wantLines(t, "recipient", out, "table|", "table|sales|items|TABLE|null")
 	wantLines(t, "recipient", out, "schema|", "schema|information_schema", "schema|pg_catalog", "schema|sales")

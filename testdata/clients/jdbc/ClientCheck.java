@@ -89,16 +89,18 @@ public class ClientCheck {
                     rs.getInt("ORDINAL_POSITION"), rs.getString("COLUMN_NAME"), rs.getString("ASC_OR_DESC"));
             }
         }
-        // No foreign keys: the point is that the nine-way catalog joins answer.
+        // Foreign keys through pgjdbc's nine-way catalog joins: each one
+        // imported by or exported from the table, and their number.
         int fks = 0;
-        try (ResultSet rs = md.getImportedKeys(null, schema, table)) {
-            while (rs.next()) {
-                fks++;
-            }
-        }
-        try (ResultSet rs = md.getExportedKeys(null, schema, table)) {
-            while (rs.next()) {
-                fks++;
+        for (int side = 0; side < 2; side++) {
+            try (ResultSet rs = side == 0 ? md.getImportedKeys(null, schema, table) : md.getExportedKeys(null, schema, table)) {
+                while (rs.next()) {
+                    fks++;
+                    out(side == 0 ? "importedkey" : "exportedkey", rs.getString("PKTABLE_SCHEM"), rs.getString("PKTABLE_NAME"),
+                        rs.getString("PKCOLUMN_NAME"), rs.getString("FKTABLE_SCHEM"), rs.getString("FKTABLE_NAME"),
+                        rs.getString("FKCOLUMN_NAME"), rs.getInt("KEY_SEQ"), rs.getInt("UPDATE_RULE"), rs.getInt("DELETE_RULE"),
+                        rs.getString("FK_NAME"), rs.getString("PK_NAME"), rs.getInt("DEFERRABILITY"));
+                }
             }
         }
         out("foreignkeys", fks);

@@ -61,6 +61,7 @@ def provider(engine):
         "notes", meta,
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("body", sa.Text, server_default="none"),
+        sa.Column("order_id", sa.BigInteger, sa.ForeignKey("sales.orders.id", ondelete="CASCADE")),
         schema="sales",
     )
     with engine.begin() as conn:
