@@ -80,7 +80,11 @@ func TestParallelAggregateMatchesSerial(t *testing.T) {
 	rng := rand.New(rand.NewPCG(4, 2))
 	// mk rises with g: batches bring new groups to every worker.
 	keySets := []string{"k", "mk", "tk", "nk", "mk, tk", "bo, dt", ""}
-	for i := 0; i < 14; i++ {
+	runs := 14 // two of every key set
+	if sltRace {
+		runs = 7 // the race detector's slowdown: one of each
+	}
+	for i := 0; i < runs; i++ {
 		rows := 20000 + rng.IntN(20000)
 		ngroups := []int{1, 3, 50, 2000, 30000}[rng.IntN(5)]
 		src := parallelAggSource(rng, rows, ngroups)
