@@ -79,3 +79,20 @@ func TestGrouperNumbersByFirstAppearance(t *testing.T) {
 		}
 	}
 }
+
+// TestDistinctMatchesGroupBy: SELECT DISTINCT keeps each key's first row,
+// in order of first appearance, as GROUP BY numbers its groups.
+func TestDistinctMatchesGroupBy(t *testing.T) {
+	_, s := testEngine(t)
+	rng := rand.New(rand.NewPCG(3, 9))
+	for _, ngroups := range []int{3, 2000} {
+		src := parallelAggSource(rng, 20000, ngroups)
+		for _, keys := range []string{"k", "tk", "nk", "f", "k, tk", "bo, dt, i2"} {
+			distinct := mustRun(t, s, "SELECT DISTINCT "+keys+" FROM "+src)
+			grouped := mustRun(t, s, "SELECT "+keys+" FROM "+src+" GROUP BY "+keys)
+			if fmt.Sprint(distinct) != fmt.Sprint(grouped) {
+				t.Fatalf("%s, %d groups: DISTINCT %d rows, GROUP BY %d rows\n%.200v\n%.200v", keys, ngroups, len(distinct), len(grouped), distinct, grouped)
+			}
+		}
+	}
+}

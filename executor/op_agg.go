@@ -267,13 +267,15 @@ func releaseArrays(arrs []arrow.Array) {
 	}
 }
 
-// distinctOp passes each distinct row once (SELECT DISTINCT).
+// distinctOp passes each distinct row once (SELECT DISTINCT): a row is
+// kept when it starts a new group.
 type distinctOp struct {
-	env   *env
-	child operator
-	on    []int // DISTINCT ON: the key columns; nil for the whole row
-	seen  map[string]struct{}
-	out   batchHolder
+	env    *env
+	child  operator
+	on     []int // DISTINCT ON: the key columns; nil for the whole row
+	grp    grouper
+	groups []uint32 // scratch
+	out    batchHolder
 }
 
 func (d *distinctOp) columns() []opColumn { return d.child.columns() }
@@ -281,16 +283,11 @@ func (d *distinctOp) String() string      { return "Distinct" }
 func (d *distinctOp) close()              { d.out.release(); d.child.close() }
 
 func (d *distinctOp) next(ctx context.Context) (arrow.Record, error) {
-	if d.seen == nil {
-		d.seen = map[string]struct{}{}
-	}
-	var key []byte
 	for {
 		rec, err := d.child.next(ctx)
 		if err != nil {
 			return nil, err
 		}
-		var keep []int32
 		cols := d.on
 		if cols == nil {
 			cols = make([]int, rec.NumCols())
@@ -304,18 +301,16 @@ func (d *distinctOp) next(ctx context.Context) (arrow.Record, error) {
 			arrs[i], types[i] = rec.Column(c), d.child.columns()[c].t
 		}
 		hash, normalized := valueKeys(d.env.eval(ctx), types, arrs)
-		for r := 0; r < int(rec.NumRows()); r++ {
-			key = key[:0]
-			for _, a := range hash {
-				key = appendKey(key, a, r)
-			}
-			if _, dup := d.seen[string(key)]; dup {
-				continue
-			}
-			d.seen[string(key)] = struct{}{}
+		var keep []int32
+		d.groups = grow(d.groups[:0], int(rec.NumRows()))
+		err = d.grp.assign(hash, d.groups, func(r int) error {
 			keep = append(keep, int32(r))
-		}
+			return nil
+		})
 		releaseArrays(normalized)
+		if err != nil {
+			return nil, err
+		}
 		if len(keep) == 0 {
 			continue
 		}
