@@ -50,7 +50,7 @@ func (t Table) RefKey(cols []uint32) *Key {
 		}
 	}
 	for _, i := range t.Indexes {
-		if i.Unique && same(&i.Key) {
+		if i.Unique && i.Plain() && same(&i.Key) {
 			return &i.Key
 		}
 	}

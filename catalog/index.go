@@ -9,9 +9,36 @@ import (
 // structures (scans skip data by Parquet statistics instead), so an index
 // is a definition: listed in pg_catalog and \d like PostgreSQL's, and, when
 // unique, enforced as a UNIQUE constraint is.
+//
+// An index on expressions or with a WHERE clause keeps them as stored SQL
+// text (columns written as c<ID>, as a Check's Expr): Exprs has one entry
+// per key element (a bare column too) and Where the predicate; Key.Columns
+// then lists the columns they read, so that dropping one drops the index,
+// as in PostgreSQL.
 type Index struct {
 	Key
-	Unique bool `json:"unique,omitempty"`
+	Unique bool     `json:"unique,omitempty"`
+	Exprs  []string `json:"exprs,omitempty"`
+	Where  string   `json:"where,omitempty"`
+}
+
+// Plain reports whether the index is on columns only, without a WHERE:
+// then Key.Columns are its key.
+func (i *Index) Plain() bool { return len(i.Exprs) == 0 && i.Where == "" }
+
+// IndexDef is what CREATE INDEX asks for: columns by name, or, for an
+// index on expressions or a partial one, stored expressions (see Index).
+type IndexDef struct {
+	Name    string
+	Unique  bool
+	Columns []string // plain index: the key columns by name
+	// Exprs, Where and Reads: an index on expressions or partial.
+	Exprs []string
+	Where string
+	Reads []uint32 // IDs of the columns Exprs and Where read
+	// NameParts make the default name of an index on expressions: per
+	// element, its column or function name, or "expr".
+	NameParts []string
 }
 
 // relationNameTaken reports whether name is a table, view or index
@@ -39,16 +66,22 @@ func (t Table) IndexNames() []string {
 	return out
 }
 
-// AddIndex adds an index on columns (by name) to table ref. name "" gives
-// PostgreSQL's default, <table>_<columns>_idx, numbered when taken.
-func (tx *Tx) AddIndex(ref TableRef, name string, columns []string, unique bool) (Table, Index, error) {
+// AddIndex adds index def to table ref. def.Name "" gives PostgreSQL's
+// default, <table>_<columns>_idx (columns: those read), numbered when
+// taken.
+func (tx *Tx) AddIndex(ref TableRef, def IndexDef) (Table, Index, error) {
 	t, err := tx.Table(ref)
 	if err != nil {
 		return Table{}, Index{}, err
 	}
+	name := def.Name
 	if name == "" {
 		base := t.Name
-		for _, c := range columns {
+		cols := def.Columns
+		if def.Exprs != nil {
+			cols = def.NameParts
+		}
+		for _, c := range cols {
 			base += "_" + c
 		}
 		base += "_idx"
@@ -72,9 +105,12 @@ func (tx *Tx) AddIndex(ref TableRef, name string, columns []string, unique bool)
 	if err != nil {
 		return Table{}, Index{}, err
 	}
-	idx := &Index{Key: Key{Name: name, IndexID: id}, Unique: unique}
+	idx := &Index{Key: Key{Name: name, IndexID: id}, Unique: def.Unique, Exprs: def.Exprs, Where: def.Where}
 	t, err = tx.AlterTable(ref, func(t *Table) error {
-		for _, cn := range columns {
+		if !idx.Plain() {
+			idx.Columns = slices.Clone(def.Reads)
+		}
+		for _, cn := range def.Columns {
 			c, _, ok := t.Column(cn)
 			if !ok {
 				return notFound("column", cn)
@@ -118,7 +154,9 @@ func (tx *Tx) DropIndex(db, schema, name string) error {
 }
 
 // IndexKeys lists the keys of all of t's indexes: the primary key's, the
-// UNIQUE constraints', and those of CREATE INDEX.
+// UNIQUE constraints', and those of CREATE INDEX (of an index on
+// expressions or a partial one, the Key names it but its Columns are
+// those it reads, not a key: see Index.Plain).
 func (t Table) IndexKeys() []*Key {
 	var out []*Key
 	if t.PrimaryKey != nil {

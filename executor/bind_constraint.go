@@ -24,6 +24,21 @@ import (
 // checkDef returns the stored form of CHECK (n) on t and the IDs of the
 // columns it reads.
 func (x *execution) checkDef(t catalog.Table, n *pg.Node) (string, []uint32, error) {
+	n, cols, err := storedForm(t, n, "check constraint")
+	if err != nil {
+		return "", nil, err
+	}
+	if _, err := x.bindStoredCheck(t, n); err != nil {
+		return "", nil, err
+	}
+	text, err := deparseExpr(n)
+	return text, cols, err
+}
+
+// storedForm returns a copy of expression n of table t with every column
+// written as its stored field name, and the IDs of the columns it reads;
+// what names the expression in the error for a subquery.
+func storedForm(t catalog.Table, n *pg.Node, what string) (*pg.Node, []uint32, error) {
 	n = proto.Clone(n).(*pg.Node) // the statement may run again
 	var cols []uint32
 	var err error
@@ -33,7 +48,7 @@ func (x *execution) checkDef(t catalog.Table, n *pg.Node) (string, []uint32, err
 		}
 		switch v := m.Interface().(type) {
 		case *pg.SubLink:
-			err = sqlstate.Errorf(sqlstate.FeatureNotSupported, "cannot use subquery in check constraint")
+			err = sqlstate.Errorf(sqlstate.FeatureNotSupported, "cannot use subquery in %s", what)
 		case *pg.ColumnRef:
 			names, star := columnRefFields(v)
 			if star || len(names) == 0 || len(names) > 2 || (len(names) == 2 && names[0] != t.Name) {
@@ -51,14 +66,7 @@ func (x *execution) checkDef(t catalog.Table, n *pg.Node) (string, []uint32, err
 			}
 		}
 	})
-	if err != nil {
-		return "", nil, err
-	}
-	if _, err := x.bindStoredCheck(t, n); err != nil {
-		return "", nil, err
-	}
-	text, err := deparseExpr(n)
-	return text, cols, err
+	return n, cols, err
 }
 
 func containsID(ids []uint32, id uint32) bool {
@@ -81,13 +89,7 @@ func (x *execution) bindCheck(t catalog.Table, c *catalog.Check) (Expr, error) {
 }
 
 func (x *execution) bindStoredCheck(t catalog.Table, n *pg.Node) (Expr, error) {
-	sc := &scope{}
-	for i, c := range t.Columns {
-		ct := columnType(c)
-		sc.cols = append(sc.cols, &scopeColumn{name: c.Field(), t: ct, dt: ct.Arrow(), idx: i})
-	}
-	b := &binder{x: x}
-	e, err := b.bindExpr(n, sc)
+	e, b, err := x.bindStored(t, n)
 	if err != nil {
 		return nil, err
 	}
@@ -95,6 +97,19 @@ func (x *execution) bindStoredCheck(t catalog.Table, n *pg.Node) (Expr, error) {
 		return nil, sqlstate.Errorf(sqlstate.DatatypeMismatch, "argument of CHECK must be type boolean, not type %s", e.Type())
 	}
 	return b.coerceBool(e, "CHECK")
+}
+
+// bindStored binds a stored expression over t's stored columns (batch
+// column i is t.Columns[i]).
+func (x *execution) bindStored(t catalog.Table, n *pg.Node) (Expr, *binder, error) {
+	sc := &scope{}
+	for i, c := range t.Columns {
+		ct := columnType(c)
+		sc.cols = append(sc.cols, &scopeColumn{name: c.Field(), t: ct, dt: ct.Arrow(), idx: i})
+	}
+	b := &binder{x: x}
+	e, err := b.bindExpr(n, sc)
+	return e, b, err
 }
 
 func parseStoredExpr(text string) (*pg.Node, error) {
@@ -107,10 +122,25 @@ func parseStoredExpr(text string) (*pg.Node, error) {
 
 // checkText prints a stored CHECK with t's current column names.
 func checkText(t catalog.Table, c *catalog.Check) string {
-	n, err := parseStoredExpr(c.Expr)
+	return storedText(t, c.Expr)
+}
+
+// storedText prints a stored expression with t's current column names.
+func storedText(t catalog.Table, stored string) string {
+	n, err := parseStoredExpr(stored)
 	if err != nil {
-		return c.Expr
+		return stored
 	}
+	renameStored(t, n)
+	text, err := deparseExpr(n)
+	if err != nil {
+		return stored
+	}
+	return text
+}
+
+// renameStored writes the stored field names in n as t's column names.
+func renameStored(t catalog.Table, n *pg.Node) {
 	eachMessage(n.ProtoReflect(), func(m protoreflect.Message) {
 		cr, ok := m.Interface().(*pg.ColumnRef)
 		if !ok || len(cr.Fields) != 1 {
@@ -125,11 +155,6 @@ func checkText(t catalog.Table, c *catalog.Check) string {
 			}
 		}
 	})
-	text, err := deparseExpr(n)
-	if err != nil {
-		return c.Expr
-	}
-	return text
 }
 
 // eachMessage calls fn for every message under m, m included.

@@ -14,19 +14,8 @@ import (
 // constraint (constraints.go).
 
 func (x *execution) createIndex(tx *catalog.Tx, is *pg.IndexStmt) ([]*sqlstate.Error, error) {
-	if is.WhereClause != nil {
-		return nil, notSupported("partial indexes are not supported")
-	}
 	if len(is.IndexIncludingParams) > 0 {
 		return nil, notSupported("INCLUDE columns of indexes are not supported")
-	}
-	var cols []string
-	for _, p := range is.IndexParams {
-		el := p.GetIndexElem()
-		if el == nil || el.Name == "" {
-			return nil, notSupported("indexes on expressions are not supported")
-		}
-		cols = append(cols, el.Name)
 	}
 	t, ref, err := rangeVarRef(x, tx, is.Relation)
 	if err != nil {
@@ -36,7 +25,11 @@ func (x *execution) createIndex(tx *catalog.Tx, is *pg.IndexStmt) ([]*sqlstate.E
 		return nil, sqlstate.Errorf(sqlstate.WrongObjectType, "cannot create index on relation %q", t.Name).
 			WithDetail("This operation is not supported for views.")
 	}
-	altered, idx, err := tx.AddIndex(ref, is.Idxname, cols, is.Unique)
+	def, err := x.indexDef(t, is)
+	if err != nil {
+		return nil, err
+	}
+	altered, idx, err := tx.AddIndex(ref, def)
 	if err != nil {
 		ce, ok := err.(*catalog.Error)
 		switch {
@@ -49,12 +42,85 @@ func (x *execution) createIndex(tx *catalog.Tx, is *pg.IndexStmt) ([]*sqlstate.E
 		}
 		return nil, err
 	}
-	if is.Unique {
+	if is.Unique && idx.Plain() {
 		if err := x.validateKey(tx, altered, &idx.Key); err != nil {
 			return nil, err
 		}
 	}
 	return nil, nil
+}
+
+// indexDef reads CREATE INDEX's key and WHERE clause: columns, or
+// expressions and a predicate kept in their stored form (bind_constraint.go).
+func (x *execution) indexDef(t catalog.Table, is *pg.IndexStmt) (catalog.IndexDef, error) {
+	def := catalog.IndexDef{Name: is.Idxname, Unique: is.Unique}
+	plain := is.WhereClause == nil
+	for _, p := range is.IndexParams {
+		if el := p.GetIndexElem(); el == nil || el.Name == "" {
+			plain = false
+		}
+	}
+	if plain {
+		for _, p := range is.IndexParams {
+			def.Columns = append(def.Columns, p.GetIndexElem().Name)
+		}
+		return def, nil
+	}
+	if is.Unique {
+		// Enforcing them needs the keys computed per row: not yet.
+		return def, notSupported("unique indexes on expressions or with WHERE are not supported")
+	}
+	read := func(n *pg.Node, what string) (string, error) {
+		stored, cols, err := storedForm(t, n, what)
+		if err != nil {
+			return "", err
+		}
+		for _, c := range cols {
+			if !containsID(def.Reads, c) {
+				def.Reads = append(def.Reads, c)
+			}
+		}
+		e, b, err := x.bindStored(t, stored)
+		if err != nil {
+			return "", err
+		}
+		if !parallelSafe(e) {
+			return "", sqlstate.Errorf(sqlstate.InvalidObjectDefinition, "functions in %s must be marked IMMUTABLE", what)
+		}
+		if what == "index predicate" {
+			if _, err := b.coerceBool(e, "WHERE"); err != nil {
+				return "", err
+			}
+		}
+		return deparseExpr(stored)
+	}
+	for _, p := range is.IndexParams {
+		el := p.GetIndexElem()
+		n := el.Expr
+		if el.Name != "" {
+			n = &pg.Node{Node: &pg.Node_ColumnRef{ColumnRef: &pg.ColumnRef{Fields: []*pg.Node{pg.MakeStrNode(el.Name)}}}}
+		}
+		text, err := read(n, "index expression")
+		if err != nil {
+			return def, err
+		}
+		def.Exprs = append(def.Exprs, text)
+		part := el.Name
+		if fc := el.Expr.GetFuncCall(); fc != nil && part == "" {
+			part = fc.Funcname[len(fc.Funcname)-1].GetString_().GetSval()
+		} else if part == "" {
+			part = "expr"
+		}
+		def.NameParts = append(def.NameParts, part)
+	}
+	if is.WhereClause != nil {
+		text, err := read(is.WhereClause, "index predicate")
+		if err != nil {
+			return def, err
+		}
+		def.Where = text
+	}
+	return def, nil
 }
 
 // dropIndex drops index names (schema-qualified or found along the

@@ -17,7 +17,7 @@ func (q *queryBinder) bindOnConflict(oc *pg.OnConflictClause, t catalog.Table, r
 	unique := func(k *catalog.Key) bool {
 		for _, i := range t.Indexes {
 			if &i.Key == k || i.Key.IndexID == k.IndexID {
-				return i.Unique
+				return i.Unique && i.Plain()
 			}
 		}
 		return true // the primary key and UNIQUE constraints

@@ -60,7 +60,7 @@ func (x *execution) newConstraintChecker(t catalog.Table) (*constraintChecker, e
 		keys = append([]*catalog.Key{t.PrimaryKey}, keys...)
 	}
 	for _, i := range t.Indexes {
-		if i.Unique {
+		if i.Unique && i.Plain() {
 			keys = append(keys, &i.Key)
 		}
 	}

@@ -113,7 +113,7 @@ func TestIndexes(t *testing.T) {
 	wantErr(t, s, `CREATE UNIQUE INDEX t_v_key ON t (v)`, sqlstate.UniqueViolation, `could not create unique index "t_v_key" | Key (v)=(1) is duplicated.`)
 	mustRun(t, s, `CREATE UNIQUE INDEX t_email_key ON t (email)`)
 	wantErr(t, s, `INSERT INTO t VALUES (3, 'a@x', 2)`, sqlstate.UniqueViolation, `"t_email_key" | Key (email)=(a@x) already exists.`)
-	wantErr(t, s, `CREATE INDEX ON t (lower(email))`, sqlstate.FeatureNotSupported, `expressions`)
+	wantErr(t, s, `CREATE UNIQUE INDEX ON t (lower(email))`, sqlstate.FeatureNotSupported, `expressions`)
 	wantErr(t, s, `CREATE INDEX ON t (nope)`, sqlstate.UndefinedColumn, `column "nope" does not exist`)
 	if got := flat(mustRun(t, s, `SELECT c.relname, i.indisunique, i.indisprimary, pg_get_indexdef(i.indexrelid)
 		FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 't'::regclass ORDER BY 1`)); got !=
@@ -136,6 +136,45 @@ func TestIndexes(t *testing.T) {
 	mustRun(t, s, `DROP INDEX IF EXISTS nope`)
 	mustRun(t, s, `DROP INDEX public.t_v_idx, t_v_idx2`)
 	if got := flat(mustRun(t, s, `SELECT count(*) FROM pg_index WHERE indrelid = 't'::regclass`)); got != "1" {
+		t.Errorf("indexes left: %s", got)
+	}
+}
+
+// TestExpressionAndPartialIndexes: indexes on expressions and partial
+// indexes are recorded with their expressions and listed as PostgreSQL
+// lists them; renames show through, dropping a column they read drops
+// them, and bad definitions fail as PostgreSQL's do.
+func TestExpressionAndPartialIndexes(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE TABLE u (id int PRIMARY KEY, email text, deleted_at timestamp, score int)`)
+	mustRun(t, s, `CREATE INDEX ON u (lower(email))`)
+	mustRun(t, s, `CREATE INDEX live_idx ON u (email, (score + 1)) WHERE deleted_at IS NULL`)
+	mustRun(t, s, `CREATE INDEX u_score_pos ON u (score) WHERE score > 0`)
+	defs := `SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'u' AND indexname <> 'u_pkey' ORDER BY 1`
+	want := "live_idx,CREATE INDEX live_idx ON public.u USING btree (email, ((score + 1))) WHERE (deleted_at IS NULL)|" +
+		"u_lower_idx,CREATE INDEX u_lower_idx ON public.u USING btree (lower(email))|" +
+		"u_score_pos,CREATE INDEX u_score_pos ON public.u USING btree (score) WHERE (score > 0)"
+	if got := flat(mustRun(t, s, defs)); got != want {
+		t.Errorf("pg_indexes:\n got %s\nwant %s", got, want)
+	}
+	if got := flat(mustRun(t, s, `SELECT i.indkey::text, i.indexprs IS NOT NULL, i.indpred IS NOT NULL FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'live_idx'`)); got != "2 0,t,t" {
+		t.Errorf("pg_index of live_idx: %s", got)
+	}
+	mustRun(t, s, `INSERT INTO u VALUES (1, 'A@x', NULL, 3), (2, 'a@x', NULL, 3)`) // not unique: no check
+	mustRun(t, s, `ALTER TABLE u RENAME COLUMN email TO mail`)
+	if got := flat(mustRun(t, s, `SELECT pg_get_indexdef('u_lower_idx'::regclass)`)); got != "CREATE INDEX u_lower_idx ON public.u USING btree (lower(mail))" {
+		t.Errorf("after a rename: %s", got)
+	}
+	mustRun(t, s, `ALTER TABLE u DROP COLUMN deleted_at`)
+	if got := flat(mustRun(t, s, `SELECT indexname FROM pg_indexes WHERE tablename = 'u' ORDER BY 1`)); got != "u_lower_idx|u_pkey|u_score_pos" {
+		t.Errorf("after dropping a column live_idx reads: %s", got)
+	}
+	wantErr(t, s, `CREATE INDEX ON u (random())`, sqlstate.InvalidObjectDefinition, `IMMUTABLE`)
+	wantErr(t, s, `CREATE INDEX ON u (id) WHERE score`, sqlstate.DatatypeMismatch, `boolean`)
+	wantErr(t, s, `CREATE INDEX ON u ((nope + 1))`, sqlstate.UndefinedColumn, `column "nope" does not exist`)
+	wantErr(t, s, `CREATE INDEX ON u (id) WHERE id IN (SELECT 1)`, sqlstate.FeatureNotSupported, `subquery`)
+	mustRun(t, s, `DROP INDEX u_lower_idx, u_score_pos`)
+	if got := flat(mustRun(t, s, `SELECT count(*) FROM pg_index WHERE indrelid = 'u'::regclass`)); got != "1" {
 		t.Errorf("indexes left: %s", got)
 	}
 }

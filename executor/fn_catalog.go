@@ -338,10 +338,10 @@ func (b *binder) bindCatalogFunc(name string, args []Expr, loc int32) (Expr, boo
 					if col > len(k.cols) {
 						return "", nil
 					}
-					return k.colNames()[col-1], nil
+					return k.colNames(a[2] == true)[col-1], nil
 				}
 			}
-			return k.indexDef(), nil
+			return k.indexDef(n == 3 && a[2] == true), nil
 		})
 	case "pg_get_viewdef":
 		if e, ok, err := b.bindViewdef(args, loc); ok || err != nil {
@@ -785,6 +785,17 @@ func (g *sysGen) relationOID(parts []string, vis map[uint32]bool) (uint32, bool)
 	for _, t := range g.tables {
 		if t.Name == name && (t.schema.Name == schema || schema == "" && vis[uint32(t.ID)]) {
 			return uint32(t.ID), true
+		}
+	}
+	// Indexes share their table's schema (and its visibility).
+	for _, t := range g.tables {
+		if t.schema.Name != schema && (schema != "" || !vis[uint32(t.ID)]) {
+			continue
+		}
+		for _, k := range t.IndexKeys() {
+			if k.Name == name {
+				return uint32(k.IndexID), true
+			}
 		}
 	}
 	return g.sequenceOID(schema, name, vis)

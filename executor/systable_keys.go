@@ -24,7 +24,9 @@ type sysKey struct {
 	primary bool
 	index   bool // of CREATE INDEX: no constraint
 	unique  bool
-	cols    []int // 1-based attnums, in key order
+	cols    []int    // 1-based attnums, in key order; 0 for an expression
+	exprs   []string // of an index on expressions: each element's SQL
+	pred    string   // of a partial index: its WHERE
 }
 
 func (g *sysGen) keys() []sysKey {
@@ -38,10 +40,45 @@ func (g *sysGen) keys() []sysKey {
 			out = append(out, sysKey{table: t, key: k, unique: true, cols: t.Positions(k.Columns)})
 		}
 		for _, i := range t.Indexes {
-			out = append(out, sysKey{table: t, key: &i.Key, index: true, unique: i.Unique, cols: t.Positions(i.Columns)})
+			k := sysKey{table: t, key: &i.Key, index: true, unique: i.Unique, cols: t.Positions(i.Columns)}
+			if !i.Plain() {
+				k.cols, k.exprs = exprElements(t.Table, i.Exprs)
+				if i.Where != "" {
+					k.pred = storedText(t.Table, i.Where)
+				}
+			}
+			out = append(out, k)
 		}
 	}
 	return out
+}
+
+// exprElements describes the key elements of an index on expressions:
+// a bare column is its attnum, anything else attnum 0 and its SQL as
+// pg_get_indexdef prints it (a function call as is, else in parentheses).
+func exprElements(t catalog.Table, stored []string) (cols []int, exprs []string) {
+	for _, e := range stored {
+		n, err := parseStoredExpr(e)
+		if err != nil {
+			cols, exprs = append(cols, 0), append(exprs, e)
+			continue
+		}
+		if cr := n.GetColumnRef(); cr != nil && len(cr.Fields) == 1 {
+			f := cr.Fields[0].GetString_().GetSval()
+			if id, err := strconv.ParseUint(strings.TrimPrefix(f, "c"), 10, 32); err == nil {
+				if pos := t.Positions([]uint32{uint32(id)}); len(pos) == 1 {
+					cols, exprs = append(cols, pos[0]), append(exprs, "")
+					continue
+				}
+			}
+		}
+		text := storedText(t, e)
+		if n.GetFuncCall() == nil {
+			text = "(" + text + ")"
+		}
+		cols, exprs = append(cols, 0), append(exprs, text)
+	}
+	return cols, exprs
 }
 
 // indexAttRows are the pg_attribute rows of the keys' indexes: one per key
@@ -51,6 +88,9 @@ func (g *sysGen) indexAttRows() []sysRow {
 	var out []sysRow
 	for _, k := range g.keys() {
 		for i, n := range k.cols {
+			if n == 0 {
+				continue // an expression: no column to describe it by
+			}
 			c := k.table.Columns[n-1]
 			out = append(out, attRow(k.key.IndexID, i+1, c.Name, sqltype.T{OID: sqltype.OID(c.Type.OID), Typmod: c.Type.Typmod}, false, false))
 		}
@@ -106,32 +146,54 @@ func (c sysCheck) constraintDef(pretty bool) string {
 	return "CHECK ((" + e + "))"
 }
 
-// colNames returns the key's column names, quoted where SQL needs it.
-func (k sysKey) colNames() []string {
+// colNames returns the key's column names, quoted where SQL needs it,
+// and its expressions: without pretty, one pair of parentheses more
+// around those not a function call, as pg_get_indexdef prints them.
+func (k sysKey) colNames(pretty bool) []string {
 	out := make([]string, len(k.cols))
 	for i, n := range k.cols {
+		if n == 0 {
+			out[i] = k.exprs[i]
+			if !pretty && strings.HasPrefix(out[i], "(") {
+				out[i] = "(" + out[i] + ")"
+			}
+			continue
+		}
 		out[i] = quoteIdent(k.table.Columns[n-1].Name)
 	}
 	return out
 }
 
-// indexDef is pg_get_indexdef(oid): the CREATE INDEX statement.
-func (k sysKey) indexDef() string {
+// indexDef is pg_get_indexdef(oid[, 0, pretty]): the CREATE INDEX
+// statement.
+func (k sysKey) indexDef(pretty bool) string {
 	create := "CREATE INDEX "
 	if k.unique {
 		create = "CREATE UNIQUE INDEX "
 	}
 	return create + quoteIdent(k.key.Name) + " ON " +
 		quoteIdent(k.table.schema.Name) + "." + quoteIdent(k.table.Name) +
-		" USING btree (" + strings.Join(k.colNames(), ", ") + ")"
+		" USING btree (" + strings.Join(k.colNames(pretty), ", ") + ")" + k.where(pretty)
+}
+
+// where is a partial index's WHERE clause as pg_get_indexdef prints it:
+// in parentheses unless pretty.
+func (k sysKey) where(pretty bool) string {
+	switch {
+	case k.pred == "":
+		return ""
+	case pretty:
+		return " WHERE " + k.pred
+	}
+	return " WHERE (" + k.pred + ")"
 }
 
 // constraintDef is pg_get_constraintdef(oid).
 func (k sysKey) constraintDef() string {
 	if !k.primary {
-		return "UNIQUE (" + strings.Join(k.colNames(), ", ") + ")"
+		return "UNIQUE (" + strings.Join(k.colNames(true), ", ") + ")"
 	}
-	return "PRIMARY KEY (" + strings.Join(k.colNames(), ", ") + ")"
+	return "PRIMARY KEY (" + strings.Join(k.colNames(true), ", ") + ")"
 }
 
 // vector writes values as an int2vector or oidvector's text.
@@ -184,6 +246,9 @@ func (g *sysGen) pgIndex() []sysRow {
 	for _, k := range g.keys() {
 		classes, colls, opts := make([]int, len(k.cols)), make([]int, len(k.cols)), make([]int, len(k.cols))
 		for i, n := range k.cols {
+			if n == 0 {
+				continue
+			}
 			oid := sqltype.OID(k.table.Columns[n-1].Type.OID)
 			classes[i] = btreeOpclass(oid)
 			if isString(oid) && oid != sqltype.Char && oid != sqltype.Name {
@@ -195,6 +260,7 @@ func (g *sysGen) pgIndex() []sysRow {
 			"indnatts": len(k.cols), "indnkeyatts": len(k.cols), "indisunique": k.unique, "indisprimary": k.primary,
 			"indimmediate": true, "indisvalid": true, "indisready": true, "indislive": true,
 			"indkey": vector(k.cols), "indcollation": vector(colls), "indclass": vector(classes), "indoption": vector(opts),
+			"indexprs": k.indexprs(), "indpred": nullIfEmpty(k.pred),
 		})
 	}
 	return out
@@ -259,7 +325,29 @@ func (g *sysGen) pgIndexes() []sysRow {
 	var out []sysRow
 	for _, k := range g.keys() {
 		out = append(out, sysRow{"schemaname": k.table.schema.Name, "tablename": k.table.Name,
-			"indexname": k.key.Name, "indexdef": k.indexDef()})
+			"indexname": k.key.Name, "indexdef": k.indexDef(false)})
 	}
 	return out
+}
+
+// indexprs is pg_index.indexprs: the expressions' SQL (pg_node_tree
+// columns hold SQL text here), NULL for an index on columns only.
+func (k sysKey) indexprs() any {
+	var es []string
+	for i, n := range k.cols {
+		if n == 0 {
+			es = append(es, k.exprs[i])
+		}
+	}
+	if len(es) == 0 {
+		return nil
+	}
+	return strings.Join(es, ", ")
+}
+
+func nullIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }

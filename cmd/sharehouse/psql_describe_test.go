@@ -21,6 +21,10 @@ func TestPsqlDescribe(t *testing.T) {
 	mustExec(t, admin, `CREATE TABLE finance.orders (id bigint, amount numeric(12,2))`)
 	mustExec(t, admin, `COMMENT ON TABLE finance.orders IS 'one row per order'`)
 	mustExec(t, admin, `CREATE TENANT alice PASSWORD 'alice-pw'`)
+	mustExec(t, admin, `CREATE TABLE u (id int PRIMARY KEY, email text, deleted_at timestamp, score int)`)
+	mustExec(t, admin, `CREATE INDEX ON u (lower(email))`)
+	mustExec(t, admin, `CREATE INDEX live_idx ON u (email, (score + 1)) WHERE deleted_at IS NULL`)
+	mustExec(t, admin, `CREATE INDEX u_score_pos ON u (score) WHERE score > 0`)
 
 	for _, tc := range []struct{ name, cmd, want string }{
 		{"d t", `\d t`, `
@@ -46,6 +50,21 @@ Access method: heap
  amount | numeric(12,2) |           |          |         | main    |             |              | 
 Access method: heap
 `},
+		// As PostgreSQL 15 prints it for the same statements.
+		{"d u", `\d u`, `
+                             Table "public.u"
+   Column   |            Type             | Collation | Nullable | Default 
+------------+-----------------------------+-----------+----------+---------
+ id         | integer                     |           | not null | 
+ email      | text                        |           |          | 
+ deleted_at | timestamp without time zone |           |          | 
+ score      | integer                     |           |          | 
+Indexes:
+    "u_pkey" PRIMARY KEY, btree (id)
+    "live_idx" btree (email, (score + 1)) WHERE deleted_at IS NULL
+    "u_lower_idx" btree (lower(email))
+    "u_score_pos" btree (score) WHERE score > 0
+`},
 		{"du", `\du`, `
                              List of roles
  Role name |                  Attributes                   | Member of 
@@ -58,7 +77,8 @@ Access method: heap
  Schema | Name | Type  | Access privileges | Column privileges | Policies 
 --------+------+-------+-------------------+-------------------+----------
  public | t    | table |                   |                   | 
-(1 row)
+ public | u    | table |                   |                   | 
+(2 rows)
 `},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
