@@ -15,15 +15,19 @@ import (
 // are 'a' (NO ACTION), 'r' (RESTRICT), 'c' (CASCADE), 'n' (SET NULL) or
 // 'd' (SET DEFAULT); Match is 's' (SIMPLE) or 'f' (FULL).
 type ForeignKey struct {
-	Name         string   `json:"name"`
-	Columns      []uint32 `json:"columns"`
-	RefTable     TableID  `json:"ref_table"`
-	RefColumns   []uint32 `json:"ref_columns"`
-	OnUpdate     string   `json:"on_update"`
-	OnDelete     string   `json:"on_delete"`
-	Match        string   `json:"match"`
-	NotValid     bool     `json:"not_valid,omitempty"`
-	ConstraintID uint64   `json:"constraint_id"`
+	Name       string   `json:"name"`
+	Columns    []uint32 `json:"columns"`
+	RefTable   TableID  `json:"ref_table"`
+	RefColumns []uint32 `json:"ref_columns"`
+	OnUpdate   string   `json:"on_update"`
+	OnDelete   string   `json:"on_delete"`
+	Match      string   `json:"match"`
+	NotValid   bool     `json:"not_valid,omitempty"`
+	// Deferrable constraints may be checked at COMMIT; Deferred ones are
+	// unless SET CONSTRAINTS says otherwise (INITIALLY DEFERRED).
+	Deferrable   bool   `json:"deferrable,omitempty"`
+	Deferred     bool   `json:"deferred,omitempty"`
+	ConstraintID uint64 `json:"constraint_id"`
 }
 
 // RefKey returns the key of parent (primary key, UNIQUE constraint or
@@ -183,10 +187,14 @@ func (tx *Tx) keptReferences(t, changed Table) error {
 		if r.Table.ID == t.ID {
 			continue // self-references are the table's own, checked on it
 		}
-		if len(changed.Positions(r.Key.RefColumns)) != len(r.Key.RefColumns) {
-			return &Error{Kind: InUse, Object: "column", Name: t.Name,
-				Detail: fmt.Sprintf("cannot drop column of table %s because other objects depend on it", tx.displayName(t)),
-				More:   fmt.Sprintf("constraint %s on table %s depends on table %s", r.Key.Name, tx.displayName(r.Table), tx.displayName(t)),
+		for _, id := range r.Key.RefColumns {
+			if len(changed.Positions([]uint32{id})) > 0 {
+				continue
+			}
+			col := t.Columns[t.Positions([]uint32{id})[0]-1].Name
+			return &Error{Kind: InUse, Object: "column", Name: col,
+				Detail: fmt.Sprintf("cannot drop column %s of table %s because other objects depend on it", col, tx.displayName(t)),
+				More:   fmt.Sprintf("constraint %s on table %s depends on column %s of table %s", r.Key.Name, tx.displayName(r.Table), col, tx.displayName(t)),
 				Hint:   "Use DROP ... CASCADE to drop the dependent objects too."}
 		}
 		if old := t.RefKey(r.Key.RefColumns); old != nil && changed.RefKey(r.Key.RefColumns) == nil {

@@ -94,6 +94,7 @@ func (x *execution) addForeignKey(tx *catalog.Tx, ref catalog.TableRef, tc table
 		}
 	}
 	fk.NotValid = validate && c.SkipValidation
+	fk.Deferrable, fk.Deferred = c.Deferrable || c.Initdeferred, c.Initdeferred
 	added, err := tx.AddForeignKey(ref, fk)
 	if err != nil {
 		return constraintError(err, c)
@@ -173,6 +174,12 @@ func foreignKeyDef(child, parent catalog.Table, parentName string, fk *catalog.F
 	}
 	if fk.OnDelete != "a" {
 		b.WriteString(" ON DELETE " + fkAction(fk.OnDelete))
+	}
+	if fk.Deferrable {
+		b.WriteString(" DEFERRABLE")
+	}
+	if fk.Deferred {
+		b.WriteString(" INITIALLY DEFERRED")
 	}
 	if fk.NotValid {
 		b.WriteString(" NOT VALID")

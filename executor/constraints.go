@@ -28,6 +28,7 @@ type constraintChecker struct {
 	checks []boundCheck
 	keys   []*keyCheck
 	fks    []*fkCheck // foreign.go
+	s      *Session   // where deferred foreign-key checks wait
 }
 
 type boundCheck struct {
@@ -47,7 +48,7 @@ type keyCheck struct {
 
 // newConstraintChecker binds t's constraints; nil when t has none.
 func (x *execution) newConstraintChecker(t catalog.Table) (*constraintChecker, error) {
-	c := &constraintChecker{t: t}
+	c := &constraintChecker{t: t, s: x.s}
 	for _, ch := range t.Checks {
 		e, err := x.bindCheck(t, ch)
 		if err != nil {

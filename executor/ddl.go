@@ -194,6 +194,9 @@ func (x *execution) createTable(tx *catalog.Tx, cs *pg.CreateStmt) ([]*sqlstate.
 					return nil, err
 				}
 			}
+			if applyConstraintAttr(cons, c) {
+				continue
+			}
 			cons = append(cons, tableConstraint{c: c, column: cd.Colname})
 		}
 		cols = append(cols, col)
@@ -228,6 +231,36 @@ func (x *execution) createTable(tx *catalog.Tx, cs *pg.CreateStmt) ([]*sqlstate.
 		}
 	}
 	return nil, err
+}
+
+// applyConstraintAttr applies a column's [NOT] DEFERRABLE or INITIALLY
+// DEFERRED/IMMEDIATE, which the grammar gives as a node of its own after
+// the constraint it qualifies, to the last constraint of cons; it reports
+// whether c was such a node.
+func applyConstraintAttr(cons []tableConstraint, c *pg.Constraint) bool {
+	switch c.Contype {
+	case pg.ConstrType_CONSTR_ATTR_DEFERRABLE, pg.ConstrType_CONSTR_ATTR_NOT_DEFERRABLE,
+		pg.ConstrType_CONSTR_ATTR_DEFERRED, pg.ConstrType_CONSTR_ATTR_IMMEDIATE:
+	default:
+		return false
+	}
+	if len(cons) == 0 {
+		return true
+	}
+	last := &cons[len(cons)-1]
+	q := proto.Clone(last.c).(*pg.Constraint) // the statement may run again
+	switch c.Contype {
+	case pg.ConstrType_CONSTR_ATTR_DEFERRABLE:
+		q.Deferrable = true
+	case pg.ConstrType_CONSTR_ATTR_NOT_DEFERRABLE:
+		q.Deferrable = false
+	case pg.ConstrType_CONSTR_ATTR_DEFERRED:
+		q.Initdeferred = true
+	case pg.ConstrType_CONSTR_ATTR_IMMEDIATE:
+		q.Initdeferred = false
+	}
+	last.c = q
+	return true
 }
 
 // columnDef turns a column definition into a catalog column; the default
@@ -500,6 +533,8 @@ func (x *execution) alterTable(tx *catalog.Tx, at *pg.AlterTableStmt) error {
 				for _, cn := range cmd.Def.GetColumnDef().Constraints {
 					if c := cn.GetConstraint(); c.Contype == pg.ConstrType_CONSTR_FOREIGN {
 						added = append(added, tableConstraint{c: c, column: col.Name})
+					} else if len(added) > 0 && added[len(added)-1].column == col.Name {
+						applyConstraintAttr(added, c)
 					}
 				}
 				if hasRows && col.Default != "" {

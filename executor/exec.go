@@ -69,6 +69,8 @@ func (x *execution) run(st *Statement) (Result, error) {
 		return x.runTransaction(n.GetTransactionStmt())
 	case n.GetVariableSetStmt() != nil:
 		return x.runSet(n.GetVariableSetStmt())
+	case n.GetConstraintsSetStmt() != nil:
+		return x.runConstraintsSet(n.GetConstraintsSetStmt())
 	case n.GetVariableShowStmt() != nil:
 		return x.runShow(n.GetVariableShowStmt())
 	case n.GetInsertStmt() != nil:

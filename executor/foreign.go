@@ -357,11 +357,31 @@ func (c *constraintChecker) checkRefs(ctx context.Context, tx *catalog.Tx) error
 		return nil
 	}
 	for _, f := range c.fks {
+		if c.s != nil && c.s.deferred(f.fk) {
+			if len(f.order) > 0 || len(f.intOrder) > 0 {
+				later := f.takeKeys()
+				c.s.deferCheck(f.fk.Name, func(x *execution, tx *catalog.Tx) error { return later.check(x.ctx, tx) })
+			}
+			continue
+		}
 		if err := f.check(ctx, tx); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// takeKeys moves the keys noted so far into a check of their own, for
+// COMMIT, and starts f afresh.
+func (f *fkCheck) takeKeys() *fkCheck {
+	later := *f
+	k := *f.keys
+	later.keys = &k
+	f.keys.seen, f.order, f.intOrder = map[string]struct{}{}, nil, nil
+	if f.ints != nil {
+		f.ints = map[int64]struct{}{}
+	}
+	return &later
 }
 
 // touchesRefs reports whether a foreign key of the table has a column for

@@ -131,23 +131,41 @@ func (fw *fkWrite) finish(tx *catalog.Tx) error {
 		if len(fr.keys.seen) == 0 {
 			continue
 		}
-		if fr.action == "a" && fw.m.sets != nil {
-			// NO ACTION: a key another row now holds is still there.
-			if err := scanParentKeys(x.ctx, tx, fw.m.t, fr.keys, func(key []byte) bool {
-				delete(fr.keys.seen, string(key))
-				return len(fr.keys.seen) == 0
-			}); err != nil {
-				return err
-			}
-			if len(fr.keys.seen) == 0 {
-				continue
-			}
+		if fr.action == "a" && x.s.deferred(fr.ref.Key) {
+			fr, id := fr, fw.m.t.ID
+			x.s.deferCheck(fr.ref.Key.Name, func(x *execution, tx *catalog.Tx) error {
+				defer releaseAll(fr.recs)
+				parent, ok, err := tx.TableByID(id)
+				if err != nil || !ok {
+					return err
+				}
+				return x.noAction(tx, parent, fr, true)
+			})
+			continue
 		}
-		if err := x.referentialAction(tx, fw.m.t, fr); err != nil {
+		if err := x.noAction(tx, fw.m.t, fr, fr.action == "a" && fw.m.sets != nil); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// noAction applies fr's action; with present, keys the parent holds again
+// (NO ACTION, an UPDATE or a later statement put them back) are dropped
+// from the removed ones first.
+func (x *execution) noAction(tx *catalog.Tx, parent catalog.Table, fr *fkRemoved, present bool) error {
+	if present {
+		if err := scanParentKeys(x.ctx, tx, parent, fr.keys, func(key []byte) bool {
+			delete(fr.keys.seen, string(key))
+			return len(fr.keys.seen) == 0
+		}); err != nil {
+			return err
+		}
+		if len(fr.keys.seen) == 0 {
+			return nil
+		}
+	}
+	return x.referentialAction(tx, parent, fr)
 }
 
 // referentialAction applies fr's action to the rows of the referencing

@@ -155,3 +155,54 @@ func TestForeignKeyParentActions(t *testing.T) {
 	mustRun(t, s, `CREATE TABLE c2 (id int REFERENCES p2)`)
 	mustRun(t, s, `DROP TABLE p2, c2`)
 }
+
+func TestForeignKeyDeferred(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE TABLE p (id int PRIMARY KEY)`)
+	mustRun(t, s, `CREATE TABLE c (pid int REFERENCES p DEFERRABLE INITIALLY DEFERRED)`)
+	mustRun(t, s, `CREATE TABLE i (pid int REFERENCES p DEFERRABLE)`)
+	if got := flat(mustRun(t, s, `SELECT conname, condeferrable, condeferred, pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'f' ORDER BY 1`)); got != "c_pid_fkey,t,t,FOREIGN KEY (pid) REFERENCES p(id) DEFERRABLE INITIALLY DEFERRED|i_pid_fkey,t,f,FOREIGN KEY (pid) REFERENCES p(id) DEFERRABLE" {
+		t.Errorf("pg_constraint: %s", got)
+	}
+	// Outside a block the check is the statement's.
+	wantErr(t, s, `INSERT INTO c VALUES (1)`, sqlstate.ForeignKeyViolation, `Key (pid)=(1) is not present in table "p".`)
+	// In a block, a child row may come before its parent.
+	mustRun(t, s, `BEGIN`)
+	mustRun(t, s, `INSERT INTO c VALUES (1)`)
+	wantErr(t, s, `INSERT INTO i VALUES (1)`, sqlstate.ForeignKeyViolation, `"i_pid_fkey"`) // INITIALLY IMMEDIATE
+	mustRun(t, s, `ROLLBACK`)
+	mustRun(t, s, `BEGIN`)
+	mustRun(t, s, `INSERT INTO c VALUES (1)`)
+	mustRun(t, s, `INSERT INTO p VALUES (1)`)
+	mustRun(t, s, `COMMIT`)
+	// A violation still there at COMMIT fails it and rolls the block back.
+	mustRun(t, s, `BEGIN`)
+	mustRun(t, s, `INSERT INTO p VALUES (2)`)
+	mustRun(t, s, `INSERT INTO c VALUES (3)`)
+	wantErr(t, s, `COMMIT`, sqlstate.ForeignKeyViolation, `insert or update on table "c" violates foreign key constraint "c_pid_fkey" | Key (pid)=(3) is not present in table "p".`)
+	if got := flat(mustRun(t, s, `SELECT count(*) FROM p`)); got != "1" {
+		t.Errorf("parent rows after the failed COMMIT: %s", got)
+	}
+	// Parent side: a key deleted and put back before COMMIT is fine.
+	mustRun(t, s, `BEGIN`)
+	mustRun(t, s, `DELETE FROM p WHERE id = 1`)
+	mustRun(t, s, `INSERT INTO p VALUES (1)`)
+	mustRun(t, s, `COMMIT`)
+	mustRun(t, s, `BEGIN`)
+	mustRun(t, s, `DELETE FROM p WHERE id = 1`)
+	wantErr(t, s, `COMMIT`, sqlstate.ForeignKeyViolation, `update or delete on table "p" violates foreign key constraint "c_pid_fkey" on table "c"`)
+	// SET CONSTRAINTS … IMMEDIATE checks what is pending at once.
+	mustRun(t, s, `BEGIN`)
+	mustRun(t, s, `INSERT INTO c VALUES (5)`)
+	wantErr(t, s, `SET CONSTRAINTS ALL IMMEDIATE`, sqlstate.ForeignKeyViolation, `Key (pid)=(5)`)
+	mustRun(t, s, `ROLLBACK`)
+	mustRun(t, s, `BEGIN`)
+	mustRun(t, s, `SET CONSTRAINTS i_pid_fkey DEFERRED`)
+	mustRun(t, s, `INSERT INTO i VALUES (7)`)
+	mustRun(t, s, `INSERT INTO p VALUES (7)`)
+	mustRun(t, s, `SET CONSTRAINTS ALL IMMEDIATE`)
+	mustRun(t, s, `COMMIT`)
+	if got := flat(mustRun(t, s, `SELECT pid FROM i`)); got != "7" {
+		t.Errorf("i: %s", got)
+	}
+}

@@ -50,6 +50,8 @@ type Session struct {
 	// while it runs; seq what nextval gave this session (fn_sequence.go).
 	stmtTx *catalog.Tx
 	seq    seqSession
+	// fkDefer holds the block's deferred foreign-key checks (foreign_defer.go).
+	fkDefer fkDeferral
 }
 
 // Statement is one parsed statement, opaque to pgwire.
@@ -335,6 +337,7 @@ func (s *Session) readTx(ctx context.Context) (*catalog.Tx, func(), error) {
 // endTx commits or rolls back the held transaction, if any.
 func (s *Session) endTx(commit bool) error {
 	s.closeCursors(commit)
+	s.resetDeferral()
 	tx := s.tx
 	s.tx = nil
 	if tx == nil {

@@ -23,6 +23,7 @@ func (x *execution) runTransaction(ts *pg.TransactionStmt) (Result, error) {
 		}
 		s.inBlock, s.failed = true, false
 		s.savepoints, s.writes = nil, 0
+		s.resetDeferral()
 		return Result{Tag: "BEGIN"}, nil
 	case pg.TransactionStmtKind_TRANS_STMT_COMMIT:
 		if !s.inBlock {
@@ -33,6 +34,10 @@ func (x *execution) runTransaction(ts *pg.TransactionStmt) (Result, error) {
 		if failed {
 			s.endTx(false)
 			return Result{Tag: "ROLLBACK"}, nil
+		}
+		if err := x.runDeferred(nil); err != nil {
+			s.endTx(false) // a deferred constraint fails the COMMIT
+			return Result{}, err
 		}
 		if err := s.endTx(true); err != nil {
 			return Result{}, err

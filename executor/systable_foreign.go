@@ -74,7 +74,7 @@ func (g *sysGen) fkConstraintRows() []sysRow {
 			"connamespace": uint64(f.child.schema.ID), "contype": "f", "convalidated": !f.fk.NotValid,
 			"conrelid": uint64(f.child.ID), "conindid": f.key.IndexID, "confrelid": uint64(f.parent.ID),
 			"confupdtype": f.fk.OnUpdate, "confdeltype": f.fk.OnDelete, "confmatchtype": f.fk.Match,
-			"conislocal": true, "connoinherit": true,
+			"conislocal": true, "connoinherit": true, "condeferrable": f.fk.Deferrable, "condeferred": f.fk.Deferred,
 			"conkey": intArray(f.child.Positions(f.fk.Columns)), "confkey": intArray(f.parent.Positions(f.fk.RefColumns)),
 		})
 	}
@@ -98,10 +98,10 @@ func (g *sysGen) fkByConstraint(oid uint64) (sysFK, bool) {
 func (g *sysGen) infoConstraints(view string) []sysRow {
 	db := g.db
 	var out []sysRow
-	tc := func(t *sysTable, name, typ string) {
+	tc := func(t *sysTable, name, typ string, deferrable, deferred bool) {
 		r := sysRow{"constraint_catalog": db, "constraint_schema": t.schema.Name, "constraint_name": name,
 			"table_catalog": db, "table_schema": t.schema.Name, "table_name": t.Name, "constraint_type": typ,
-			"is_deferrable": "NO", "initially_deferred": "NO", "enforced": "YES"}
+			"is_deferrable": yesNo(deferrable), "initially_deferred": yesNo(deferred), "enforced": "YES"}
 		if typ == "UNIQUE" {
 			r["nulls_distinct"] = "YES"
 		}
@@ -134,7 +134,7 @@ func (g *sysGen) infoConstraints(view string) []sysRow {
 		}
 		switch view {
 		case "table_constraints":
-			tc(k.table, k.key.Name, typ)
+			tc(k.table, k.key.Name, typ, false, false)
 		case "key_column_usage":
 			kcu(k.table, k.key.Name, k.cols, nil)
 		case "constraint_column_usage":
@@ -143,13 +143,13 @@ func (g *sysGen) infoConstraints(view string) []sysRow {
 	}
 	if view == "table_constraints" {
 		for _, c := range g.checks() {
-			tc(c.table, c.check.Name, "CHECK")
+			tc(c.table, c.check.Name, "CHECK", false, false)
 		}
 	}
 	for _, f := range g.foreignKeys() {
 		switch view {
 		case "table_constraints":
-			tc(f.child, f.fk.Name, "FOREIGN KEY")
+			tc(f.child, f.fk.Name, "FOREIGN KEY", f.fk.Deferrable, f.fk.Deferred)
 		case "key_column_usage":
 			// position_in_unique_constraint: where each referenced column
 			// stands in the key the constraint relies on.

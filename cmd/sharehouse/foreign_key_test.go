@@ -129,6 +129,20 @@ func TestForeignKeyEnforced(t *testing.T) {
 	if got := queryInt64(t, conn, `SELECT count(*) FROM c WHERE pid = 2000`); got != 0 {
 		t.Errorf("rolled back rows: %d", got)
 	}
+	// A deferred constraint is checked at COMMIT, whose error ends the block.
+	mustExec(t, conn, `CREATE TABLE d (pid int REFERENCES p DEFERRABLE INITIALLY DEFERRED)`)
+	mustExec(t, conn, `BEGIN`)
+	mustExec(t, conn, `INSERT INTO d VALUES (3000)`)
+	mustExec(t, conn, `INSERT INTO d VALUES (3001)`)
+	mustExec(t, conn, `INSERT INTO p VALUES (3000, 'late parent')`)
+	wantFKError(t, execErr(conn, `COMMIT`), `insert or update on table "d" violates foreign key constraint "d_pid_fkey"`, `Key (pid)=(3001) is not present in table "p".`)
+	if got := queryInt64(t, conn, `SELECT count(*) FROM p WHERE id = 3000`); got != 0 {
+		t.Errorf("rows of the failed COMMIT: %d", got)
+	}
+	e = wantCode(t, execErr(conn, `ALTER TABLE p DROP COLUMN id`), "2BP01")
+	if e.Message != "cannot drop column id of table p because other objects depend on it" {
+		t.Errorf("DROP COLUMN: %q", e.Message)
+	}
 }
 
 // TestForeignKeyShared: the provider's foreign keys appear to a consumer
