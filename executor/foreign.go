@@ -42,7 +42,7 @@ type fkCheck struct {
 	order []fkWant
 	// A key of one integer column is kept as a number instead: no
 	// encoding, and no text until a violation (a bulk load's usual case).
-	ints     map[int64]struct{}
+	ints     *intSet
 	intOrder []int64
 }
 
@@ -59,7 +59,7 @@ func newFKChecks(t catalog.Table) []*fkCheck {
 		}
 		c.keys = newKeyCheck(t, &catalog.Key{Name: fk.Name, Columns: fk.Columns})
 		if c.keys.intKey {
-			c.ints = map[int64]struct{}{}
+			c.ints = &intSet{}
 		}
 		out = append(out, c)
 	}
@@ -116,10 +116,9 @@ func (c *fkCheck) noteInts(col arrow.Array) {
 			continue
 		}
 		v := vals(r)
-		if _, ok := c.ints[v]; ok {
+		if !c.ints.add(v) {
 			continue
 		}
-		c.ints[v] = struct{}{}
 		c.intOrder = append(c.intOrder, v)
 		if len(c.intOrder) == 1 || v < c.keys.min {
 			c.keys.min = v
@@ -133,16 +132,15 @@ func (c *fkCheck) noteInts(col arrow.Array) {
 // checkInts is check for a key of one integer column.
 func (c *fkCheck) checkInts(ctx context.Context, tx *catalog.Tx, parent catalog.Table, k *keyCheck) error {
 	missing := c.ints
-	defer func() { c.ints, c.intOrder = map[int64]struct{}{}, nil }()
+	defer func() { c.ints, c.intOrder = &intSet{}, nil }()
 	err := scanIntKeys(ctx, tx, parent, k, func(v int64) bool {
-		delete(missing, v)
-		return len(missing) == 0
+		return missing.remove(v) && missing.len() == 0
 	})
 	if err != nil {
 		return err
 	}
 	for _, v := range c.intOrder {
-		if _, ok := missing[v]; ok {
+		if missing.has(v) {
 			return c.insertViolation().WithDetail("Key (%s)=(%d) is not present in table %q.", c.child.Columns[c.pos[0]].Name, v, parent.Name)
 		}
 	}
@@ -379,7 +377,7 @@ func (f *fkCheck) takeKeys() *fkCheck {
 	later.keys = &k
 	f.keys.seen, f.order, f.intOrder = map[string]struct{}{}, nil, nil
 	if f.ints != nil {
-		f.ints = map[int64]struct{}{}
+		f.ints = &intSet{}
 	}
 	return &later
 }
