@@ -14,14 +14,14 @@ import (
 // grouper numbers the distinct key tuples it is shown, in order of first
 // appearance. A single integer-like key (int2/4/8, date, timestamp) or text
 // key goes into a small open-addressing table probed in a typed loop (no
-// call per row: grouping is the hot loop of GROUP BY); other keys are
-// hashed as their appendKey encoding in a map.
+// call per row: grouping is the hot loop of GROUP BY); other keys go into
+// a string table as their appendKey encoding.
 type grouper struct {
 	n       int
 	ints    intTable
 	strs    strTable
-	byBytes map[string]uint32
-	null    int64 // group of the NULL key for single-key tables; -1 until seen
+	encoded strTable // keys of other types, or of several columns
+	null    int64    // group of the NULL key for single-key tables; -1 until seen
 	keyBuf  []byte
 	started bool
 }
@@ -31,7 +31,6 @@ type grouper struct {
 func (g *grouper) assign(keys []arrow.Array, groups []uint32, onNew func(r int) error) error {
 	if !g.started {
 		g.started, g.null = true, -1
-		g.byBytes = map[string]uint32{}
 	}
 	if len(keys) == 1 {
 		switch a := keys[0].(type) {
@@ -49,20 +48,30 @@ func (g *grouper) assign(keys []arrow.Array, groups []uint32, onNew func(r int) 
 			return g.assignStrings(a, groups, onNew)
 		}
 	}
+	// Other keys: each row's appendKey encoding, in a string table.
+	t := &g.encoded
+	if t.slots == nil {
+		t.seed = rand.Uint64()
+		t.init(16)
+	}
 	for r := range groups {
 		g.keyBuf = g.keyBuf[:0]
 		for _, ka := range keys {
 			g.keyBuf = appendKey(g.keyBuf, ka, r)
 		}
-		id, ok := g.byBytes[string(g.keyBuf)]
-		if !ok {
-			var err error
-			if id, err = g.newGroup(r, onNew); err != nil {
+		k := unsafe.String(unsafe.SliceData(g.keyBuf), len(g.keyBuf)) // a view: cloned when kept
+		h := strHash(t.seed, k)
+		i := t.slot(h, k)
+		if t.slots[i].id == 0 {
+			id, err := g.newGroup(r, onNew)
+			if err != nil {
 				return err
 			}
-			g.byBytes[string(g.keyBuf)] = id
+			t.put(i, h, strings.Clone(k), id)
+			groups[r] = id
+			continue
 		}
-		groups[r] = id
+		groups[r] = t.slots[i].id - 1
 	}
 	return nil
 }

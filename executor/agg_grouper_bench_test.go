@@ -27,14 +27,14 @@ func BenchmarkGrouper(b *testing.B) {
 		sb.Release()
 		for _, c := range []struct {
 			name string
-			arr  arrow.Array
-		}{{"int", ints}, {"text", strs}} {
+			arrs []arrow.Array
+		}{{"int", []arrow.Array{ints}}, {"text", []arrow.Array{strs}}, {"int,text", []arrow.Array{ints, strs}}} {
 			b.Run(fmt.Sprintf("%s/groups=%d", c.name, ngroups), func(b *testing.B) {
 				groups := make([]uint32, rows)
 				for i := 0; i < b.N; i++ {
 					var g grouper
 					for j := 0; j < 4; j++ {
-						if err := g.assign([]arrow.Array{c.arr}, groups, func(int) error { return nil }); err != nil {
+						if err := g.assign(c.arrs, groups, func(int) error { return nil }); err != nil {
 							b.Fatal(err)
 						}
 					}
