@@ -42,8 +42,22 @@ func (x *execution) createIndex(tx *catalog.Tx, is *pg.IndexStmt) ([]*sqlstate.E
 		}
 		return nil, err
 	}
-	if is.Unique && idx.Plain() {
+	switch {
+	case is.Unique && idx.Plain():
 		if err := x.validateKey(tx, altered, &idx.Key); err != nil {
+			return nil, err
+		}
+	case is.Unique:
+		ek, err := x.newExprKey(altered, &idx)
+		if err != nil {
+			return nil, err
+		}
+		snap, err := tx.Snapshot(altered)
+		if err != nil {
+			return nil, err
+		}
+		defer snap.Release()
+		if err := ek.validate(x.ctx, altered, snap); err != nil {
 			return nil, err
 		}
 	}
@@ -65,10 +79,6 @@ func (x *execution) indexDef(t catalog.Table, is *pg.IndexStmt) (catalog.IndexDe
 			def.Columns = append(def.Columns, p.GetIndexElem().Name)
 		}
 		return def, nil
-	}
-	if is.Unique {
-		// Enforcing them needs the keys computed per row: not yet.
-		return def, notSupported("unique indexes on expressions or with WHERE are not supported")
 	}
 	read := func(n *pg.Node, what string) (string, error) {
 		stored, cols, err := storedForm(t, n, what)

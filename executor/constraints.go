@@ -24,11 +24,12 @@ import (
 // reads none of the old data.
 
 type constraintChecker struct {
-	t      catalog.Table
-	checks []boundCheck
-	keys   []*keyCheck
-	fks    []*fkCheck // foreign.go
-	s      *Session   // where deferred foreign-key checks wait
+	t        catalog.Table
+	checks   []boundCheck
+	keys     []*keyCheck
+	exprKeys []*exprKey // unique indexes on expressions or partial (constraints_expr.go)
+	fks      []*fkCheck // foreign.go
+	s        *Session   // where deferred foreign-key checks wait
 }
 
 type boundCheck struct {
@@ -61,15 +62,22 @@ func (x *execution) newConstraintChecker(t catalog.Table) (*constraintChecker, e
 		keys = append([]*catalog.Key{t.PrimaryKey}, keys...)
 	}
 	for _, i := range t.Indexes {
-		if i.Unique && i.Plain() {
+		switch {
+		case i.Unique && i.Plain():
 			keys = append(keys, &i.Key)
+		case i.Unique:
+			ek, err := x.newExprKey(t, i)
+			if err != nil {
+				return nil, err
+			}
+			c.exprKeys = append(c.exprKeys, ek)
 		}
 	}
 	for _, k := range keys {
 		c.keys = append(c.keys, newKeyCheck(t, k))
 	}
 	c.fks = newFKChecks(t)
-	if len(c.checks) == 0 && len(c.keys) == 0 && len(c.fks) == 0 {
+	if len(c.checks) == 0 && len(c.keys) == 0 && len(c.fks) == 0 && len(c.exprKeys) == 0 {
 		return nil, nil
 	}
 	return c, nil
@@ -119,19 +127,33 @@ func (c *constraintChecker) addKeys(rec arrow.Record) error {
 		return nil
 	}
 	for _, k := range c.keys {
-		var buf []byte
-		for r := 0; r < int(rec.NumRows()); r++ {
-			var null bool
-			buf, null = k.key(buf[:0], rec, r)
-			if null {
-				continue // NULLs are distinct
-			}
-			if _, dup := k.seen[string(buf)]; dup {
-				return k.violation(c.t, rec, r)
-			}
-			k.seen[string(buf)] = struct{}{}
-			k.note(rec, r)
+		if err := k.add(c.t, rec); err != nil {
+			return err
 		}
+	}
+	for _, k := range c.exprKeys {
+		if err := k.add(rec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// add records the keys of a batch of rows of t, failing on one recorded
+// before.
+func (k *keyCheck) add(t catalog.Table, rec arrow.Record) error {
+	var buf []byte
+	for r := 0; r < int(rec.NumRows()); r++ {
+		var null bool
+		buf, null = k.key(buf[:0], rec, r)
+		if null {
+			continue // NULLs are distinct
+		}
+		if _, dup := k.seen[string(buf)]; dup {
+			return k.violation(t, rec, r)
+		}
+		k.seen[string(buf)] = struct{}{}
+		k.note(rec, r)
 	}
 	return nil
 }
@@ -177,7 +199,7 @@ func (k *keyCheck) violation(t catalog.Table, rec arrow.Record, r int) error {
 // existing fails when a key the statement wrote is already in the table
 // as snap shows it (before the statement's rows are published).
 func (c *constraintChecker) existing(ctx context.Context, tx *catalog.Tx) error {
-	if c == nil || len(c.keys) == 0 {
+	if c == nil || len(c.keys) == 0 && len(c.exprKeys) == 0 {
 		return nil
 	}
 	snap, err := tx.Snapshot(c.t)
@@ -185,6 +207,11 @@ func (c *constraintChecker) existing(ctx context.Context, tx *catalog.Tx) error 
 		return err
 	}
 	defer snap.Release()
+	for _, k := range c.exprKeys {
+		if err := k.existing(ctx, c.t, snap); err != nil {
+			return err
+		}
+	}
 	for _, k := range c.keys {
 		if len(k.seen) == 0 {
 			continue
@@ -371,6 +398,13 @@ func (c *constraintChecker) touches(set func(pos int) bool) bool {
 	}
 	for _, k := range c.keys {
 		for _, p := range k.pos {
+			if set(p) {
+				return true
+			}
+		}
+	}
+	for _, k := range c.exprKeys {
+		for _, p := range k.reads {
 			if set(p) {
 				return true
 			}

@@ -113,7 +113,6 @@ func TestIndexes(t *testing.T) {
 	wantErr(t, s, `CREATE UNIQUE INDEX t_v_key ON t (v)`, sqlstate.UniqueViolation, `could not create unique index "t_v_key" | Key (v)=(1) is duplicated.`)
 	mustRun(t, s, `CREATE UNIQUE INDEX t_email_key ON t (email)`)
 	wantErr(t, s, `INSERT INTO t VALUES (3, 'a@x', 2)`, sqlstate.UniqueViolation, `"t_email_key" | Key (email)=(a@x) already exists.`)
-	wantErr(t, s, `CREATE UNIQUE INDEX ON t (lower(email))`, sqlstate.FeatureNotSupported, `expressions`)
 	wantErr(t, s, `CREATE INDEX ON t (nope)`, sqlstate.UndefinedColumn, `column "nope" does not exist`)
 	if got := flat(mustRun(t, s, `SELECT c.relname, i.indisunique, i.indisprimary, pg_get_indexdef(i.indexrelid)
 		FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 't'::regclass ORDER BY 1`)); got !=
@@ -176,6 +175,30 @@ func TestExpressionAndPartialIndexes(t *testing.T) {
 	mustRun(t, s, `DROP INDEX u_lower_idx, u_score_pos`)
 	if got := flat(mustRun(t, s, `SELECT count(*) FROM pg_index WHERE indrelid = 'u'::regclass`)); got != "1" {
 		t.Errorf("indexes left: %s", got)
+	}
+}
+
+// TestUniqueExpressionAndPartialIndexes: unique indexes on expressions
+// and partial unique indexes are enforced as PostgreSQL enforces them.
+func TestUniqueExpressionAndPartialIndexes(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE TABLE u (id int, email text, deleted_at date)`)
+	mustRun(t, s, `INSERT INTO u VALUES (1, 'A@x', NULL), (2, 'a@x', NULL), (3, 'b@x', DATE '2024-01-01'), (4, 'b@x', NULL)`)
+	wantErr(t, s, `CREATE UNIQUE INDEX u_lower ON u (lower(email))`, sqlstate.UniqueViolation,
+		`could not create unique index "u_lower" | Key (lower(email))=(a@x) is duplicated.`)
+	mustRun(t, s, `DELETE FROM u WHERE id = 2`)
+	mustRun(t, s, `CREATE UNIQUE INDEX u_lower ON u (lower(email)) WHERE deleted_at IS NULL`)
+	wantErr(t, s, `INSERT INTO u VALUES (5, 'a@X', NULL)`, sqlstate.UniqueViolation,
+		`duplicate key value violates unique constraint "u_lower" | Key (lower(email))=(a@x) already exists.`)
+	mustRun(t, s, `INSERT INTO u VALUES (5, 'a@X', DATE '2024-02-01')`) // outside the WHERE: no key
+	wantErr(t, s, `INSERT INTO u VALUES (6, 'c@x', NULL), (7, 'C@X', NULL)`, sqlstate.UniqueViolation, `Key (lower(email))=(c@x) already exists.`)
+	wantErr(t, s, `UPDATE u SET deleted_at = NULL WHERE id = 3`, sqlstate.UniqueViolation, `Key (lower(email))=(b@x) already exists.`)
+	mustRun(t, s, `INSERT INTO u VALUES (8, NULL, NULL), (9, NULL, NULL)`) // NULL keys are distinct
+	if got := flat(mustRun(t, s, `SELECT count(*) FROM u`)); got != "6" {
+		t.Errorf("rows: %s", got)
+	}
+	if got := flat(mustRun(t, s, `SELECT pg_get_indexdef('u_lower'::regclass)`)); got != "CREATE UNIQUE INDEX u_lower ON public.u USING btree (lower(email)) WHERE (deleted_at IS NULL)" {
+		t.Errorf("indexdef: %s", got)
 	}
 }
 
