@@ -57,7 +57,7 @@ func (x *execution) createIndex(tx *catalog.Tx, is *pg.IndexStmt) ([]*sqlstate.E
 			return nil, err
 		}
 		defer snap.Release()
-		if err := ek.validate(x.ctx, altered, snap); err != nil {
+		if err := ek.validate(altered, snap); err != nil {
 			return nil, err
 		}
 	}

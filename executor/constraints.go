@@ -208,7 +208,7 @@ func (c *constraintChecker) existing(ctx context.Context, tx *catalog.Tx) error 
 	}
 	defer snap.Release()
 	for _, k := range c.exprKeys {
-		if err := k.existing(ctx, c.t, snap); err != nil {
+		if err := k.existing(c.t, snap); err != nil {
 			return err
 		}
 	}
@@ -384,7 +384,10 @@ func (x *execution) eachStoredBatch(snap *catalog.Snapshot, t catalog.Table, fn 
 		if err != nil {
 			return err
 		}
-		if err := fn(array.NewRecord(stored, rec.Columns(), rec.NumRows())); err != nil {
+		rows := array.NewRecord(stored, rec.Columns(), rec.NumRows())
+		err = fn(rows)
+		rows.Release()
+		if err != nil {
 			return err
 		}
 	}

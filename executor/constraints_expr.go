@@ -1,7 +1,6 @@
 package executor
 
 import (
-	"context"
 	"strings"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -24,11 +23,12 @@ type exprKey struct {
 	pred  Expr          // nil: every row has a key
 	reads []int         // stored positions the expressions and WHERE read
 	ec    *evalContext
+	x     *execution
 }
 
 // newExprKey binds unique index i of t (not Plain).
 func (x *execution) newExprKey(t catalog.Table, i *catalog.Index) (*exprKey, error) {
-	k := &exprKey{ec: x.evalContext(), view: catalog.Table{Name: t.Name}}
+	k := &exprKey{ec: x.evalContext(), x: x, view: catalog.Table{Name: t.Name}}
 	for _, p := range t.Positions(i.Columns) {
 		k.reads = append(k.reads, p-1)
 	}
@@ -93,11 +93,11 @@ func (k *exprKey) add(rec arrow.Record) error {
 }
 
 // existing fails when a key recorded is already among t's rows.
-func (k *exprKey) existing(ctx context.Context, t catalog.Table, snap *catalog.Snapshot) error {
+func (k *exprKey) existing(t catalog.Table, snap *catalog.Snapshot) error {
 	if len(k.seen) == 0 {
 		return nil
 	}
-	return k.eachKeyBatch(ctx, t, snap, func(kb arrow.Record) error {
+	return k.eachKeyBatch(t, snap, func(kb arrow.Record) error {
 		var buf []byte
 		for r := 0; r < int(kb.NumRows()); r++ {
 			var null bool
@@ -113,8 +113,8 @@ func (k *exprKey) existing(ctx context.Context, t catalog.Table, snap *catalog.S
 }
 
 // validate checks that t's rows have distinct keys (CREATE UNIQUE INDEX).
-func (k *exprKey) validate(ctx context.Context, t catalog.Table, snap *catalog.Snapshot) error {
-	return k.eachKeyBatch(ctx, t, snap, func(kb arrow.Record) error {
+func (k *exprKey) validate(t catalog.Table, snap *catalog.Snapshot) error {
+	return k.eachKeyBatch(t, snap, func(kb arrow.Record) error {
 		err := k.keyCheck.add(k.view, kb)
 		if e, ok := err.(*sqlstate.Error); ok && e.Code == sqlstate.UniqueViolation {
 			return sqlstate.Errorf(sqlstate.UniqueViolation, "could not create unique index %q", k.name).
@@ -125,30 +125,13 @@ func (k *exprKey) validate(ctx context.Context, t catalog.Table, snap *catalog.S
 }
 
 // eachKeyBatch calls fn with the key batch of every batch of t's rows.
-func (k *exprKey) eachKeyBatch(ctx context.Context, t catalog.Table, snap *catalog.Snapshot, fn func(arrow.Record) error) error {
-	stored := storedSchema(t)
-	it, err := snap.Scan(ctx, stored.Fields())
-	if err != nil {
-		return err
-	}
-	defer it.Close()
-	for {
-		rec, err := it.Next(ctx)
-		if errEOF(err) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		rows := array.NewRecord(stored, rec.Columns(), rec.NumRows())
+func (k *exprKey) eachKeyBatch(t catalog.Table, snap *catalog.Snapshot, fn func(arrow.Record) error) error {
+	return k.x.eachStoredBatch(snap, t, func(rows arrow.Record) error {
 		kb, err := k.keyBatch(rows)
-		rows.Release()
-		if err == nil {
-			err = fn(kb)
-			kb.Release()
-		}
 		if err != nil {
 			return err
 		}
-	}
+		defer kb.Release()
+		return fn(kb)
+	})
 }
