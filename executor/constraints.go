@@ -400,10 +400,8 @@ func (c *constraintChecker) touches(set func(pos int) bool) bool {
 		return false
 	}
 	for _, k := range c.keys {
-		for _, p := range k.pos {
-			if set(p) {
-				return true
-			}
+		if slices.ContainsFunc(k.pos, set) {
+			return true
 		}
 	}
 	for _, k := range c.exprKeys {

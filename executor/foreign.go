@@ -3,6 +3,7 @@ package executor
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -151,15 +152,11 @@ func (c *fkCheck) checkInts(ctx context.Context, tx *catalog.Tx, parent catalog.
 // key k (one column) is not NULL, in the row groups that may hold one of
 // k's keys, until found says the scan is done.
 func scanIntKeys(ctx context.Context, tx *catalog.Tx, t catalog.Table, k *keyCheck, found func(v int64) bool) error {
-	snap, err := tx.Snapshot(t)
+	snap, keep, err := prunedSnapshot(ctx, tx, t, k)
 	if err != nil {
 		return err
 	}
 	defer snap.Release()
-	keep, err := k.rowGroups(ctx, t, snap)
-	if err != nil {
-		return err
-	}
 	it, err := snap.ScanSelected(ctx, []arrow.Field{storedSchema(t).Field(k.pos[0])}, keep)
 	if err != nil {
 		return err
@@ -232,15 +229,11 @@ var errFKDone = errors.New("done")
 // in the row groups that may hold one of k's keys, until found says the
 // scan is done.
 func scanParentKeys(ctx context.Context, tx *catalog.Tx, t catalog.Table, k *keyCheck, found func(key []byte) bool) error {
-	snap, err := tx.Snapshot(t)
+	snap, keep, err := prunedSnapshot(ctx, tx, t, k)
 	if err != nil {
 		return err
 	}
 	defer snap.Release()
-	keep, err := k.rowGroups(ctx, t, snap)
-	if err != nil {
-		return err
-	}
 	err = scanKeys(ctx, t, snap, k, keep, func(key []byte, _ func() error) error {
 		if found(key) {
 			return errFKDone
@@ -251,6 +244,21 @@ func scanParentKeys(ctx context.Context, tx *catalog.Tx, t catalog.Table, k *key
 		return nil
 	}
 	return err
+}
+
+// prunedSnapshot is t as tx shows it, with the row groups that may hold
+// one of k's keys (nil: all).
+func prunedSnapshot(ctx context.Context, tx *catalog.Tx, t catalog.Table, k *keyCheck) (*catalog.Snapshot, [][]int, error) {
+	snap, err := tx.Snapshot(t)
+	if err != nil {
+		return nil, nil, err
+	}
+	keep, err := k.rowGroups(ctx, t, snap)
+	if err != nil {
+		snap.Release()
+		return nil, nil, err
+	}
+	return snap, keep, nil
 }
 
 // fkKey encodes row r's values of columns pos so that equal keys of
@@ -389,10 +397,8 @@ func (c *constraintChecker) touchesRefs(set func(pos int) bool) bool {
 		return false
 	}
 	for _, f := range c.fks {
-		for _, p := range f.pos {
-			if set(p) {
-				return true
-			}
+		if slices.ContainsFunc(f.pos, set) {
+			return true
 		}
 	}
 	return false

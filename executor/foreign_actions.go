@@ -229,18 +229,13 @@ func (x *execution) referentialAction(tx *catalog.Tx, parent catalog.Table, fr *
 // stillReferenced fails when a row of child holds a key removed from
 // parent (NO ACTION, RESTRICT).
 func (x *execution) stillReferenced(tx *catalog.Tx, parent, child catalog.Table, fr *fkRemoved, cpos []int) error {
-	snap, err := tx.Snapshot(child)
+	k := *fr.keys
+	k.pos = cpos
+	snap, keep, err := prunedSnapshot(x.ctx, tx, child, &k)
 	if err != nil {
 		return err
 	}
 	defer snap.Release()
-	k := *fr.keys
-	k.pos = cpos
-	k.intKey = k.intKey && len(cpos) == 1
-	keep, err := k.rowGroups(x.ctx, child, snap)
-	if err != nil {
-		return err
-	}
 	view := catalog.Table{Name: child.Name} // the key columns, as read
 	var fields []arrow.Field
 	stored := storedSchema(child)

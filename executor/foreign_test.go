@@ -140,6 +140,15 @@ func TestForeignKeyParentActions(t *testing.T) {
 	// SET DEFAULT to a key the parent lacks fails as an insert would.
 	wantErr(t, s, `DELETE FROM p WHERE id = 3`, sqlstate.ForeignKeyViolation, `insert or update on table "sd" violates foreign key constraint "sd_pid_fkey"`)
 
+	// INSERT … ON CONFLICT DO UPDATE of a referenced key acts as UPDATE.
+	mustRun(t, s, `INSERT INTO p VALUES (4, 'd')`)
+	mustRun(t, s, `INSERT INTO cas VALUES (4)`)
+	mustRun(t, s, `INSERT INTO na VALUES (3)`)
+	mustRun(t, s, `INSERT INTO p VALUES (4, 'x') ON CONFLICT (id) DO UPDATE SET id = 40`)
+	check(`SELECT pid FROM cas ORDER BY pid`, "11|40")
+	wantErr(t, s, `INSERT INTO p VALUES (3, 'x') ON CONFLICT (id) DO UPDATE SET id = 30`, sqlstate.ForeignKeyViolation, `Key (id)=(3) is still referenced from table "na".`)
+	mustRun(t, s, `DELETE FROM na`)
+
 	// TRUNCATE and DROP TABLE of a referenced table.
 	wantErr(t, s, `TRUNCATE p`, sqlstate.FeatureNotSupported, `cannot truncate a table referenced in a foreign key constraint | Table "na" references "p".`)
 	mustRun(t, s, `TRUNCATE p, na, cas, sn, sd`)

@@ -195,6 +195,12 @@ func (x *execution) upsertUpdates(tx *catalog.Tx, t catalog.Table, w *tableWrite
 		fields[i].Name = "excluded." + fields[i].Name
 	}
 	both := arrow.NewSchema(fields, nil)
+	// Keys of this table that other tables reference may change: their
+	// foreign keys act as for an UPDATE (foreign_actions.go).
+	fw, err := x.newFKWrite(tx, &modification{t: t, sets: oc.sets})
+	if err != nil {
+		return 0, err
+	}
 	rekey := w.cons.touches(func(p int) bool { return oc.sets[p] != nil })
 	for _, k := range oc.arbiters {
 		for _, p := range k.pos {
@@ -258,8 +264,18 @@ func (x *execution) upsertUpdates(tx *catalog.Tx, t catalog.Table, w *tableWrite
 				}
 				continue
 			}
-			out, updated, err := x.upsertBatch(ec, t, oc, both, rec, hit, miss, from, batches)
+			out, updated, before, err := x.upsertBatch(ec, t, oc, both, rec, hit, miss, from, batches)
+			if err == nil && fw != nil {
+				err = fw.changed(before, updated)
+			}
+			if before != nil {
+				before.Release()
+			}
 			rec.Release()
+			if err != nil && out != nil {
+				out.Release()
+				updated.Release()
+			}
 			if err != nil {
 				return fail(err)
 			}
@@ -292,12 +308,13 @@ func (x *execution) upsertUpdates(tx *catalog.Tx, t catalog.Table, w *tableWrite
 			return 0, err
 		}
 	}
-	return count, nil
+	return count, fw.finish(tx)
 }
 
 // upsertBatch returns rec's rows with those at hit updated from the
-// proposed rows from (in the same order), and the updated rows.
-func (x *execution) upsertBatch(ec *evalContext, t catalog.Table, oc *onConflict, both *arrow.Schema, rec arrow.Record, hit, miss []int32, from []upsertRow, batches []arrow.Record) (arrow.Record, arrow.Record, error) {
+// proposed rows from (in the same order), the updated rows, and those
+// rows as they were.
+func (x *execution) upsertBatch(ec *evalContext, t catalog.Table, oc *onConflict, both *arrow.Schema, rec arrow.Record, hit, miss []int32, from []upsertRow, batches []arrow.Record) (arrow.Record, arrow.Record, arrow.Record, error) {
 	n := len(t.Columns)
 	old := takeRecord(ec.mem, rec, hit)
 	defer old.Release()
@@ -309,7 +326,7 @@ func (x *execution) upsertBatch(ec *evalContext, t catalog.Table, oc *onConflict
 	}
 	excluded, err := concatRecords(ec.mem, batches[0].Schema(), parts)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	defer excluded.Release()
 	cols := append(append([]arrow.Array{}, old.Columns()...), excluded.Columns()...)
@@ -323,7 +340,7 @@ func (x *execution) upsertBatch(ec *evalContext, t catalog.Table, oc *onConflict
 	if oc.where != nil {
 		mask, err := oc.where.Eval(ec, pair)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		b := mask.(*array.Boolean)
 		upd = upd[:0]
@@ -348,11 +365,11 @@ func (x *execution) upsertBatch(ec *evalContext, t catalog.Table, oc *onConflict
 		}
 		v, err := oc.sets[c].Eval(ec, sel)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		if col.NotNull && v.NullN() > 0 {
 			v.Release()
-			return nil, nil, sqlstate.Errorf(sqlstate.NotNullViolation, "null value in column %q of relation %q violates not-null constraint", col.Name, t.Name)
+			return nil, nil, nil, sqlstate.Errorf(sqlstate.NotNullViolation, "null value in column %q of relation %q violates not-null constraint", col.Name, t.Name)
 		}
 		newCols[c] = v
 	}
@@ -363,7 +380,12 @@ func (x *execution) upsertBatch(ec *evalContext, t catalog.Table, oc *onConflict
 	out, err := concatRecords(ec.mem, stored, []arrow.Record{kept, updated})
 	if err != nil {
 		updated.Release()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return out, updated, nil
+	// The updated rows as they were, for the foreign keys that reference t.
+	was := make([]int32, len(upd))
+	for k, i := range upd {
+		was[k] = hit[i]
+	}
+	return out, updated, takeRecord(ec.mem, rec, was), nil
 }
