@@ -43,13 +43,19 @@ func (h *hashAggOp) aggregate(ctx context.Context) (*aggTable, error) {
 	workers := h.workers
 	first := newAggTable(h, ec, workers > 1, mem)
 	var p *aggWorkers
-	fail := func(err error) (*aggTable, error) {
-		first.release()
+	stop := func() {
 		if p != nil {
 			if parts, _ := p.wait(); parts != nil {
 				releaseTables(parts)
 			}
+			p = nil
 		}
+	}
+	// A panic below (in the child, say) must not leave workers waiting.
+	defer stop()
+	fail := func(err error) (*aggTable, error) {
+		first.release()
+		stop()
 		return nil, err
 	}
 	for seq := 0; ; seq++ {
