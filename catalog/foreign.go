@@ -206,3 +206,55 @@ func (tx *Tx) keptReferences(t, changed Table) error {
 	}
 	return nil
 }
+
+// RenameConstraint renames table ref's constraint old (a primary key's or
+// UNIQUE constraint's index goes along, as in PostgreSQL).
+func (tx *Tx) RenameConstraint(ref TableRef, old, name string) (Table, error) {
+	return tx.AlterTable(ref, func(t *Table) error {
+		if slices.Contains(t.ConstraintNames(), name) {
+			return &Error{Kind: Exists, Object: "constraint", Name: name,
+				Detail: fmt.Sprintf("constraint %q for relation %q already exists", name, t.Name)}
+		}
+		for _, k := range append([]*Key{t.PrimaryKey}, t.Uniques...) {
+			if k != nil && k.Name == old {
+				k.Name = name
+				return nil
+			}
+		}
+		for _, c := range t.Checks {
+			if c.Name == old {
+				c.Name = name
+				return nil
+			}
+		}
+		for _, f := range t.ForeignKeys {
+			if f.Name == old {
+				f.Name = name
+				return nil
+			}
+		}
+		return notFound("constraint", old)
+	})
+}
+
+// SetForeignKey replaces table ref's foreign key called name with what fn
+// makes of it; a constraint of another kind is WrongType.
+func (tx *Tx) SetForeignKey(ref TableRef, name string, fn func(*ForeignKey) error) (Table, error) {
+	return tx.AlterTable(ref, func(t *Table) error {
+		for i, f := range t.ForeignKeys {
+			if f.Name == name {
+				c := *f
+				if err := fn(&c); err != nil {
+					return err
+				}
+				t.ForeignKeys[i] = &c
+				return nil
+			}
+		}
+		if slices.Contains(t.ConstraintNames(), name) {
+			return &Error{Kind: WrongType, Object: "constraint", Name: name,
+				Detail: fmt.Sprintf("constraint %q of relation %q is not a foreign key constraint", name, t.Name)}
+		}
+		return notFound("constraint", name)
+	})
+}

@@ -196,3 +196,42 @@ func columnNames(t catalog.Table, ids []uint32) []string {
 	}
 	return out
 }
+
+// alterForeignKey runs ALTER TABLE … VALIDATE CONSTRAINT (a NOT VALID
+// foreign key is checked against the rows there and becomes valid; other
+// constraints are always valid) and ALTER CONSTRAINT … [NOT] DEFERRABLE
+// [INITIALLY DEFERRED | IMMEDIATE].
+func (x *execution) alterForeignKey(tx *catalog.Tx, ref catalog.TableRef, cmd *pg.AlterTableCmd) error {
+	name := cmd.Name
+	alter := cmd.Subtype == pg.AlterTableType_AT_AlterConstraint
+	if alter {
+		name = cmd.Def.GetConstraint().GetConname()
+	}
+	var check *catalog.ForeignKey
+	t, err := tx.SetForeignKey(ref, name, func(fk *catalog.ForeignKey) error {
+		if alter {
+			c := cmd.Def.GetConstraint()
+			fk.Deferrable, fk.Deferred = c.Deferrable || c.Initdeferred, c.Initdeferred
+		} else if fk.NotValid {
+			fk.NotValid = false
+			check = fk
+		}
+		return nil
+	})
+	switch {
+	case catalog.IsNotFound(err):
+		return sqlstate.Errorf(sqlstate.UndefinedObject, "constraint %q of relation %q does not exist", name, ref.Name)
+	case isKind(err, catalog.WrongType) && !alter:
+		return nil // VALIDATE of a CHECK, UNIQUE or PRIMARY KEY: valid already
+	case isKind(err, catalog.WrongType):
+		return sqlstate.Errorf(sqlstate.WrongObjectType, "%s", err.Error())
+	case err != nil || check == nil:
+		return err
+	}
+	for _, fk := range t.ForeignKeys {
+		if fk.Name == name {
+			return x.validateForeignKey(tx, t, fk)
+		}
+	}
+	return nil
+}

@@ -500,7 +500,7 @@ func (x *execution) alterTable(tx *catalog.Tx, at *pg.AlterTableStmt) error {
 	var filled []uint32 // new columns existing rows must get the default of
 	var autos []autoSeq // new serial and identity columns
 	var added []tableConstraint
-	var dropped []*pg.AlterTableCmd
+	var dropped, later []*pg.AlterTableCmd
 	altered, err := tx.AlterTable(ref, func(tbl *catalog.Table) error {
 		for _, cn := range at.Cmds {
 			cmd := cn.GetAlterTableCmd()
@@ -586,6 +586,8 @@ func (x *execution) alterTable(tx *catalog.Tx, at *pg.AlterTableStmt) error {
 				added = append(added, tableConstraint{c: cmd.Def.GetConstraint()}) // once the rest is done
 			case pg.AlterTableType_AT_DropConstraint:
 				dropped = append(dropped, cmd)
+			case pg.AlterTableType_AT_ValidateConstraint, pg.AlterTableType_AT_AlterConstraint:
+				later = append(later, cmd) // on the stored definition, once the rest is done
 			default:
 				return notSupported("ALTER TABLE %s is not supported yet", cmd.Subtype)
 			}
@@ -615,7 +617,15 @@ func (x *execution) alterTable(tx *catalog.Tx, at *pg.AlterTableStmt) error {
 			return err
 		}
 	}
-	return x.addConstraints(tx, ref, added, true)
+	if err := x.addConstraints(tx, ref, added, true); err != nil {
+		return err
+	}
+	for _, cmd := range later {
+		if err := x.alterForeignKey(tx, ref, cmd); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // fillDefaults gives the rows a table already has the defaults of columns
@@ -691,6 +701,17 @@ func (x *execution) rename(tx *catalog.Tx, r *pg.RenameStmt) error {
 		return x.renameColumnInViews(tx, t, ref, r.Subname, r.Newname)
 	case pg.ObjectType_OBJECT_SEQUENCE:
 		return x.renameSequence(tx, r)
+	case pg.ObjectType_OBJECT_TABCONSTRAINT:
+		_, ref, err := rangeVarRef(x, tx, r.Relation)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.RenameConstraint(ref, r.Subname, r.Newname); catalog.IsNotFound(err) {
+			return sqlstate.Errorf(sqlstate.UndefinedObject, "constraint %q for table %q does not exist", r.Subname, ref.Name)
+		} else if err != nil {
+			return constraintError(err, &pg.Constraint{})
+		}
+		return nil
 	case pg.ObjectType_OBJECT_SCHEMA:
 		if err := userSchemaName(r.Newname); err != nil {
 			return err

@@ -86,6 +86,18 @@ func TestForeignKeyChildWrites(t *testing.T) {
 		t.Errorf("not valid: %s", got)
 	}
 	wantErr(t, s, `INSERT INTO d VALUES (6)`, sqlstate.ForeignKeyViolation, `Key (x)=(6)`)
+	// VALIDATE CONSTRAINT checks the rows there, as pg_dump's scripts and
+	// online migrations expect; RENAME and ALTER CONSTRAINT keep it working.
+	wantErr(t, s, `ALTER TABLE d VALIDATE CONSTRAINT dx`, sqlstate.ForeignKeyViolation, `Key (x)=(5) is not present in table "p".`)
+	mustRun(t, s, `DELETE FROM d WHERE x = 5`)
+	mustRun(t, s, `ALTER TABLE d VALIDATE CONSTRAINT dx`)
+	mustRun(t, s, `ALTER TABLE d RENAME CONSTRAINT dx TO d_ref`)
+	mustRun(t, s, `ALTER TABLE d ALTER CONSTRAINT d_ref DEFERRABLE INITIALLY DEFERRED`)
+	if got := flat(mustRun(t, s, `SELECT conname, convalidated, condeferred FROM pg_constraint WHERE conrelid = 'd'::regclass`)); got != "d_ref,t,t" {
+		t.Errorf("after VALIDATE, RENAME, ALTER: %s", got)
+	}
+	wantErr(t, s, `ALTER TABLE c ALTER CONSTRAINT c_pkey DEFERRABLE`, sqlstate.WrongObjectType, `constraint "c_pkey" of relation "c" is not a foreign key constraint`)
+	wantErr(t, s, `INSERT INTO d VALUES (8)`, sqlstate.ForeignKeyViolation, `"d_ref"`)
 
 	// Self-reference: rows of one statement may reference one another.
 	mustRun(t, s, `CREATE TABLE tree (id int PRIMARY KEY, parent int REFERENCES tree)`)
