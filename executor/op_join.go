@@ -45,6 +45,7 @@ type joinOp struct {
 	leftDone bool
 	tailDone bool
 	out      batchHolder
+	st       *stage // probes the left input, on every core when it can
 }
 
 const joinChunk = 64 * 1024
@@ -58,6 +59,9 @@ func (j *joinOp) String() string {
 }
 
 func (j *joinOp) close() {
+	if j.st != nil {
+		j.st.close()
+	}
 	j.out.release()
 	if j.build != nil {
 		j.build.Release()
@@ -117,6 +121,9 @@ func (j *joinOp) next(ctx context.Context) (arrow.Record, error) {
 			return nil, err
 		}
 	}
+	if j.st == nil {
+		j.st = &stage{env: j.env, child: j.left, fn: j.probeStage, safe: j.parallelProbe()}
+	}
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -124,7 +131,7 @@ func (j *joinOp) next(ctx context.Context) (arrow.Record, error) {
 		if j.leftDone {
 			return j.tail()
 		}
-		rec, err := j.left.next(ctx)
+		out, err := j.st.next(ctx)
 		if errEOF(err) {
 			j.leftDone = true
 			continue
@@ -132,18 +139,33 @@ func (j *joinOp) next(ctx context.Context) (arrow.Record, error) {
 		if err != nil {
 			return nil, err
 		}
-		out, err := j.probeChunked(ctx, rec)
-		if err != nil {
-			return nil, err
-		}
-		if out == nil || out.NumRows() == 0 {
-			if out != nil {
-				out.Release()
-			}
-			continue
-		}
 		return j.out.set(out), nil
 	}
+}
+
+// probeStage joins one left batch; nil when no row comes out.
+func (j *joinOp) probeStage(ec *evalContext, rec arrow.Record) (arrow.Record, error) {
+	out, err := j.probeChunked(ec, rec)
+	if err != nil || out == nil || out.NumRows() > 0 {
+		return out, err
+	}
+	out.Release()
+	return nil, nil
+}
+
+// parallelProbe reports whether left batches may be probed on several
+// goroutines: the build side is read-only then, unless RIGHT and FULL joins
+// mark the build rows they match.
+func (j *joinOp) parallelProbe() bool {
+	if j.kind == joinRight || j.kind == joinFull || !parallelSafe(j.residual) {
+		return false
+	}
+	for _, k := range j.leftKeys {
+		if !parallelSafe(k) {
+			return false
+		}
+	}
+	return true
 }
 
 // nestedLoopPairs bounds the candidate pairs a nested loop builds at once.
@@ -151,20 +173,20 @@ const nestedLoopPairs = 1 << 20
 
 // probeChunked joins one left batch; a nested loop takes it in slices so
 // that the candidate pairs it builds at once stay bounded.
-func (j *joinOp) probeChunked(ctx context.Context, rec arrow.Record) (arrow.Record, error) {
+func (j *joinOp) probeChunked(ec *evalContext, rec arrow.Record) (arrow.Record, error) {
 	n, m := int(rec.NumRows()), int(j.build.NumRows())
 	if len(j.leftKeys) > 0 || n*m <= nestedLoopPairs {
-		return j.probeBatch(ctx, rec)
+		return j.probeBatch(ec, rec)
 	}
 	step := max(1, nestedLoopPairs/max(m, 1))
 	var outs []arrow.Record
 	defer func() { releaseAll(outs) }()
 	for start := 0; start < n; start += step {
-		if err := ctx.Err(); err != nil {
+		if err := ec.ctx.Err(); err != nil {
 			return nil, err
 		}
 		part := rec.NewSlice(int64(start), int64(min(start+step, n)))
-		out, err := j.probeBatch(ctx, part)
+		out, err := j.probeBatch(ec, part)
 		part.Release()
 		if err != nil {
 			return nil, err
@@ -178,9 +200,8 @@ func (j *joinOp) probeChunked(ctx context.Context, rec arrow.Record) (arrow.Reco
 }
 
 // probeBatch joins one left batch with the build side.
-func (j *joinOp) probeBatch(ctx context.Context, rec arrow.Record) (arrow.Record, error) {
+func (j *joinOp) probeBatch(ec *evalContext, rec arrow.Record) (arrow.Record, error) {
 	n := int(rec.NumRows())
-	ec := j.env.eval(ctx)
 	var li, ri []int32
 	if len(j.leftKeys) > 0 {
 		keys, err := evalKeys(ec, j.leftKeys, rec)
@@ -230,8 +251,10 @@ func (j *joinOp) probeBatch(ctx context.Context, rec arrow.Record) (arrow.Record
 		}
 		li, ri = nli, nri
 	}
-	for _, b := range ri {
-		j.matchedBuild[b] = true
+	if j.kind == joinRight || j.kind == joinFull {
+		for _, b := range ri {
+			j.matchedBuild[b] = true
+		}
 	}
 	if j.kind == joinLeft || j.kind == joinFull {
 		matched := make([]bool, n)

@@ -43,6 +43,35 @@ func TestStageKeepsOrderAndErrors(t *testing.T) {
 		t.Errorf("sum of a projection: %v", got)
 	}
 
+	// Hash joins probe on workers and keep the left input's order.
+	mustRun(t, s, `CREATE TABLE k (m int8, label text)`)
+	mustRun(t, s, `INSERT INTO k VALUES (0, 'zero'), (1, 'one'), (1, 'uno'), (3, 'three')`)
+	for _, q := range []struct {
+		sql     string
+		rows    int
+		ordered bool // an inner join gives its pairs in probe order
+	}{
+		{`SELECT ev.id, k.label FROM ev JOIN k ON ev.id % 5 = k.m`, 4000, true},
+		{`SELECT ev.id, k.label FROM ev LEFT JOIN k ON ev.id % 5 = k.m AND k.label <> 'uno'`, 5000, false},
+	} {
+		rows := mustRun(t, s, q.sql)
+		if len(rows) != q.rows {
+			t.Fatalf("%s: %d rows, want %d", q.sql, len(rows), q.rows)
+		}
+		prev := int64(0)
+		for _, r := range rows {
+			v, _ := strconv.ParseInt(r[0], 10, 64)
+			if q.ordered && v < prev {
+				t.Fatalf("%s: id %d after %d", q.sql, v, prev)
+			}
+			prev = v
+			want := map[int64]string{0: "zero", 3: "three", 2: "NULL", 4: "NULL"}[v%5]
+			if v%5 != 1 && r[1] != want {
+				t.Fatalf("%s: row %v", q.sql, r)
+			}
+		}
+	}
+
 	// An error in a late batch, on a worker.
 	wantCode(t, s, `SELECT 100 / (id - 4321) FROM ev`, sqlstate.DivisionByZero)
 	wantCode(t, s, `SELECT id FROM ev WHERE 100 / (id - 4321) > 0`, sqlstate.DivisionByZero)
