@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -31,6 +32,9 @@ type fkRemoved struct {
 	ppos   []int     // the referenced columns in the table written
 	action string    // the constraint's action for this statement
 	keys   *keyCheck // removed keys, over the referenced columns
+	// ints holds the removed keys instead when the key is one integer
+	// column (keys then keeps only the range, for pruning).
+	ints *intSet
 	// CASCADE on update: each removed key's new values (row of recs).
 	news map[string]fkRow
 	recs []arrow.Record
@@ -60,6 +64,9 @@ func (x *execution) newFKWrite(tx *catalog.Tx, m *modification) (*fkWrite, error
 			continue // an UPDATE that leaves the referenced columns alone
 		}
 		fr.keys = newKeyCheck(m.t, &catalog.Key{Name: r.Key.Name, Columns: r.Key.RefColumns})
+		if fr.keys.intKey {
+			fr.ints = &intSet{}
+		}
 		if fr.action == "c" && m.sets != nil {
 			fr.news = map[string]fkRow{}
 		}
@@ -82,6 +89,10 @@ func (fw *fkWrite) changed(old, new arrow.Record) error {
 	}
 	var buf, nbuf []byte
 	for _, fr := range fw.refs {
+		if fr.ints != nil {
+			fr.changedInts(old, new)
+			continue
+		}
 		kept := false
 		for r := 0; r < int(old.NumRows()); r++ {
 			var null bool
@@ -109,6 +120,54 @@ func (fw *fkWrite) changed(old, new arrow.Record) error {
 	return nil
 }
 
+// changedInts is changed for a key of one integer column.
+func (fr *fkRemoved) changedInts(old, new arrow.Record) {
+	oc := old.Column(fr.ppos[0])
+	ov := intValues(oc)
+	var nc arrow.Array
+	var nv func(int) int64
+	if new != nil {
+		nc = new.Column(fr.ppos[0])
+		nv = intValues(nc)
+	}
+	kept := false
+	var buf []byte
+	for r := 0; r < oc.Len(); r++ {
+		if oc.IsNull(r) {
+			continue
+		}
+		v := ov(r)
+		if nc != nil && nc.IsValid(r) && nv(r) == v {
+			continue // the key stays
+		}
+		if fr.ints.add(v) {
+			k := fr.keys
+			if fr.ints.len() == 1 || v < k.min {
+				k.min = v
+			}
+			if fr.ints.len() == 1 || v > k.max {
+				k.max = v
+			}
+		}
+		if fr.news != nil {
+			if !kept {
+				new.Retain()
+				fr.recs, kept = append(fr.recs, new), true
+			}
+			buf = fkKey(buf[:0], old, fr.ppos, r)
+			fr.news[string(buf)] = fkRow{rec: len(fr.recs) - 1, row: r}
+		}
+	}
+}
+
+// count is how many keys the statement removed.
+func (fr *fkRemoved) count() int {
+	if fr.ints != nil {
+		return fr.ints.len()
+	}
+	return len(fr.keys.seen)
+}
+
 // finish runs once the statement's rows are in tx: the new keys of the
 // table's own foreign keys are checked, then the referencing tables' rows
 // that hold a removed key are refused or acted on.
@@ -128,7 +187,7 @@ func (fw *fkWrite) finish(tx *catalog.Tx) error {
 		}
 	}
 	for _, fr := range fw.refs {
-		if len(fr.keys.seen) == 0 {
+		if fr.count() == 0 {
 			continue
 		}
 		if fr.action == "a" && x.s.deferred(fr.ref.Key) {
@@ -155,13 +214,21 @@ func (fw *fkWrite) finish(tx *catalog.Tx) error {
 // from the removed ones first.
 func (x *execution) noAction(tx *catalog.Tx, parent catalog.Table, fr *fkRemoved, present bool) error {
 	if present {
-		if err := scanParentKeys(x.ctx, tx, parent, fr.keys, func(key []byte) bool {
-			delete(fr.keys.seen, string(key))
-			return len(fr.keys.seen) == 0
-		}); err != nil {
+		var err error
+		if fr.ints != nil {
+			err = scanIntKeys(x.ctx, tx, parent, fr.keys, func(v int64) bool {
+				return fr.ints.remove(v) && fr.ints.len() == 0
+			})
+		} else {
+			err = scanParentKeys(x.ctx, tx, parent, fr.keys, func(key []byte) bool {
+				delete(fr.keys.seen, string(key))
+				return len(fr.keys.seen) == 0
+			})
+		}
+		if err != nil {
 			return err
 		}
-		if len(fr.keys.seen) == 0 {
+		if fr.count() == 0 {
 			return nil
 		}
 	}
@@ -197,6 +264,14 @@ func (x *execution) referentialAction(tx *catalog.Tx, parent catalog.Table, fr *
 	defer m.plan.release()
 	m.match = func(rec arrow.Record) []bool {
 		out := make([]bool, rec.NumRows())
+		if fr.ints != nil {
+			col := rec.Column(cpos[0])
+			vals := intValues(col)
+			for r := range out {
+				out[r] = col.IsValid(r) && fr.ints.has(vals(r))
+			}
+			return out
+		}
 		var buf []byte
 		for r := range out {
 			buf, out[r] = holds(rec, r, buf)
@@ -231,6 +306,21 @@ func (x *execution) referentialAction(tx *catalog.Tx, parent catalog.Table, fr *
 func (x *execution) stillReferenced(tx *catalog.Tx, parent, child catalog.Table, fr *fkRemoved, cpos []int) error {
 	k := *fr.keys
 	k.pos = cpos
+	violation := func(text string) error {
+		return sqlstate.Errorf(sqlstate.ForeignKeyViolation, "update or delete on table %q violates foreign key constraint %q on table %q", parent.Name, fr.ref.Key.Name, child.Name).
+			WithDetail("Key (%s)=(%s) is still referenced from table %q.", strings.Join(positionNames(parent, fr.ppos), ", "), text, child.Name)
+	}
+	if fr.ints != nil {
+		found, held := int64(0), false
+		err := scanIntKeys(x.ctx, tx, child, &k, func(v int64) bool {
+			found, held = v, fr.ints.has(v)
+			return held
+		})
+		if err != nil || !held {
+			return err
+		}
+		return violation(strconv.FormatInt(found, 10))
+	}
 	snap, keep, err := prunedSnapshot(x.ctx, tx, child, &k)
 	if err != nil {
 		return err
@@ -265,8 +355,7 @@ func (x *execution) stillReferenced(tx *catalog.Tx, parent, child catalog.Table,
 				continue
 			}
 			if _, ok := fr.keys.seen[string(buf)]; ok {
-				return sqlstate.Errorf(sqlstate.ForeignKeyViolation, "update or delete on table %q violates foreign key constraint %q on table %q", parent.Name, fr.ref.Key.Name, child.Name).
-					WithDetail("Key (%s)=(%s) is still referenced from table %q.", strings.Join(positionNames(parent, fr.ppos), ", "), keyText(view, local, rec, r), child.Name)
+				return violation(keyText(view, local, rec, r))
 			}
 		}
 	}
