@@ -59,21 +59,30 @@ func (g *grouper) assign(keys []arrow.Array, groups []uint32, onNew func(r int) 
 		for _, ka := range keys {
 			g.keyBuf = appendKey(g.keyBuf, ka, r)
 		}
-		k := unsafe.String(unsafe.SliceData(g.keyBuf), len(g.keyBuf)) // a view: cloned when kept
-		h := strHash(t.seed, k)
-		i := t.slot(h, k)
-		if t.slots[i].id == 0 {
-			id, err := g.newGroup(r, onNew)
-			if err != nil {
-				return err
-			}
-			t.put(i, h, strings.Clone(k), id)
-			groups[r] = id
-			continue
+		k := unsafe.String(unsafe.SliceData(g.keyBuf), len(g.keyBuf))
+		id, err := g.strGroup(t, k, r, onNew)
+		if err != nil {
+			return err
 		}
-		groups[r] = t.slots[i].id - 1
+		groups[r] = id
 	}
 	return nil
+}
+
+// strGroup is the group of key s in t, a new one (row r's) if s is new.
+// s may be a view of a batch or a buffer: it is cloned when kept.
+func (g *grouper) strGroup(t *strTable, s string, r int, onNew func(r int) error) (uint32, error) {
+	h := strHash(t.seed, s)
+	i := t.slot(h, s)
+	if id := t.slots[i].id; id != 0 {
+		return id - 1, nil
+	}
+	id, err := g.newGroup(r, onNew)
+	if err != nil {
+		return 0, err
+	}
+	t.put(i, h, strings.Clone(s), id)
+	return id, nil
 }
 
 func (g *grouper) newGroup(r int, onNew func(r int) error) (uint32, error) {
@@ -138,19 +147,11 @@ func (g *grouper) assignStrings(a *array.String, groups []uint32, onNew func(r i
 			groups[r] = id
 			continue
 		}
-		s := a.Value(r) // a view of the batch: cloned when kept
-		h := strHash(t.seed, s)
-		i := t.slot(h, s)
-		if t.slots[i].id == 0 {
-			id, err := g.newGroup(r, onNew)
-			if err != nil {
-				return err
-			}
-			t.put(i, h, strings.Clone(s), id)
-			groups[r] = id
-			continue
+		id, err := g.strGroup(t, a.Value(r), r, onNew)
+		if err != nil {
+			return err
 		}
-		groups[r] = t.slots[i].id - 1
+		groups[r] = id
 	}
 	return nil
 }

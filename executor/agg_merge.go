@@ -231,74 +231,53 @@ func (s *minMaxState) Merge(other aggState, to []uint32, ngroups int) error {
 	return s.impl.merge(s, o, to, ngroups)
 }
 
+// mergeBest folds other's best values into best, as update folds rows.
+func mergeBest[T any](s, o *minMaxState, to []uint32, best, other []T, cmp func(a, b T) int) {
+	for g, ok := range o.seen {
+		if t := to[g]; ok && (!s.seen[t] || s.better(cmp(other[g], best[t]))) {
+			best[t], s.seen[t] = other[g], true
+		}
+	}
+}
+
 func (m *mmFixed[T]) fresh() minMaxImpl { return &mmFixed[T]{cmp: m.cmp} }
 func (m *mmFixed[T]) merge(s, o *minMaxState, to []uint32, ngroups int) error {
 	m.vals = grow(m.vals, ngroups)
-	ov := o.impl.(*mmFixed[T]).vals
-	for g, ok := range o.seen {
-		if t := to[g]; ok && (!s.seen[t] || s.better(m.cmp(ov[g], m.vals[t]))) {
-			m.vals[t], s.seen[t] = ov[g], true
-		}
-	}
+	mergeBest(s, o, to, m.vals, o.impl.(*mmFixed[T]).vals, m.cmp)
 	return nil
 }
 
 func (m *mmDecimal) fresh() minMaxImpl { return &mmDecimal{} }
 func (m *mmDecimal) merge(s, o *minMaxState, to []uint32, ngroups int) error {
 	m.vals = grow(m.vals, ngroups)
-	ov := o.impl.(*mmDecimal).vals
-	for g, ok := range o.seen {
-		if t := to[g]; ok && (!s.seen[t] || s.better(ov[g].Cmp(m.vals[t]))) {
-			m.vals[t], s.seen[t] = ov[g], true
-		}
-	}
+	mergeBest(s, o, to, m.vals, o.impl.(*mmDecimal).vals, decimal128.Num.Cmp)
 	return nil
 }
 
 func (m *mmInterval) fresh() minMaxImpl { return &mmInterval{} }
 func (m *mmInterval) merge(s, o *minMaxState, to []uint32, ngroups int) error {
 	m.vals = grow(m.vals, ngroups)
-	ov := o.impl.(*mmInterval).vals
-	for g, ok := range o.seen {
-		if t := to[g]; ok && (!s.seen[t] || s.better(cmpIntervals(ov[g], m.vals[t]))) {
-			m.vals[t], s.seen[t] = ov[g], true
-		}
-	}
+	mergeBest(s, o, to, m.vals, o.impl.(*mmInterval).vals, cmpIntervals)
 	return nil
 }
 
 func (m *mmBool) fresh() minMaxImpl { return &mmBool{} }
 func (m *mmBool) merge(s, o *minMaxState, to []uint32, ngroups int) error {
 	m.vals = grow(m.vals, ngroups)
-	ov := o.impl.(*mmBool).vals
-	for g, ok := range o.seen {
-		if t := to[g]; ok && (!s.seen[t] || s.better(cmpBools(ov[g], m.vals[t]))) {
-			m.vals[t], s.seen[t] = ov[g], true
-		}
-	}
+	mergeBest(s, o, to, m.vals, o.impl.(*mmBool).vals, cmpBools)
 	return nil
 }
 
 func (m *mmString) fresh() minMaxImpl { return &mmString{numeric: m.numeric, bpchar: m.bpchar} }
 func (m *mmString) merge(s, o *minMaxState, to []uint32, ngroups int) error {
 	m.vals = grow(m.vals, ngroups)
-	ov := o.impl.(*mmString).vals
-	for g, ok := range o.seen {
-		if t := to[g]; ok && (!s.seen[t] || s.better(m.cmp(ov[g], m.vals[t]))) {
-			m.vals[t], s.seen[t] = ov[g], true // ov's strings are already copies
-		}
-	}
+	mergeBest(s, o, to, m.vals, o.impl.(*mmString).vals, m.cmp) // o's strings are copies already
 	return nil
 }
 
 func (m *mmBytes) fresh() minMaxImpl { return &mmBytes{} }
 func (m *mmBytes) merge(s, o *minMaxState, to []uint32, ngroups int) error {
 	m.vals = grow(m.vals, ngroups)
-	ov := o.impl.(*mmBytes).vals
-	for g, ok := range o.seen {
-		if t := to[g]; ok && (!s.seen[t] || s.better(compareBytes(ov[g], m.vals[t]))) {
-			m.vals[t], s.seen[t] = ov[g], true
-		}
-	}
+	mergeBest(s, o, to, m.vals, o.impl.(*mmBytes).vals, compareBytes)
 	return nil
 }
