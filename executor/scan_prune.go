@@ -362,14 +362,18 @@ type pruneCmp struct {
 // (bigint, integer), which compare as Go's integers do: a query over many
 // row groups prunes without a kernel call per row group.
 func compareInts(a arrow.Array, i int, b arrow.Array) (int, bool) {
-	if a.IsNull(i) || b.IsNull(0) || !arrow.TypeEqual(a.DataType(), b.DataType()) {
+	if a.IsNull(i) || b.IsNull(0) {
 		return 0, false
 	}
 	switch x := a.(type) {
 	case *array.Int64:
-		return cmp.Compare(x.Value(i), b.(*array.Int64).Value(0)), true
+		if y, ok := b.(*array.Int64); ok {
+			return cmp.Compare(x.Value(i), y.Value(0)), true
+		}
 	case *array.Int32:
-		return cmp.Compare(x.Value(i), b.(*array.Int32).Value(0)), true
+		if y, ok := b.(*array.Int32); ok {
+			return cmp.Compare(x.Value(i), y.Value(0)), true
+		}
 	}
 	return 0, false
 }
