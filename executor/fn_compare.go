@@ -113,8 +113,8 @@ func resolveCompare(op string, l, r argInfo) (funcImpl, error) {
 		return same(sqltype.IntervalT, cmpInterval)
 	case lo == ro && (lo == sqltype.UUID || lo == sqltype.Bytea):
 		return same(sqltype.T{OID: lo, Typmod: -1}, cmpBytes)
-	case (lo == sqltype.JSON || lo == sqltype.JSONB) && lo == ro && lo == sqltype.JSONB:
-		return same(sqltype.T{OID: lo, Typmod: -1}, cmpText)
+	case lo == sqltype.JSONB && ro == sqltype.JSONB:
+		return funcImpl{Name: op, Args: []argInfo{jsonbInfo, jsonbInfo}, Result: boolInfo, Eval: jsonbCompareKernel(op)}, nil
 	}
 	return funcImpl{}, errNoOperator(op, l, r)
 }

@@ -67,6 +67,9 @@ func resolveOperator(op string, left, right argInfo) (funcImpl, error) {
 
 // unknownPeer is the type an unknown literal takes next to typed operand t.
 func unknownPeer(op string, t argInfo, _ bool) argInfo {
+	if p, ok := jsonOperandPeer(op, t); ok {
+		return p
+	}
 	switch op {
 	case "->", "->>":
 		return textInfo // a json field's key
@@ -86,6 +89,9 @@ func unknownPeer(op string, t argInfo, _ bool) argInfo {
 }
 
 func resolveBinary(op string, l, r argInfo) (funcImpl, error) {
+	if f, ok := resolveJSONOp(op, l, r); ok {
+		return f, nil
+	}
 	if f, ok := resolveArrayOp(op, l, r); ok {
 		return f, nil
 	}

@@ -197,6 +197,9 @@ func rowOrder(keys []sortKey, vals []arrow.Array) func(a, b int32) int {
 		if str, ok := v.(*array.String); ok && keys[i].expr != nil && keys[i].expr.Type().OID == sqltype.Numeric {
 			cmps[i] = numericTextOrder(str)
 		}
+		if str, ok := v.(*array.String); ok && keys[i].expr != nil && keys[i].expr.Type().OID == sqltype.JSONB {
+			cmps[i] = jsonbOrder(str)
+		}
 	}
 	return func(a, b int32) int {
 		for i, k := range keys {

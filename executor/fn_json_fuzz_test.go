@@ -1,0 +1,47 @@
+package executor
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/sharehouse/sharehouse/executor/sqltype"
+)
+
+// FuzzJSONParse checks the json operators' parser against encoding/json:
+// it accepts exactly the valid documents, keeps each value's text, and
+// orders any two documents consistently.
+func FuzzJSONParse(f *testing.F) {
+	for _, s := range []string{`{"a": [1, 2.5e3, "x\u00e9\n"], "b": {"c": null}}`, `[true, false, []]`, ` "s" `, `-0`, `{"a":1,"a":2}`, `[1,`, `{"a"}`, `01`} {
+		f.Add(s, `[1, {"a": 2}]`)
+	}
+	f.Fuzz(func(t *testing.T, s, other string) {
+		n, err := parseJSON(s)
+		if valid := json.Valid([]byte(s)); valid != (err == nil) {
+			t.Fatalf("parseJSON(%q): %v, json.Valid %v", s, err, valid)
+		}
+		if err != nil {
+			return
+		}
+		if got := n.text(); got != strings.Trim(s, " \t\r\n") {
+			t.Fatalf("text of %q is %q", s, got)
+		}
+		// Ordering and containment are jsonb's: of normalized documents.
+		nb, err1 := sqltype.NormalizeJSONB([]byte(s))
+		mb, err2 := sqltype.NormalizeJSONB([]byte(other))
+		if err1 != nil || err2 != nil {
+			return
+		}
+		n, _ = parseJSON(string(nb))
+		m, err := parseJSON(string(mb))
+		if err != nil {
+			t.Fatalf("normalized %q does not parse: %v", mb, err)
+		}
+		if a, b := compareJSONB(n, m, true), compareJSONB(m, n, true); a != -b {
+			t.Fatalf("compare(%q, %q) = %d but reversed %d", s, other, a, b)
+		}
+		if compareJSONB(n, n, true) != 0 || !jsonbContains(n, n, true) {
+			t.Fatalf("%q is not equal to and contained in itself", s)
+		}
+	})
+}

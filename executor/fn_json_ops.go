@@ -1,0 +1,436 @@
+package executor
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+
+	"github.com/sharehouse/sharehouse/executor/sqlstate"
+	"github.com/sharehouse/sharehouse/executor/sqltype"
+)
+
+// The json/jsonb operators beyond -> and ->>: paths (#>, #>>), jsonb
+// containment (@>, <@), key existence (?, ?|, ?&), concatenation (||),
+// deletion (-, #-) and jsonb's comparisons, with PostgreSQL's operand
+// types and errors.
+
+var (
+	jsonInfo      = infoOf(sqltype.T{OID: sqltype.JSON, Typmod: -1})
+	jsonbInfo     = infoOf(sqltype.T{OID: sqltype.JSONB, Typmod: -1})
+	textArrayInfo = infoOf(sqltype.T{OID: sqltype.TextArray, Typmod: -1})
+)
+
+func isJSONType(o sqltype.OID) bool { return o == sqltype.JSON || o == sqltype.JSONB }
+
+// jsonOperandPeer is the type an unknown literal takes as the right
+// operand of a json operator: a key, a path or a document.
+func jsonOperandPeer(op string, left argInfo) (argInfo, bool) {
+	if !isJSONType(left.T.OID) {
+		return argInfo{}, false
+	}
+	switch op {
+	case "?", "-":
+		return textInfo, true
+	case "?|", "?&", "#>", "#>>", "#-":
+		return textArrayInfo, true
+	case "||", "@>", "<@":
+		return left, true
+	}
+	return argInfo{}, false
+}
+
+// resolveJSONOp resolves the json operators other than -> and ->>.
+func resolveJSONOp(op string, l, r argInfo) (funcImpl, bool) {
+	lo, ro := l.T.OID, r.T.OID
+	isTextArray := ro == sqltype.TextArray || ro == sqltype.VarcharArray
+	bin := func(args []argInfo, res argInfo, f func(b array.Builder, docs []*jnode, args []arrow.Array, i int) error) (funcImpl, bool) {
+		ndocs := 1
+		if isJSONType(args[1].T.OID) {
+			ndocs = 2
+		}
+		return funcImpl{Name: op, Args: args, Result: res, Eval: jsonRowKernel(res.DT, ndocs, f)}, true
+	}
+	switch op {
+	case "#>", "#>>":
+		if !isJSONType(lo) || !isTextArray {
+			return funcImpl{}, false
+		}
+		doc := infoOf(sqltype.T{OID: lo, Typmod: -1})
+		res := doc
+		if op == "#>>" {
+			res = textInfo
+		}
+		return bin([]argInfo{doc, textArrayInfo}, res, func(b array.Builder, docs []*jnode, args []arrow.Array, i int) error {
+			steps, err := textArrayAt(args[1], i)
+			if err != nil {
+				return err
+			}
+			v, ok := docs[0].path(steps)
+			appendGot(b, v, ok, op == "#>>")
+			return nil
+		})
+	case "@>", "<@":
+		if lo != sqltype.JSONB || ro != sqltype.JSONB {
+			return funcImpl{}, false
+		}
+		return bin([]argInfo{jsonbInfo, jsonbInfo}, boolInfo, func(b array.Builder, docs []*jnode, _ []arrow.Array, _ int) error {
+			a, c := docs[0], docs[1]
+			if op == "<@" {
+				a, c = c, a
+			}
+			b.(*array.BooleanBuilder).Append(jsonbContains(a, c, true))
+			return nil
+		})
+	case "?", "?|", "?&":
+		if lo != sqltype.JSONB || (op == "?") != isString(ro) || (op != "?") != isTextArray {
+			return funcImpl{}, false
+		}
+		key := textArrayInfo
+		if op == "?" {
+			key = textArg(r)
+		}
+		return bin([]argInfo{jsonbInfo, key}, boolInfo, func(b array.Builder, docs []*jnode, args []arrow.Array, i int) error {
+			var keys []*string
+			if op == "?" {
+				k := args[1].(*array.String).Value(i)
+				keys = []*string{&k}
+			} else {
+				var err error
+				if keys, err = textArrayAt(args[1], i); err != nil {
+					return err
+				}
+			}
+			all, some := true, false
+			for _, k := range keys {
+				if k == nil {
+					continue
+				}
+				if jsonbHasKey(docs[0], *k) {
+					some = true
+				} else {
+					all = false
+				}
+			}
+			b.(*array.BooleanBuilder).Append(op == "?&" && all || op != "?&" && some)
+			return nil
+		})
+	case "||":
+		if lo != sqltype.JSONB || ro != sqltype.JSONB {
+			return funcImpl{}, false
+		}
+		return bin([]argInfo{jsonbInfo, jsonbInfo}, jsonbInfo, func(b array.Builder, docs []*jnode, _ []arrow.Array, _ int) error {
+			return appendNode(b, jsonbConcat(docs[0], docs[1]))
+		})
+	case "-":
+		if lo != sqltype.JSONB {
+			return funcImpl{}, false
+		}
+		switch {
+		case isString(ro):
+			return bin([]argInfo{jsonbInfo, textArg(r)}, jsonbInfo, func(b array.Builder, docs []*jnode, args []arrow.Array, i int) error {
+				k := args[1].(*array.String).Value(i)
+				out, err := jsonbDeleteKeys(docs[0], []*string{&k})
+				if err != nil {
+					return err
+				}
+				return appendNode(b, out)
+			})
+		case isTextArray:
+			return bin([]argInfo{jsonbInfo, textArrayInfo}, jsonbInfo, func(b array.Builder, docs []*jnode, args []arrow.Array, i int) error {
+				keys, err := textArrayAt(args[1], i)
+				if err != nil {
+					return err
+				}
+				out, err := jsonbDeleteKeys(docs[0], keys)
+				if err != nil {
+					return err
+				}
+				return appendNode(b, out)
+			})
+		case isInt(ro):
+			return bin([]argInfo{jsonbInfo, int4Info}, jsonbInfo, func(b array.Builder, docs []*jnode, args []arrow.Array, i int) error {
+				out, err := jsonbDeleteIndex(docs[0], int(args[1].(*array.Int32).Value(i)))
+				if err != nil {
+					return err
+				}
+				return appendNode(b, out)
+			})
+		}
+	case "#-":
+		if lo != sqltype.JSONB || !isTextArray {
+			return funcImpl{}, false
+		}
+		return bin([]argInfo{jsonbInfo, textArrayInfo}, jsonbInfo, func(b array.Builder, docs []*jnode, args []arrow.Array, i int) error {
+			steps, err := textArrayAt(args[1], i)
+			if err != nil {
+				return err
+			}
+			out, err := jsonbDeletePath(docs[0], steps)
+			if err != nil {
+				return err
+			}
+			return appendNode(b, out)
+		})
+	}
+	return funcImpl{}, false
+}
+
+// jsonRowKernel runs f for every row whose arguments are all non-NULL,
+// with the first ndocs arguments (json or jsonb) parsed into docs.
+func jsonRowKernel(dt arrow.DataType, ndocs int, f func(b array.Builder, docs []*jnode, args []arrow.Array, i int) error) kernel {
+	return func(ec *evalContext, args []arrow.Array, n int) (arrow.Array, error) {
+		docs := make([]*jnode, ndocs)
+		return rowwise(ec.mem, dt, args, n, func(b array.Builder, args []arrow.Array, i int) error {
+			for j := range docs {
+				d, err := parseJSON(args[j].(*array.String).Value(i))
+				if err != nil {
+					return err
+				}
+				docs[j] = d
+			}
+			return f(b, docs, args, i)
+		})
+	}
+}
+
+// textArrayAt reads row i of a text[] argument.
+func textArrayAt(a arrow.Array, i int) ([]*string, error) {
+	elems, _, err := parseArrayValue(sqltype.TextArray, a.(*array.String).Value(i))
+	return elems, err
+}
+
+// appendGot appends an extracted value (NULL when missing), as text for
+// the ->> forms.
+func appendGot(b array.Builder, v *jnode, ok, asText bool) {
+	sb := b.(*array.StringBuilder)
+	if !ok {
+		sb.AppendNull()
+		return
+	}
+	if !asText {
+		sb.Append(v.text())
+		return
+	}
+	s, ok := v.scalarText()
+	if !ok {
+		sb.AppendNull()
+		return
+	}
+	sb.Append(s)
+}
+
+// appendNode appends a document.
+func appendNode(b array.Builder, n *jnode) error {
+	b.(*array.StringBuilder).Append(n.text())
+	return nil
+}
+
+// jsonbHasKey is ?: a top-level key, or a string element of a top-level
+// array (or the string itself).
+func jsonbHasKey(d *jnode, k string) bool {
+	switch d.kind {
+	case jObject:
+		_, ok := d.field(k)
+		return ok
+	case jArray:
+		for _, e := range d.vals {
+			if e.kind == jString && e.str == k {
+				return true
+			}
+		}
+	case jString:
+		return d.str == k
+	}
+	return false
+}
+
+// jsonbConcat is ||: objects merge (the right's keys win); otherwise both
+// sides become arrays (a non-array as its one element) joined.
+func jsonbConcat(a, b *jnode) *jnode {
+	if a.kind == jObject && b.kind == jObject {
+		out := &jnode{kind: jObject}
+		out.keys = append(append(out.keys, a.keys...), b.keys...)
+		out.vals = append(append(out.vals, a.vals...), b.vals...)
+		out.normalizeObject()
+		return out
+	}
+	elems := func(n *jnode) []*jnode {
+		if n.kind == jArray {
+			return n.vals
+		}
+		return []*jnode{n}
+	}
+	out := &jnode{kind: jArray}
+	out.vals = append(append(out.vals, elems(a)...), elems(b)...)
+	return out
+}
+
+func errDeleteFromScalar() error {
+	return sqlstate.Errorf(sqlstate.InvalidParameterValue, "cannot delete from scalar")
+}
+
+// jsonbDeleteKeys is jsonb - text and - text[]: an object without those
+// keys, an array without those strings.
+func jsonbDeleteKeys(d *jnode, keys []*string) (*jnode, error) {
+	drop := map[string]bool{}
+	for _, k := range keys {
+		if k != nil {
+			drop[*k] = true
+		}
+	}
+	switch d.kind {
+	case jObject:
+		out := &jnode{kind: jObject}
+		for i, k := range d.keys {
+			if !drop[k] {
+				out.keys, out.vals = append(out.keys, k), append(out.vals, d.vals[i])
+			}
+		}
+		return out, nil
+	case jArray:
+		out := &jnode{kind: jArray, vals: []*jnode{}}
+		for _, e := range d.vals {
+			if e.kind != jString || !drop[e.str] {
+				out.vals = append(out.vals, e)
+			}
+		}
+		return out, nil
+	}
+	return nil, errDeleteFromScalar()
+}
+
+// jsonbDeleteIndex is jsonb - int: an array without element k (from the
+// end when negative; out of range changes nothing).
+func jsonbDeleteIndex(d *jnode, k int) (*jnode, error) {
+	switch d.kind {
+	case jObject:
+		return nil, sqlstate.Errorf(sqlstate.InvalidParameterValue, "cannot delete from object using integer index")
+	case jArray:
+	default:
+		return nil, errDeleteFromScalar()
+	}
+	if k < 0 {
+		k += len(d.vals)
+	}
+	if k < 0 || k >= len(d.vals) {
+		return d, nil
+	}
+	out := &jnode{kind: jArray, vals: append(append([]*jnode{}, d.vals[:k]...), d.vals[k+1:]...)}
+	return out, nil
+}
+
+// pathIndex reads an array subscript of a path; PostgreSQL refuses a
+// step that is not an integer where an array is.
+func pathIndex(s string, pos int) (int, error) {
+	k, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, sqlstate.Errorf(sqlstate.InvalidTextRepresentation, "path element at position %d is not an integer: %q", pos, s)
+	}
+	return k, nil
+}
+
+// jsonbDeletePath is #-: the document without the value at the path (a
+// missing path changes nothing).
+func jsonbDeletePath(d *jnode, steps []*string) (*jnode, error) {
+	if d.kind != jObject && d.kind != jArray {
+		return nil, sqlstate.Errorf(sqlstate.InvalidParameterValue, "cannot delete path in scalar")
+	}
+	for i, s := range steps {
+		if s == nil {
+			return nil, sqlstate.Errorf(sqlstate.NullValueNotAllowed, "path element at position %d is null", i+1)
+		}
+	}
+	if len(steps) == 0 {
+		return d, nil
+	}
+	return deletePath(d, steps, 1)
+}
+
+func deletePath(d *jnode, steps []*string, pos int) (*jnode, error) {
+	s := *steps[0]
+	switch d.kind {
+	case jObject:
+		for i, k := range d.keys {
+			if k != s {
+				continue
+			}
+			out := &jnode{kind: jObject, keys: append([]string{}, d.keys...), vals: append([]*jnode{}, d.vals...)}
+			if len(steps) == 1 {
+				out.keys = append(out.keys[:i], out.keys[i+1:]...)
+				out.vals = append(out.vals[:i], out.vals[i+1:]...)
+				return out, nil
+			}
+			v, err := deletePath(d.vals[i], steps[1:], pos+1)
+			if err != nil {
+				return nil, err
+			}
+			out.vals[i] = v
+			return out, nil
+		}
+	case jArray:
+		k, err := pathIndex(s, pos)
+		if err != nil {
+			return nil, err
+		}
+		if k < 0 {
+			k += len(d.vals)
+		}
+		if k < 0 || k >= len(d.vals) {
+			return d, nil
+		}
+		out := &jnode{kind: jArray, vals: append([]*jnode{}, d.vals...)}
+		if len(steps) == 1 {
+			out.vals = append(out.vals[:k], out.vals[k+1:]...)
+			return out, nil
+		}
+		v, err := deletePath(d.vals[k], steps[1:], pos+1)
+		if err != nil {
+			return nil, err
+		}
+		out.vals[k] = v
+		return out, nil
+	}
+	return d, nil
+}
+
+// jsonbCompareKernel is jsonb's =, <>, <, <=, >, >= in jsonb's order.
+func jsonbCompareKernel(op string) kernel {
+	return jsonRowKernel(arrow.FixedWidthTypes.Boolean, 2, func(b array.Builder, docs []*jnode, _ []arrow.Array, _ int) error {
+		c := compareJSONB(docs[0], docs[1], true)
+		var r bool
+		switch op {
+		case "=":
+			r = c == 0
+		case "<>":
+			r = c != 0
+		case "<":
+			r = c < 0
+		case "<=":
+			r = c <= 0
+		case ">":
+			r = c > 0
+		default:
+			r = c >= 0
+		}
+		b.(*array.BooleanBuilder).Append(r)
+		return nil
+	})
+}
+
+// jsonbOrder orders jsonb values for ORDER BY (documents parsed once).
+func jsonbOrder(a *array.String) comparator {
+	docs := make([]*jnode, a.Len())
+	for i := range docs {
+		if a.IsValid(i) {
+			docs[i], _ = parseJSON(a.Value(i)) // stored jsonb is valid
+		}
+	}
+	return func(i, j int) int {
+		if docs[i] == nil || docs[j] == nil {
+			return strings.Compare(a.Value(i), a.Value(j))
+		}
+		return compareJSONB(docs[i], docs[j], true)
+	}
+}

@@ -1,0 +1,60 @@
+package executor
+
+import (
+	"testing"
+
+	"github.com/sharehouse/sharehouse/executor/sqlstate"
+)
+
+// pgCase is a statement and PostgreSQL 15's answer: its rows (flat) or,
+// when code is set, the SQLSTATE of its error.
+type pgCase struct{ sql, want, code string }
+
+func runPGCases(t *testing.T, s *Session, cases []pgCase) {
+	t.Helper()
+	for _, tc := range cases {
+		rows, _, err := run(t, s, tc.sql)
+		if tc.code != "" {
+			if got := sqlstate.CodeOf(err); string(got) != tc.code {
+				t.Errorf("%s: %v, want SQLSTATE %s", tc.sql, err, tc.code)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", tc.sql, err)
+			continue
+		}
+		if got := flat(rows); got != tc.want {
+			t.Errorf("%s\n got %s\nwant %s", tc.sql, got, tc.want)
+		}
+	}
+}
+
+// Expected values are PostgreSQL 15's answers to the same statements.
+func TestJSONOperators(t *testing.T) {
+	_, s := testEngine(t)
+	runPGCases(t, s, []pgCase{
+		{`SELECT '{"a":{"b":[1,{"c":"x"}]}}'::jsonb #> '{a,b,1}', '{"a":{"b":[1,{"c":"x"}]}}'::jsonb #>> '{a,b,1,c}', '{"a": [1,  2]}'::json #> '{a}', '[1,[2,3]]'::json #>> '{1,-1}'`, `{"c": "x"},x,[1,  2],3`, ""},
+		{`SELECT '{"a":1}'::jsonb #> '{}', '{"a":1}'::jsonb #> '{b}' IS NULL, '{"a":1}'::jsonb #> ARRAY['a', NULL] IS NULL, '[1]'::jsonb #> '{x}' IS NULL, '"s"'::jsonb #>> '{}'`, `{"a": 1},t,t,t,s`, ""},
+		{`SELECT '{"a":1,"b":[1,2,{"c":3}]}'::jsonb @> '{"b":[{"c":3}]}', '{"a":1}'::jsonb @> '{"a":1,"b":2}', '[1,2,[3]]'::jsonb @> '[[3],1,1]', '[1,2]'::jsonb @> '1', '1'::jsonb @> '[1]', '{"a":1}'::jsonb <@ '{"a":1,"b":null}'`, `t,f,t,t,f,t`, ""},
+		{`SELECT '[1,[2]]'::jsonb @> '[2]', '{"a":[1,2]}'::jsonb @> '{"a":1}', '"a"'::jsonb @> '"a"', '[]'::jsonb @> '[]', '{}'::jsonb @> '{}', '[{"a":1,"b":2}]'::jsonb @> '[{"a":1}]'`, `f,f,t,t,t,t`, ""},
+		{`SELECT '{"a":1,"b":2}'::jsonb ? 'a', '["a","b"]'::jsonb ? 'b', '[1]'::jsonb ? '1', '"x"'::jsonb ? 'x', '{"a":{"c":1}}'::jsonb ? 'c'`, `t,t,f,t,f`, ""},
+		{`SELECT '{"a":1,"b":2}'::jsonb ?| '{x,b}', '{"a":1,"b":2}'::jsonb ?& '{a,b}', '{"a":1}'::jsonb ?& '{a,b}', '{"a":1}'::jsonb ?| '{}', '{"a":1}'::jsonb ?& '{}', '{"a":1}'::jsonb ?& ARRAY['a',NULL]`, `t,t,f,f,t,t`, ""},
+		{`SELECT '{"a":1,"b":2}'::jsonb || '{"b":3,"c":4}', '[1,2]'::jsonb || '[3]', '[1]'::jsonb || '{"a":1}', '{"a":1}'::jsonb || '[2]', '1'::jsonb || '2', '"a"'::jsonb || '{"b":1}', '{"a":1}'::jsonb || '{}'`, `{"a": 1, "b": 3, "c": 4},[1, 2, 3],[1, {"a": 1}],[{"a": 1}, 2],[1, 2],["a", {"b": 1}],{"a": 1}`, ""},
+		{`SELECT '{"a":1,"b":2}'::jsonb - 'a', '["a","b","a",1]'::jsonb - 'a', '{"a":1,"b":2,"c":3}'::jsonb - '{a,c}'::text[], '[1,2,3]'::jsonb - 1, '[1,2,3]'::jsonb - -1, '[1,2,3]'::jsonb - 5, '["a"]'::jsonb - 'a'`, `{"b": 2},["b", 1],{"b": 2},[1, 3],[1, 2],[1, 2, 3],[]`, ""},
+		{`SELECT '1'::jsonb - 'a'`, "", "22023"},
+		{`SELECT '{"a":1}'::jsonb - 0`, "", "22023"},
+		{`SELECT '"x"'::jsonb - 0`, "", "22023"},
+		{`SELECT '{"a":{"b":[1,2,3]},"c":1}'::jsonb #- '{a,b,-1}', '{"a":{"b":1}}'::jsonb #- '{a,b}', '{"a":1}'::jsonb #- '{x,y}', '[1,[2,3]]'::jsonb #- '{1,0}', '{"a":1}'::jsonb #- '{}'`, `{"a": {"b": [1, 2]}, "c": 1},{"a": {}},{"a": 1},[1, [3]],{"a": 1}`, ""},
+		{`SELECT '[1,2]'::jsonb #- '{x}'`, "", "22P02"},
+		{`SELECT '1'::jsonb #- '{a}'`, "", "22023"},
+		{`SELECT '{"a":1}'::jsonb #- ARRAY[NULL]`, "", "22004"},
+		{`SELECT '{"a":1}'::jsonb = '{"a":1.0}', '{"a":1}'::jsonb < '{"a":1,"b":0}', '[]'::jsonb > '1', '{}'::jsonb > '[1,2]', 'true'::jsonb > '100', '1'::jsonb > '"a"', '"a"'::jsonb > 'null', '[1,2]'::jsonb < '[1,3]', '[9]'::jsonb < '[1,1]', '"b"'::jsonb <> '"a"'`, `t,t,f,t,t,t,t,t,t,t`, ""},
+		{`SELECT '{"b":1}'::jsonb < '{"a":2}', '{"aa":1}'::jsonb > '{"b":1}', '[[1]]'::jsonb > '[2]', '[null]'::jsonb < '[false]'`, `f,f,t,t`, ""},
+		{`SELECT '{"a":1}'::json = '{"a":1}'::json`, "", "42883"},
+		{`SELECT '[1,2]'::jsonb @> '[1,'`, "", "22P02"},
+		{`SELECT '[5]'::jsonb > '9', '[]'::jsonb < '"a"', '[1,2]'::jsonb > '{}'::jsonb, '{}'::jsonb > '1', '{"b":1}'::jsonb > '{"aa":1}'`, `t,t,f,t,t`, ""},
+		{`SELECT x FROM (VALUES ('[1,2]'::jsonb), ('{"a":1}'), ('1'), ('"z"'), ('null'), ('true'), ('[]'), ('{}'), ('[0]'), ('2.5'), ('"aa"')) v(x) ORDER BY x`, `[]|null|"aa"|"z"|1|2.5|true|[0]|[1, 2]|{}|{"a": 1}`, ""},
+		{`SELECT x, count(*) FROM (VALUES ('{"a":1, "b":2}'::jsonb), ('{"b":2,"a":1}'), ('[1]')) v(x) GROUP BY x ORDER BY x DESC`, `{"a": 1, "b": 2},2|[1],1`, ""},
+	})
+}
