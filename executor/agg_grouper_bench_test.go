@@ -69,6 +69,7 @@ func BenchmarkAggregateProcs(b *testing.B) {
 		{"text", `SELECT customer, count(*), sum(amount), avg(qty), max(price) FROM f GROUP BY customer`},
 		{"int", `SELECT qty, count(*), sum(price), min(id), max(amount) FROM f GROUP BY qty`},
 		{"unique", `SELECT id, count(*), sum(price) FROM f GROUP BY id`},
+		{"tenth", `SELECT id / 10, count(*), sum(price) FROM f GROUP BY 1`},
 	} {
 		for _, procs := range []int{1, 2} {
 			b.Run(fmt.Sprintf("%s/procs=%d", q.name, procs), func(b *testing.B) {

@@ -8,10 +8,9 @@ package executor
 // depend on the order of additions, float sums, the same from run to run.
 
 import (
-	"cmp"
 	"context"
+	"math"
 	"runtime"
-	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -26,10 +25,12 @@ import (
 const aggWorkerQueue = 2
 
 // aggManyGroups: when the first batch has more than one group per
-// aggManyGroups rows, the aggregation stays serial. With nearly a group
-// per row every worker's table would hold most groups, and merging them
-// would cost more than the workers save. 0 turns the rule off.
-var aggManyGroups = 2
+// aggManyGroups rows, the aggregation stays serial. With many groups every
+// worker's table holds many of them, and grouping them again to merge
+// costs more than the workers save: with a group per 10 rows, two workers
+// spent half as much CPU again as one (BenchmarkAggregateProcs/tenth).
+// 0 turns the rule off.
+var aggManyGroups = 16
 
 // aggregate folds the child's batches into one table. The first batch is
 // aggregated on this goroutine, so a one-batch input never starts workers;
@@ -311,7 +312,11 @@ func mergeTables(h *hashAggOp, ec *evalContext, parts []*aggTable, mem *atomic.I
 }
 
 // mergeGroups numbers the groups of all parts into out (keys included)
-// and sets to[i][g], the final group of part i's group g.
+// and sets to[i][g], the final group of part i's group g. A grouper over
+// the parts' keys finds which groups are one; walking all parts' groups
+// in order of their first rows (each part's are in that order already)
+// then numbers them as the serial operator did, and picks each one's key
+// value from its first row.
 func mergeGroups(h *hashAggOp, ec *evalContext, parts []*aggTable, out *aggTable, to [][]uint32) error {
 	keyArrs := make([][]arrow.Array, len(parts))
 	defer func() {
@@ -319,11 +324,7 @@ func mergeGroups(h *hashAggOp, ec *evalContext, parts []*aggTable, out *aggTable
 			releaseArrays(ka)
 		}
 	}()
-	var (
-		grp   grouper
-		first []uint64 // per merged group: its first row
-		src   [][2]int // per merged group: the part and group of that row
-	)
+	var grp grouper
 	types := make([]sqltype.T, len(h.keys))
 	for i, k := range h.keys {
 		types[i] = k.Type()
@@ -334,35 +335,39 @@ func mergeGroups(h *hashAggOp, ec *evalContext, parts []*aggTable, out *aggTable
 			keyArrs[i][k] = b.NewArray()
 		}
 		hashArrs, normalized := valueKeys(ec, types, keyArrs[i])
-		m := make([]uint32, p.ngroups)
-		err := grp.assign(hashArrs, m, func(g int) error {
-			first = append(first, p.first[g])
-			src = append(src, [2]int{i, g})
-			return nil
-		})
+		to[i] = make([]uint32, p.ngroups)
+		err := grp.assign(hashArrs, to[i], func(int) error { return nil })
 		releaseArrays(normalized)
 		if err != nil {
 			return err
 		}
-		for g, f := range m {
-			if p.first[g] < first[f] {
-				first[f], src[f] = p.first[g], [2]int{i, g}
+	}
+	const unranked = math.MaxUint32
+	rank := make([]uint32, grp.n)
+	for f := range rank {
+		rank[f] = unranked
+	}
+	next := uint32(0)
+	pos := make([]int, len(parts)) // each part's next group in the walk
+	for {
+		i := -1 // the part whose next group has the earliest first row
+		for j, p := range parts {
+			if pos[j] < p.ngroups && (i < 0 || p.first[pos[j]] < parts[i].first[pos[i]]) {
+				i = j
 			}
 		}
-		to[i] = m
-	}
-	order := make([]uint32, grp.n)
-	for f := range order {
-		order[f] = uint32(f)
-	}
-	slices.SortFunc(order, func(a, b uint32) int { return cmp.Compare(first[a], first[b]) })
-	rank := make([]uint32, grp.n)
-	for r, f := range order {
-		rank[f] = uint32(r)
-		s := src[f]
-		for k, b := range out.keys {
-			if err := appendValue(b, keyArrs[s[0]][k], s[1]); err != nil {
-				return err
+		if i < 0 {
+			break
+		}
+		g := pos[i]
+		pos[i]++
+		if f := to[i][g]; rank[f] == unranked {
+			rank[f] = next
+			next++
+			for k, b := range out.keys {
+				if err := appendValue(b, keyArrs[i][k], g); err != nil {
+					return err
+				}
 			}
 		}
 	}

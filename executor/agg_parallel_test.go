@@ -123,7 +123,7 @@ func TestParallelAggregateMatchesSerial(t *testing.T) {
 // TestParallelAggregateOverTable aggregates a stored table read as many
 // row groups: the scan's batches reach the workers.
 func TestParallelAggregateOverTable(t *testing.T) {
-	_, s := testEngineWith(t, func(o *storage.Options) { o.RowGroupRows = 1000 })
+	_, s := testEngineWith(t, func(o *storage.Options) { o.RowGroupRows = 4000 })
 	mustRun(t, s, `CREATE TABLE ev (id bigint, customer text, amount numeric(12,2), qty int, price float8)`)
 	mustRun(t, s, `INSERT INTO ev SELECT g, 'customer_' || (g % 100)::text, (g % 1000)::numeric(12,2) / 100, g % 50, (g % 400) * 0.5 FROM generate_series(1, 30000) g`)
 	for _, sql := range []string{
