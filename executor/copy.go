@@ -195,11 +195,13 @@ func (x *execution) copyFrom(ctx context.Context, t catalog.Table, targets []int
 	}
 	err = w.cons.existing(ctx, tx)
 	if err == nil {
+		x.touched = true
 		err = l.publish(ctx, tx)
 	}
 	if err == nil {
 		err = w.cons.checkRefs(ctx, tx)
 	}
+	x.s.writeClean(x, err)
 	if err := finish(err); err != nil {
 		return 0, err
 	}

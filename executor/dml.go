@@ -289,6 +289,7 @@ func (x *execution) runInsert(ins *pg.InsertStmt) (Result, error) {
 		return Result{}, err
 	}
 	n, ret, err := x.insert(tx, ins)
+	x.s.writeClean(x, err)
 	if err := finish(err); err != nil {
 		ret.release()
 		return Result{}, err
@@ -350,6 +351,7 @@ func (x *execution) insertRows(tx *catalog.Tx, t catalog.Table, w *tableWriter, 
 	if err := w.cons.existing(x.ctx, tx); err != nil {
 		return 0, err
 	}
+	x.touched = true
 	if err := l.publish(x.ctx, tx); err != nil {
 		return 0, err
 	}

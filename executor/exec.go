@@ -33,6 +33,10 @@ type execution struct {
 	starRefs func(rt *pg.ResTarget, cols []*scopeColumn)
 	// viewDepth counts the views being expanded, to stop a cycle.
 	viewDepth int
+	// touched is set by a writing statement before it first changes its
+	// write transaction: one that fails before then left nothing to undo,
+	// so a ROLLBACK TO SAVEPOINT after it is possible (writeClean).
+	touched bool
 }
 
 func (x *execution) mem() memory.Allocator { return x.s.eng.mem }

@@ -48,6 +48,46 @@ func TestSavepoints(t *testing.T) {
 	}
 }
 
+// TestSavepointAfterFailedWrite: a write that fails before it changes the
+// transaction (a unique violation found before publishing, Django's
+// get_or_create) rolls back to a savepoint, and the block commits the rest;
+// a write that failed after changing it still cannot be partly undone.
+func TestSavepointAfterFailedWrite(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE TABLE u (id int PRIMARY KEY, name text)`)
+	mustRun(t, s, `CREATE TABLE c (id int, uid int REFERENCES u)`)
+	mustRun(t, s, `INSERT INTO u VALUES (1, 'a')`)
+	mustRun(t, s, `BEGIN`)
+	mustRun(t, s, `INSERT INTO u VALUES (2, 'b')`)
+	mustRun(t, s, `SAVEPOINT get_or_create`)
+	wantCode(t, s, `INSERT INTO u VALUES (1, 'dup')`, sqlstate.UniqueViolation)
+	mustRun(t, s, `ROLLBACK TO SAVEPOINT get_or_create`)
+	if got := flat(mustRun(t, s, `SELECT name FROM u WHERE id = 1`)); got != "a" {
+		t.Errorf("after ROLLBACK TO: %s", got)
+	}
+	mustRun(t, s, `SAVEPOINT copy_dup`)
+	wantCode(t, s, `INSERT INTO u SELECT 3, 'c' UNION ALL SELECT 3, 'd'`, sqlstate.UniqueViolation)
+	mustRun(t, s, `ROLLBACK TO copy_dup`)
+	mustRun(t, s, `INSERT INTO u VALUES (3, 'c')`)
+	// A foreign key is checked once the rows are in: after that failure
+	// there would be something to undo.
+	mustRun(t, s, `SAVEPOINT fk`)
+	wantCode(t, s, `INSERT INTO c VALUES (1, 99)`, sqlstate.ForeignKeyViolation)
+	wantCode(t, s, `ROLLBACK TO fk`, sqlstate.FeatureNotSupported)
+	mustRun(t, s, `ROLLBACK`)
+
+	mustRun(t, s, `BEGIN`)
+	mustRun(t, s, `INSERT INTO u VALUES (2, 'b')`)
+	mustRun(t, s, `SAVEPOINT x`)
+	wantCode(t, s, `INSERT INTO u VALUES (2, 'again')`, sqlstate.UniqueViolation)
+	mustRun(t, s, `ROLLBACK TO x`)
+	mustRun(t, s, `INSERT INTO u VALUES (3, 'c')`)
+	mustRun(t, s, `COMMIT`)
+	if got := flat(mustRun(t, s, `SELECT id, name FROM u ORDER BY id`)); got != "1,a|2,b|3,c" {
+		t.Errorf("committed: %s", got)
+	}
+}
+
 // A token recipient writes nothing, so its refused writes roll back to a
 // savepoint: psqlODBC in manual-commit mode wraps each statement in one.
 func TestRecipientSavepoints(t *testing.T) {

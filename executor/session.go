@@ -300,6 +300,16 @@ func (s *Session) writeTx(ctx context.Context) (*catalog.Tx, func(error) error, 
 	}, nil
 }
 
+// writeClean takes back writeTx's count of a statement that failed before
+// it changed the block's transaction (x.touched unset): a constraint
+// violation found before publishing, as Django's get_or_create and psql's
+// ON_ERROR_ROLLBACK meet, can then be rolled back to a savepoint.
+func (s *Session) writeClean(x *execution, err error) {
+	if err != nil && !x.touched && (s.inBlock || s.implicit) && s.who.Recipient == 0 && s.writes > 0 {
+		s.writes--
+	}
+}
+
 // readTx returns a transaction to resolve names in: the held write
 // transaction (to see the block's or the statement's own writes), or a
 // fresh short read one.

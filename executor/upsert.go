@@ -159,6 +159,7 @@ func (x *execution) insertOnConflict(tx *catalog.Tx, t catalog.Table, w *tableWr
 		}
 	}
 	if len(updates) > 0 {
+		x.touched = true
 		m, err := x.upsertUpdates(tx, t, w, batches, updates)
 		if err != nil {
 			return 0, err
@@ -171,6 +172,7 @@ func (x *execution) insertOnConflict(tx *catalog.Tx, t catalog.Table, w *tableWr
 	if err := w.cons.existing(x.ctx, tx); err != nil {
 		return 0, err
 	}
+	x.touched = true
 	if err := l.publish(x.ctx, tx); err != nil {
 		return 0, err
 	}
