@@ -22,11 +22,21 @@ type sysFK struct {
 }
 
 func (g *sysGen) foreignKeys() []sysFK {
+	if g.fks == nil {
+		if err := g.load(); err != nil {
+			return nil
+		}
+		g.fks = g.loadForeignKeys()
+	}
+	return g.fks
+}
+
+func (g *sysGen) loadForeignKeys() []sysFK {
 	byID := map[catalog.TableID]*sysTable{}
 	for i := range g.tables {
 		byID[g.tables[i].ID] = &g.tables[i]
 	}
-	var out []sysFK
+	out := []sysFK{} // not nil: computed
 	for i := range g.tables {
 		t := &g.tables[i]
 		for _, fk := range t.ForeignKeys {
@@ -54,8 +64,10 @@ func (g *sysGen) hasTriggers() map[catalog.TableID]bool {
 }
 
 func (f sysFK) constraintDef(g *sysGen) string {
-	vis, _ := g.visibleTables()
-	return foreignKeyDef(f.child.Table, f.parent.Table, g.relationName(uint32(f.parent.ID), vis), f.fk)
+	if g.fkVis == nil {
+		g.fkVis, _ = g.visibleTables()
+	}
+	return foreignKeyDef(f.child.Table, f.parent.Table, g.relationName(uint32(f.parent.ID), g.fkVis), f.fk)
 }
 
 func intArray(vals []int) string {

@@ -28,6 +28,9 @@ type sysGen struct {
 	tables  []sysTable
 	seqs    []sysSeq
 	roles   []sysRole
+	// fks and fkVis are computed once per statement (systable_foreign.go).
+	fks   []sysFK
+	fkVis map[uint32]bool
 }
 
 // sysTable is a user table with the schema it is listed under.
