@@ -29,7 +29,8 @@ import (
 //     DELETE or UPDATE, which enforces the constraints of that table in
 //     turn.
 //
-// Constraints are checked at the end of each statement (NOT DEFERRABLE).
+// Checks run at the end of each statement, or at COMMIT for a deferred
+// constraint in a transaction block (foreign_defer.go).
 
 // fkCheck is one foreign key of a table being written, checked from the
 // child's side.
