@@ -56,6 +56,8 @@ func BenchmarkQueries(b *testing.B) {
 	for _, sql := range []string{
 		`CREATE TABLE f (id bigint, customer text, amount numeric(12,2), qty int)`,
 		`INSERT INTO f SELECT g, 'customer_' || (g % 100)::text, (g % 1000)::numeric(12,2) / 100, (g % 50)::int FROM generate_series(1, 1000000) g`,
+		`CREATE TABLE d (k int, label text)`,
+		`INSERT INTO d SELECT g, 'label_' || (g % 7)::text FROM generate_series(0, 49) g`,
 	} {
 		stmts, err := s.Parse(ctx, sql)
 		if err != nil {
@@ -72,6 +74,7 @@ func BenchmarkQueries(b *testing.B) {
 		{"filter", `SELECT id FROM f WHERE qty = 7 AND amount > 5`},
 		{"scan_all", `SELECT * FROM f`},
 		{"sort_limit", `SELECT id FROM f ORDER BY amount DESC, id LIMIT 10`},
+		{"join_groupby", `SELECT d.label, count(*), sum(f.amount) FROM f JOIN d ON f.qty = d.k WHERE f.id % 3 = 0 GROUP BY d.label`},
 	} {
 		b.Run(q.name, func(b *testing.B) {
 			cpu := cpuTime()
