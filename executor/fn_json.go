@@ -19,6 +19,9 @@ import (
 // strings of their text form.
 
 func jsonFunctions(name string) []overload {
+	if o := jsonQueryFunctions(name); o != nil {
+		return o
+	}
 	jsonT, jsonbT := sqltype.T{OID: sqltype.JSON, Typmod: -1}, sqltype.T{OID: sqltype.JSONB, Typmod: -1}
 	res := jsonT
 	if strings.HasPrefix(name, "jsonb") {

@@ -58,3 +58,40 @@ func TestJSONOperators(t *testing.T) {
 		{`SELECT x, count(*) FROM (VALUES ('{"a":1, "b":2}'::jsonb), ('{"b":2,"a":1}'), ('[1]')) v(x) GROUP BY x ORDER BY x DESC`, `{"a": 1, "b": 2},2|[1],1`, ""},
 	})
 }
+
+// Expected values are PostgreSQL 15's answers to the same statements.
+func TestJSONFunctions(t *testing.T) {
+	_, s := testEngine(t)
+	runPGCases(t, s, []pgCase{
+		{`SELECT json_typeof('{"a":1}'), jsonb_typeof('[1]'), json_typeof('"x"'), jsonb_typeof('1.5'), json_typeof('true'), jsonb_typeof('null'), json_typeof(NULL) IS NULL`, `object,array,string,number,boolean,null,t`, ""},
+		{`SELECT json_array_length('[1,[2,3], {}]'), jsonb_array_length('[]'), jsonb_array_length(NULL) IS NULL`, `3,0,t`, ""},
+		{`SELECT jsonb_array_length('{"a":1}')`, "", "22023"},
+		{`SELECT json_array_length('5')`, "", "22023"},
+		{`SELECT json_extract_path('{"a": {"b": [1,  2]}}', 'a', 'b'), jsonb_extract_path('{"a": {"b": [1,2]}}', 'a', 'b', '1'), json_extract_path_text('{"a": {"b": "x"}}', 'a', 'b'), jsonb_extract_path_text('{"a": null}', 'a') IS NULL, jsonb_extract_path('{"a":1}', 'z') IS NULL`, `[1,  2],2,x,t,t`, ""},
+		{`SELECT jsonb_set('{"a":1,"b":[1,2]}', '{b,0}', '"x"'), jsonb_set('{"a":1}', '{c}', '{"d":2}'), jsonb_set('{"a":1}', '{c}', '2', false), jsonb_set('[1,2]', '{5}', '3'), jsonb_set('[1,2]', '{-5}', '0'), jsonb_set('{"a":{"b":1}}', '{a,x,y}', '1'), jsonb_set('{"a":1}', '{}', '2'), jsonb_set('{"a":1}', '{a,b}', '2')`, `{"a": 1, "b": ["x", 2]},{"a": 1, "c": {"d": 2}},{"a": 1},[1, 2, 3],[0, 1, 2],{"a": {"b": 1}},{"a": 1},{"a": 1}`, ""},
+		{`SELECT jsonb_set('1', '{a}', '2')`, "", "22023"},
+		{`SELECT jsonb_set('[1]', '{a}', '2')`, "", "22P02"},
+		{`SELECT jsonb_set('{"a":1}', ARRAY['a', NULL], '2')`, "", "22004"},
+		{`SELECT jsonb_set('{"a":1}', '{a}', NULL) IS NULL`, `t`, ""},
+		{`SELECT jsonb_insert('{"a":[0,1,2]}', '{a,1}', '"new"'), jsonb_insert('{"a":[0,1,2]}', '{a,1}', '"new"', true), jsonb_insert('{"a":[0,1,2]}', '{a,-1}', '"new"', true), jsonb_insert('{"a":1}', '{b}', '2'), jsonb_insert('[1]', '{9}', '2')`, `{"a": [0, "new", 1, 2]},{"a": [0, 1, "new", 2]},{"a": [0, 1, 2, "new"]},{"a": 1, "b": 2},[1, 2]`, ""},
+		{`SELECT jsonb_insert('{"a":1}', '{a}', '2')`, "", "22023"},
+		{`SELECT jsonb_strip_nulls('{"a":1,"b":null,"c":[null,{"d":null}]}'), json_strip_nulls('{"a": 1, "b":null, "c":[null, {"d" : null, "e": "x"}]}')`, `{"a": 1, "c": [null, {}]},{"a":1,"c":[null,{"e":"x"}]}`, ""},
+		{`SELECT jsonb_pretty('{"a":[1,{"b":[]}],"c":{},"d":"x"}'), jsonb_pretty('1'), jsonb_pretty('[]')`, `{
+    "a": [
+        1,
+        {
+            "b": [
+            ]
+        }
+    ],
+    "c": {
+    },
+    "d": "x"
+},1,[
+]`, ""},
+		{`SELECT json_object('{a,1,b,NULL}'), jsonb_object('{b,2,a,1}'), json_object('{a,b}', '{1,2}'), jsonb_object('{}')`, `{"a" : "1", "b" : null},{"a": "1", "b": "2"},{"a" : "1", "b" : "2"},{}`, ""},
+		{`SELECT json_object('{a,1,b}')`, "", "2202E"},
+		{`SELECT json_object('{a,b}', '{1}')`, "", "2202E"},
+		{`SELECT json_object('{NULL,1}')`, "", "22004"},
+	})
+}
