@@ -195,11 +195,14 @@ func (x *execution) copyFrom(ctx context.Context, t catalog.Table, targets []int
 	}
 	err = w.cons.existing(ctx, tx)
 	if err == nil {
+		err = w.cons.checkParents(ctx, tx)
+	}
+	if err == nil {
 		x.touched = true
 		err = l.publish(ctx, tx)
 	}
 	if err == nil {
-		err = w.cons.checkRefs(ctx, tx)
+		err = w.cons.checkSelf(ctx, tx)
 	}
 	x.s.writeClean(x, err)
 	if err := finish(err); err != nil {

@@ -351,11 +351,14 @@ func (x *execution) insertRows(tx *catalog.Tx, t catalog.Table, w *tableWriter, 
 	if err := w.cons.existing(x.ctx, tx); err != nil {
 		return 0, err
 	}
+	if err := w.cons.checkParents(x.ctx, tx); err != nil {
+		return 0, err
+	}
 	x.touched = true
 	if err := l.publish(x.ctx, tx); err != nil {
 		return 0, err
 	}
-	return n, w.cons.checkRefs(x.ctx, tx)
+	return n, w.cons.checkSelf(x.ctx, tx)
 }
 
 // tableScope is the scope of UPDATE/DELETE expressions: every column of

@@ -360,10 +360,30 @@ func (c *constraintChecker) noteRefs(rec arrow.Record) error {
 // checkRefs fails when a key noted is not in its parent as tx shows it:
 // called once the statement's rows are in tx.
 func (c *constraintChecker) checkRefs(ctx context.Context, tx *catalog.Tx) error {
+	return c.checkRefsOf(ctx, tx, func(*catalog.ForeignKey) bool { return true })
+}
+
+// checkParents is checkRefs for the foreign keys to other tables, which
+// the statement's own rows cannot satisfy: an INSERT checks them before
+// it publishes, so that a violation leaves its transaction untouched (a
+// ROLLBACK TO SAVEPOINT can follow), and checkSelf after.
+func (c *constraintChecker) checkParents(ctx context.Context, tx *catalog.Tx) error {
+	return c.checkRefsOf(ctx, tx, func(fk *catalog.ForeignKey) bool { return fk.RefTable != c.t.ID })
+}
+
+// checkSelf is checkRefs for the table's references to itself.
+func (c *constraintChecker) checkSelf(ctx context.Context, tx *catalog.Tx) error {
+	return c.checkRefsOf(ctx, tx, func(fk *catalog.ForeignKey) bool { return fk.RefTable == c.t.ID })
+}
+
+func (c *constraintChecker) checkRefsOf(ctx context.Context, tx *catalog.Tx, which func(*catalog.ForeignKey) bool) error {
 	if c == nil {
 		return nil
 	}
 	for _, f := range c.fks {
+		if !which(f.fk) {
+			continue
+		}
 		if c.s != nil && c.s.deferred(f.fk) {
 			if len(f.order) > 0 || len(f.intOrder) > 0 {
 				later := f.takeKeys()

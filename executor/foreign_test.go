@@ -77,6 +77,18 @@ func TestForeignKeyChildWrites(t *testing.T) {
 	if got := flat(mustRun(t, s, `SELECT id, pid FROM c ORDER BY id`)); got != "1,2|2,NULL|3,1" {
 		t.Errorf("rows: %s", got)
 	}
+	// A violation leaves the block's transaction as it was: ROLLBACK TO
+	// SAVEPOINT goes on from there (psql's ON_ERROR_ROLLBACK, Django).
+	mustRun(t, s, `BEGIN`)
+	mustRun(t, s, `INSERT INTO c VALUES (50, 1, NULL, NULL)`)
+	mustRun(t, s, `SAVEPOINT s1`)
+	wantErr(t, s, `INSERT INTO c VALUES (51, 99, NULL, NULL)`, sqlstate.ForeignKeyViolation, `Key (pid)=(99)`)
+	mustRun(t, s, `ROLLBACK TO SAVEPOINT s1`)
+	mustRun(t, s, `COMMIT`)
+	if got := flat(mustRun(t, s, `SELECT id FROM c WHERE id >= 50`)); got != "50" {
+		t.Errorf("rows after ROLLBACK TO: %s", got)
+	}
+	mustRun(t, s, `DELETE FROM c WHERE id = 50`)
 	// ADD FOREIGN KEY checks the rows there unless NOT VALID.
 	mustRun(t, s, `CREATE TABLE d (x int)`)
 	mustRun(t, s, `INSERT INTO d VALUES (1), (5)`)

@@ -69,11 +69,16 @@ func TestSavepointAfterFailedWrite(t *testing.T) {
 	wantCode(t, s, `INSERT INTO u SELECT 3, 'c' UNION ALL SELECT 3, 'd'`, sqlstate.UniqueViolation)
 	mustRun(t, s, `ROLLBACK TO copy_dup`)
 	mustRun(t, s, `INSERT INTO u VALUES (3, 'c')`)
-	// A foreign key is checked once the rows are in: after that failure
-	// there would be something to undo.
+	// A foreign key to another table is checked before the rows go in;
+	// one to the table itself once they are: after that failure there
+	// would be something to undo.
 	mustRun(t, s, `SAVEPOINT fk`)
 	wantCode(t, s, `INSERT INTO c VALUES (1, 99)`, sqlstate.ForeignKeyViolation)
-	wantCode(t, s, `ROLLBACK TO fk`, sqlstate.FeatureNotSupported)
+	mustRun(t, s, `ROLLBACK TO fk`)
+	mustRun(t, s, `CREATE TABLE tree (id int PRIMARY KEY, parent int REFERENCES tree)`)
+	mustRun(t, s, `SAVEPOINT self`)
+	wantCode(t, s, `INSERT INTO tree VALUES (1, 99)`, sqlstate.ForeignKeyViolation)
+	wantCode(t, s, `ROLLBACK TO self`, sqlstate.FeatureNotSupported)
 	mustRun(t, s, `ROLLBACK`)
 
 	mustRun(t, s, `BEGIN`)

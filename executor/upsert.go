@@ -172,11 +172,14 @@ func (x *execution) insertOnConflict(tx *catalog.Tx, t catalog.Table, w *tableWr
 	if err := w.cons.existing(x.ctx, tx); err != nil {
 		return 0, err
 	}
+	if err := w.cons.checkParents(x.ctx, tx); err != nil {
+		return 0, err
+	}
 	x.touched = true
 	if err := l.publish(x.ctx, tx); err != nil {
 		return 0, err
 	}
-	return n, w.cons.checkRefs(x.ctx, tx)
+	return n, w.cons.checkSelf(x.ctx, tx)
 }
 
 // upsertUpdates applies DO UPDATE to the existing rows whose key (by the
