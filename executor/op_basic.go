@@ -41,6 +41,8 @@ func (f *filterOp) next(ctx context.Context) (arrow.Record, error) {
 	return f.out.set(out), nil
 }
 
+func (f *filterOp) explainDetails() []string { return f.st.explain() }
+
 // filterBatch keeps the rows of rec where pred is true; nil when none is.
 func (f *filterOp) filterBatch(ec *evalContext, rec arrow.Record) (arrow.Record, error) {
 	mask, err := f.pred.Eval(ec, rec)
@@ -97,6 +99,8 @@ func (p *projectOp) next(ctx context.Context) (arrow.Record, error) {
 	}
 	return p.out.set(out), nil
 }
+
+func (p *projectOp) explainDetails() []string { return p.st.explain() }
 
 func (p *projectOp) projectBatch(ec *evalContext, rec arrow.Record) (arrow.Record, error) {
 	return evalAll(ec, p.schema, p.exprs, rec)

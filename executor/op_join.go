@@ -143,6 +143,8 @@ func (j *joinOp) next(ctx context.Context) (arrow.Record, error) {
 	}
 }
 
+func (j *joinOp) explainDetails() []string { return j.st.explain() }
+
 // probeStage joins one left batch; nil when no row comes out.
 func (j *joinOp) probeStage(ec *evalContext, rec arrow.Record) (arrow.Record, error) {
 	out, err := j.probeChunked(ec, rec)

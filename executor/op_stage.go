@@ -2,6 +2,7 @@ package executor
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"runtime"
 	"sync"
@@ -29,8 +30,9 @@ type stage struct {
 	fn      stageFn
 	safe    bool
 	batches int // input batches seen
-	w       *stageWorkers
-	drained bool // the child returned EOF
+	w        *stageWorkers
+	drained  bool // the child returned EOF
+	launched int  // workers started, for EXPLAIN ANALYZE
 }
 
 // next returns the next non-empty output batch, owned by the caller.
@@ -44,6 +46,7 @@ func (s *stage) next(ctx context.Context) (arrow.Record, error) {
 			s.batches++
 			if n := runtime.GOMAXPROCS(0); s.batches > 1 && s.safe && n > 1 {
 				s.w = startStageWorkers(ctx, s.env, s.fn, n)
+				s.launched = n
 				s.w.submit(rec)
 			} else {
 				out, err := s.fn(s.env.eval(ctx), rec)
@@ -78,6 +81,15 @@ func (s *stage) next(ctx context.Context) (arrow.Record, error) {
 			return r.rec, r.err
 		}
 	}
+}
+
+// explain tells, after a run, on how many workers the stage ran, as
+// PostgreSQL's Gather shows its workers.
+func (s *stage) explain() []string {
+	if s == nil || s.launched == 0 {
+		return nil
+	}
+	return []string{fmt.Sprintf("Workers Launched: %d", s.launched)}
 }
 
 // close stops the workers and releases what they still hold; the child

@@ -3,6 +3,7 @@ package executor
 import (
 	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -69,6 +70,18 @@ func TestStageKeepsOrderAndErrors(t *testing.T) {
 			if v%5 != 1 && r[1] != want {
 				t.Fatalf("%s: row %v", q.sql, r)
 			}
+		}
+	}
+
+	// EXPLAIN ANALYZE shows the workers a stage started.
+	if n := runtime.GOMAXPROCS(0); n > 1 {
+		want := "Workers Launched: " + strconv.Itoa(n)
+		found := false
+		for _, r := range mustRun(t, s, `EXPLAIN ANALYZE SELECT id FROM ev WHERE id % 3 = 0`) {
+			found = found || strings.Contains(r[0], want)
+		}
+		if !found {
+			t.Errorf("EXPLAIN ANALYZE of a filter over 50 batches does not show %q", want)
 		}
 	}
 
