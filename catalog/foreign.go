@@ -159,6 +159,15 @@ func (tx *Tx) foreignDependents(t Table, skip map[TableID]bool) ([]string, []Ref
 	return lines, out, nil
 }
 
+// DropForeignKeys removes the given foreign keys from their tables: what
+// DROP … CASCADE of what they rely on takes along.
+func (tx *Tx) DropForeignKeys(refs []Reference) error {
+	if err := tx.requireWritable(); err != nil {
+		return err
+	}
+	return tx.dropForeignKeys(refs)
+}
+
 // dropForeignKeys removes the given foreign keys from their tables.
 func (tx *Tx) dropForeignKeys(refs []Reference) error {
 	for _, r := range refs {

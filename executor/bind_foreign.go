@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -234,4 +235,60 @@ func (x *execution) alterForeignKey(tx *catalog.Tx, ref catalog.TableRef, cmd *p
 		}
 	}
 	return nil
+}
+
+// dropReferencesCascade runs the CASCADE of ALTER TABLE … DROP COLUMN and
+// DROP CONSTRAINT for foreign keys of other tables: those that reference
+// the column, or rely on the key, go first, each with a NOTICE (without
+// CASCADE the catalog refuses the drop, 2BP01).
+func (x *execution) dropReferencesCascade(tx *catalog.Tx, at *pg.AlterTableStmt) ([]*sqlstate.Error, error) {
+	ref, err := x.tableRef(tx, at.Relation)
+	if err != nil {
+		return nil, nil
+	}
+	t, err := tx.Table(ref)
+	if err != nil || t.IsView() {
+		return nil, nil // alterTable reports it
+	}
+	var refs []catalog.Reference
+	var dropped []string
+	for _, cn := range at.Cmds {
+		cmd := cn.GetAlterTableCmd()
+		if cmd == nil || cmd.Behavior != pg.DropBehavior_DROP_CASCADE {
+			continue
+		}
+		var goes func(fk *catalog.ForeignKey) bool
+		switch cmd.Subtype {
+		case pg.AlterTableType_AT_DropColumn:
+			col, _, ok := t.Column(cmd.Name)
+			if !ok {
+				continue
+			}
+			goes = func(fk *catalog.ForeignKey) bool { return slices.Contains(fk.RefColumns, col.ID) }
+		case pg.AlterTableType_AT_DropConstraint:
+			goes = func(fk *catalog.ForeignKey) bool {
+				k := t.RefKey(fk.RefColumns)
+				return k != nil && k.Name == cmd.Name
+			}
+		default:
+			continue
+		}
+		all, err := tx.ReferencesTo(t.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range all {
+			if r.Table.ID != t.ID && goes(r.Key) {
+				refs = append(refs, r)
+				dropped = append(dropped, "constraint "+r.Key.Name+" on table "+r.Table.Name)
+			}
+		}
+	}
+	if len(refs) == 0 {
+		return nil, nil
+	}
+	if err := tx.DropForeignKeys(refs); err != nil {
+		return nil, err
+	}
+	return []*sqlstate.Error{dropCascadeNotice(dropped)}, nil
 }

@@ -99,6 +99,11 @@ func (x *execution) runDDL(n *pg.Node) (Result, error) {
 			if notices, err = x.dropColumnViews(tx, n.GetAlterTableStmt()); err != nil {
 				return err
 			}
+			fkNotices, err := x.dropReferencesCascade(tx, n.GetAlterTableStmt())
+			if err != nil {
+				return err
+			}
+			notices = append(notices, fkNotices...)
 			return x.alterTable(tx, n.GetAlterTableStmt())
 		}
 	case n.GetRenameStmt() != nil:

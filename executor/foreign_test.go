@@ -56,6 +56,12 @@ func TestForeignKeyRecordAndList(t *testing.T) {
 	wantErr(t, s, `ALTER TABLE c DROP CONSTRAINT c_id_fkey`, sqlstate.UndefinedObject, `constraint "c_id_fkey" of relation "c" does not exist`)
 	// The parent's key cannot go while a foreign key relies on it.
 	wantErr(t, s, `ALTER TABLE p DROP CONSTRAINT p_code_key`, sqlstate.DependentObjectsStillExist, `cannot drop constraint p_code_key on table p because other objects depend on it`)
+	mustRun(t, s, `ALTER TABLE p DROP CONSTRAINT p_code_key CASCADE`)
+	wantErr(t, s, `ALTER TABLE p DROP COLUMN a`, sqlstate.DependentObjectsStillExist, `cannot drop column a of table p because other objects depend on it | constraint c_a_b_fkey on table c depends on column a of table p`)
+	mustRun(t, s, `ALTER TABLE p DROP COLUMN a CASCADE`)
+	if got := flat(mustRun(t, s, `SELECT conname FROM pg_constraint WHERE contype = 'f'`)); got != "c_pid_fkey" {
+		t.Errorf("after the cascades: %s", got)
+	}
 }
 
 func TestForeignKeyChildWrites(t *testing.T) {
