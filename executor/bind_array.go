@@ -319,6 +319,9 @@ func (q *queryBinder) bindFunctionScan(rf *pg.RangeFunction) (*relation, error) 
 		}
 		vals = func() (arrow.Array, error) { return array.NewBuilder(defaultMem, t.Arrow()).NewArray(), nil }
 	default:
+		if r, ok, err := q.jsonFuncRelation(rf, name, args, fc.Location); ok || err != nil {
+			return r, err
+		}
 		return nil, notSupported("function %s in FROM is not supported yet", name)
 	}
 	return q.funcValuesRelation(rf, name, t, vals)

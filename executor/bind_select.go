@@ -100,6 +100,14 @@ func (q *queryBinder) bindFromClause(items []*pg.Node) (*relation, error) {
 			continue
 		}
 		r, err := q.bindFromItem(item)
+		if rf := item.GetRangeFunction(); rf != nil && from != nil && readsLeft(rf, err) {
+			// A function reading the columns before it.
+			if from, err = q.lateralFunction(from, rf); err != nil {
+				return nil, err
+			}
+			list = nil
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -874,6 +882,9 @@ func (q *queryBinder) bindJoin(j *pg.JoinExpr) (*relation, error) {
 		return nil, err
 	}
 	r, err := q.bindFromItem(j.Rarg)
+	if rf := j.Rarg.GetRangeFunction(); rf != nil && readsLeft(rf, err) && j.Jointype == pg.JoinType_JOIN_INNER && j.Quals == nil && !j.IsNatural && len(j.UsingClause) == 0 {
+		return q.lateralFunction(l, rf) // CROSS JOIN LATERAL f(…)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -95,3 +95,36 @@ func TestJSONFunctions(t *testing.T) {
 		{`SELECT json_object('{NULL,1}')`, "", "22004"},
 	})
 }
+
+// Expected values are PostgreSQL 15's answers to the same statements.
+func TestJSONSetReturning(t *testing.T) {
+	_, s := testEngine(t)
+	runPGCases(t, s, []pgCase{
+		{`SELECT jsonb_object_keys('{"b":1,"a":2,"aa":3}'), json_object_keys('{"b":1,"a":2,"b":3}')`, `a,b|b,a|aa,b`, ""},
+		{`SELECT jsonb_array_elements('[1,"x",{"a":[1,2]},null]'), json_array_elements_text('[1, "x", null, [2,  3]]')`, `1,1|"x",x|{"a": [1, 2]},NULL|null,[2,  3]`, ""},
+		{`SELECT jsonb_each('{"b":[1,2],"a":"x"}'), json_each_text('{"a":"x","n":null, "b": [1,  2]}')`, `(a,"""x"""),(a,x)|(b,"[1, 2]"),(n,)|NULL,(b,"[1,  2]")`, ""},
+		{`SELECT * FROM jsonb_each('{"b":[1,2],"a":"x"}')`, `a,"x"|b,[1, 2]`, ""},
+		{`SELECT key, value FROM json_each_text('{"a":"x","n":null}') ORDER BY key DESC`, `n,NULL|a,x`, ""},
+		{`SELECT * FROM jsonb_array_elements('[1,[2]]') WITH ORDINALITY`, `1,1|[2],2`, ""},
+		{`SELECT e.k, e.v FROM jsonb_each('{"a":1}') AS e(k, v)`, `a,1`, ""},
+		{`SELECT * FROM jsonb_object_keys('{"a":1,"b":2}') AS k`, `a|b`, ""},
+		{`SELECT jsonb_each.key FROM jsonb_each('{"z":1}')`, `z`, ""},
+		{`SELECT value FROM json_array_elements('[{"a":1}, 2]') v`, `{"a":1}|2`, ""},
+		{`SELECT jsonb_array_elements('{"a":1}')`, "", "22023"},
+		{`SELECT jsonb_array_elements('1')`, "", "22023"},
+		{`SELECT * FROM jsonb_each('[1]')`, "", "22023"},
+		{`SELECT json_object_keys('1')`, "", "22023"},
+		{`SELECT jsonb_array_length(jsonb_array_elements('[[1],[1,2]]'))`, `1|2`, ""},
+		{`SELECT count(*) FROM jsonb_array_elements(NULL)`, `0`, ""},
+	})
+	mustRun(t, s, `CREATE TABLE docs (id int, b jsonb)`)
+	mustRun(t, s, `INSERT INTO docs VALUES (1, '{"a":1,"tags":["x","y"]}'), (2, '{"b":2,"tags":[]}'), (3, NULL)`)
+	runPGCases(t, s, []pgCase{
+		{`SELECT id, key, value FROM docs, jsonb_each(docs.b) ORDER BY id, key`, `1,a,1|1,tags,["x", "y"]|2,b,2|2,tags,[]`, ""},
+		{`SELECT d.id, t.value FROM docs d, jsonb_array_elements_text(d.b->'tags') t ORDER BY 1, 2`, `1,x|1,y`, ""},
+		{`SELECT d.id, e.value, e.ordinality FROM docs d CROSS JOIN LATERAL jsonb_array_elements(d.b->'tags') WITH ORDINALITY e ORDER BY 1, 3`, `1,"x",1|1,"y",2`, ""},
+		{`SELECT id, jsonb_object_keys(b) FROM docs ORDER BY 1, 2`, `1,a|1,tags|2,b|2,tags`, ""},
+		{`SELECT id FROM docs WHERE b @> '{"tags":["y"]}' OR b ? 'b' ORDER BY id`, `1|2`, ""},
+		{`SELECT b->'tags' #>> '{0}', b #- '{tags}' FROM docs ORDER BY b NULLS FIRST`, `NULL,NULL|x,{"a": 1}|NULL,{"b": 2}`, ""},
+	})
+}

@@ -127,6 +127,10 @@ func (b *binder) bindSRFCall(fc *pg.FuncCall, sc *scope) (Expr, error) {
 			sb.FieldBuilder(1).(*array.Int32Builder).Append(int32(k + 1))
 			return sb.FieldBuilder(0)
 		})
+	default:
+		if _, err := b.bindJSONSRFCall(call, fc.Location); err != nil {
+			return nil, err
+		}
 	}
 	if call.dt == nil {
 		call.dt = call.t.Arrow()

@@ -1,0 +1,302 @@
+package executor
+
+import (
+	"strings"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/sharehouse/sharehouse/executor/sqlstate"
+	"github.com/sharehouse/sharehouse/executor/sqltype"
+)
+
+// The json set-returning functions: json[b]_object_keys,
+// json[b]_array_elements[_text] and json[b]_each[_text], in the select
+// list (one column, or a record of key and value) and in FROM (their
+// columns). json keeps its documents' order and duplicate keys; jsonb's
+// keys come in jsonb's order.
+
+// jsonSRFDef is one json set-returning function.
+type jsonSRFDef struct {
+	doc  sqltype.T             // the document parameter's type
+	cols []sqltype.RecordField // the output columns
+	// outNamed: the columns have their own names in FROM (OUT parameters);
+	// otherwise the one column takes the function's or the alias's name.
+	outNamed bool
+	rows     func(d *jnode) ([][]*string, error)
+}
+
+var jsonSRFNames = []string{"json_object_keys", "jsonb_object_keys", "json_array_elements", "jsonb_array_elements",
+	"json_array_elements_text", "jsonb_array_elements_text", "json_each", "jsonb_each", "json_each_text", "jsonb_each_text"}
+
+func jsonSRF(name string) (jsonSRFDef, bool) {
+	doc := sqltype.T{OID: sqltype.JSON, Typmod: -1}
+	if strings.HasPrefix(name, "jsonb") {
+		doc.OID = sqltype.JSONB
+	}
+	val := doc
+	if strings.HasSuffix(name, "_text") {
+		val = sqltype.TextT
+	}
+	def := jsonSRFDef{doc: doc, outNamed: true}
+	switch strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(name, "jsonb_"), "json_"), "_text") {
+	case "object_keys":
+		def.cols, def.outNamed = []sqltype.RecordField{{Name: name, T: sqltype.TextT}}, false
+		def.rows = func(d *jnode) ([][]*string, error) {
+			if d.kind != jObject {
+				return nil, sqlstate.Errorf(sqlstate.InvalidParameterValue, "cannot call %s on %s", name, anKind(d))
+			}
+			out := make([][]*string, len(d.keys))
+			for i := range d.keys {
+				out[i] = []*string{&d.keys[i]}
+			}
+			return out, nil
+		}
+	case "array_elements":
+		def.cols = []sqltype.RecordField{{Name: "value", T: val}}
+		def.rows = func(d *jnode) ([][]*string, error) {
+			if d.kind != jArray {
+				what := "a scalar"
+				if d.kind == jObject {
+					what = "an object"
+				}
+				return nil, sqlstate.Errorf(sqlstate.InvalidParameterValue, "cannot extract elements from %s", what)
+			}
+			out := make([][]*string, len(d.vals))
+			for i, v := range d.vals {
+				out[i] = []*string{srfValue(v, val)}
+			}
+			return out, nil
+		}
+	case "each":
+		def.cols = []sqltype.RecordField{{Name: "key", T: sqltype.TextT}, {Name: "value", T: val}}
+		def.rows = func(d *jnode) ([][]*string, error) {
+			if d.kind != jObject {
+				return nil, sqlstate.Errorf(sqlstate.InvalidParameterValue, "cannot deconstruct %s as an object", anKind(d))
+			}
+			out := make([][]*string, len(d.keys))
+			for i := range d.keys {
+				out[i] = []*string{&d.keys[i], srfValue(d.vals[i], val)}
+			}
+			return out, nil
+		}
+	default:
+		return jsonSRFDef{}, false
+	}
+	return def, true
+}
+
+// anKind names a non-object document in the functions' errors.
+func anKind(d *jnode) string {
+	switch d.kind {
+	case jArray:
+		return "an array"
+	}
+	return "a scalar"
+}
+
+// srfValue is an element as the column of type t holds it: the
+// document's text, or for text the unquoted string (null as NULL).
+func srfValue(v *jnode, t sqltype.T) *string {
+	if t.OID != sqltype.Text {
+		s := v.text()
+		return &s
+	}
+	s, ok := v.scalarText()
+	if !ok {
+		return nil
+	}
+	return &s
+}
+
+// rowType is the select list's type of the call: its one column, or a
+// record of them.
+func (d jsonSRFDef) rowType() (sqltype.T, arrow.DataType) {
+	if len(d.cols) == 1 {
+		return d.cols[0].T, d.cols[0].T.Arrow()
+	}
+	return sqltype.RecordT, sqltype.RecordOf(d.cols)
+}
+
+// gen is the select-list generator.
+func (d jsonSRFDef) gen(_ *evalContext, args []arrow.Array, i int, b array.Builder) (int, error) {
+	if args[0].IsNull(i) {
+		return 0, nil
+	}
+	doc, err := parseJSON(args[0].(*array.String).Value(i))
+	if err != nil {
+		return 0, err
+	}
+	rows, err := d.rows(doc)
+	if err != nil {
+		return 0, err
+	}
+	for _, r := range rows {
+		if len(d.cols) == 1 {
+			appendOptString(b, r[0])
+			continue
+		}
+		sb := b.(*array.StructBuilder)
+		sb.Append(true)
+		for j, v := range r {
+			appendOptString(sb.FieldBuilder(j), v)
+		}
+	}
+	return len(rows), nil
+}
+
+func appendOptString(b array.Builder, s *string) {
+	if s == nil {
+		b.AppendNull()
+		return
+	}
+	b.(*array.StringBuilder).Append(*s)
+}
+
+// bindJSONSRFCall binds a json set-returning call of the select list.
+func (b *binder) bindJSONSRFCall(call *srfCall, loc int32) (bool, error) {
+	def, ok := jsonSRF(call.name)
+	if !ok {
+		return false, nil
+	}
+	if len(call.args) != 1 {
+		return true, sqlstate.Errorf(sqlstate.UndefinedFunction, "function %s with %d arguments does not exist", call.name, len(call.args)).WithPosition(loc + 1)
+	}
+	a, err := b.cast(call.args[0], def.doc, false, loc)
+	if err != nil {
+		return true, err
+	}
+	call.args[0] = a
+	call.t, call.dt = def.rowType()
+	call.gen = def.gen
+	return true, nil
+}
+
+// jsonFuncRelation is a json set-returning function in FROM, evaluated
+// once, with its ordinality column when asked for.
+func (q *queryBinder) jsonFuncRelation(rf *pg.RangeFunction, name string, args []Expr, loc int32) (*relation, bool, error) {
+	def, ok := jsonSRF(name)
+	if !ok {
+		return nil, false, nil
+	}
+	if len(args) != 1 {
+		return nil, true, sqlstate.Errorf(sqlstate.UndefinedFunction, "function %s with %d arguments does not exist", name, len(args)).WithPosition(loc + 1)
+	}
+	arg, err := q.cast(args[0], def.doc, false, loc)
+	if err != nil {
+		return nil, true, err
+	}
+	fields := append([]sqltype.RecordField{}, def.cols...)
+	if rf.Ordinality {
+		fields = append(fields, sqltype.RecordField{Name: "ordinality", T: sqltype.Int8T})
+	}
+	rel := name
+	if rf.Alias != nil {
+		rel = rf.Alias.Aliasname
+		if !def.outNamed {
+			fields[0].Name = rel
+		}
+		for i, c := range rf.Alias.Colnames {
+			if i < len(fields) {
+				fields[i].Name = c.GetString_().GetSval()
+			}
+		}
+	}
+	cols := make([]*scopeColumn, len(fields))
+	ocols := make([]opColumn, len(fields))
+	for i, f := range fields {
+		cols[i] = &scopeColumn{rel: rel, name: f.Name, t: f.T, dt: f.T.Arrow(), used: true}
+		ocols[i] = opColumn{name: f.Name, t: f.T, dt: f.T.Arrow()}
+	}
+	var rec arrow.Record
+	if !q.x.describeOnly {
+		if rec, err = q.jsonFuncRecord(def, arg, ocols); err != nil {
+			return nil, true, err
+		}
+	}
+	return &relation{cols: cols, build: func() operator {
+		for i, c := range cols {
+			c.idx = i
+		}
+		if rec != nil {
+			rec.Retain()
+		}
+		return &valuesOp{cols: ocols, rec: rec}
+	}}, true, nil
+}
+
+// jsonFuncRecord evaluates a json set-returning function's rows.
+func (q *queryBinder) jsonFuncRecord(def jsonSRFDef, arg Expr, ocols []opColumn) (arrow.Record, error) {
+	v, err := q.evalOnce(arg)
+	if err != nil {
+		return nil, err
+	}
+	defer v.Release()
+	var rows [][]*string
+	if !v.IsNull(0) {
+		doc, err := parseJSON(v.(*array.String).Value(0))
+		if err != nil {
+			return nil, err
+		}
+		if rows, err = def.rows(doc); err != nil {
+			return nil, err
+		}
+	}
+	arrs := make([]arrow.Array, len(ocols))
+	for j := range ocols {
+		b := array.NewBuilder(defaultMem, ocols[j].dt)
+		for k, r := range rows {
+			if j < len(def.cols) {
+				appendOptString(b, r[j])
+			} else {
+				b.(*array.Int64Builder).Append(int64(k + 1))
+			}
+		}
+		arrs[j] = b.NewArray()
+		b.Release()
+	}
+	rec := array.NewRecord(schemaOf(ocols), arrs, int64(len(rows)))
+	for _, a := range arrs {
+		a.Release()
+	}
+	return rec, nil
+}
+
+// lateralFunction binds a function in FROM that reads the columns of the
+// items before it (PostgreSQL's functions in FROM are implicitly LATERAL)
+// as LATERAL (SELECT * FROM f(…)) under the function's name.
+func (q *queryBinder) lateralFunction(left *relation, rf *pg.RangeFunction) (*relation, error) {
+	inner := &pg.RangeFunction{Ordinality: rf.Ordinality, IsRowsfrom: rf.IsRowsfrom, Functions: rf.Functions, Alias: rf.Alias, Coldeflist: rf.Coldeflist}
+	alias := rf.Alias
+	if alias == nil {
+		name := "unnamed"
+		if fc := rf.Functions[0].GetList().GetItems()[0].GetFuncCall(); fc != nil {
+			name = funcName(fc)
+		}
+		alias = &pg.Alias{Aliasname: name}
+	}
+	sel := &pg.SelectStmt{
+		Op:          pg.SetOperation_SETOP_NONE,
+		LimitOption: pg.LimitOption_LIMIT_OPTION_DEFAULT,
+		TargetList:  []*pg.Node{pg.MakeResTargetNodeWithVal(pg.MakeColumnRefNode([]*pg.Node{pg.MakeAStarNode()}, 0), 0)},
+		FromClause:  []*pg.Node{{Node: &pg.Node_RangeFunction{RangeFunction: inner}}},
+	}
+	rs := &pg.RangeSubselect{Lateral: true, Subquery: &pg.Node{Node: &pg.Node_SelectStmt{SelectStmt: sel}}, Alias: alias}
+	return q.bindLateral(left, rs)
+}
+
+// The select list knows the json set-returning functions by name.
+func init() {
+	for _, n := range jsonSRFNames {
+		setReturning[n] = true
+	}
+}
+
+// readsLeft reports whether function rf in FROM, whose binding on its own
+// failed with err, is to be bound LATERAL: it says so, or it names
+// columns or tables it cannot see alone.
+func readsLeft(rf *pg.RangeFunction, err error) bool {
+	code := sqlstate.CodeOf(err)
+	return rf.Lateral || code == sqlstate.UndefinedColumn || code == sqlstate.UndefinedTable
+}
