@@ -59,7 +59,7 @@ func isAggregate(name string) bool {
 		"percentile_cont", "percentile_disc":
 		return true
 	}
-	return false
+	return jsonAggNames[name]
 }
 
 // resolveAggregate resolves an aggregate call. star is count(*); distinct
@@ -205,6 +205,8 @@ func resolveAggregateBase(name string, args []argInfo, star bool) (aggImpl, erro
 		and := name != "bool_or"
 		impl.New = func(ec *evalContext) aggState { return &boolAggState{and: and, mem: ec.mem} }
 		return impl, nil
+	case "json_agg", "jsonb_agg", "json_object_agg", "jsonb_object_agg":
+		return resolveJSONAgg(impl, name, args)
 	case "array_agg":
 		if len(args) != 1 {
 			return noAgg()

@@ -128,3 +128,21 @@ func TestJSONSetReturning(t *testing.T) {
 		{`SELECT b->'tags' #>> '{0}', b #- '{tags}' FROM docs ORDER BY b NULLS FIRST`, `NULL,NULL|x,{"a": 1}|NULL,{"b": 2}`, ""},
 	})
 }
+
+// Expected values are PostgreSQL 15's answers to the same statements.
+func TestJSONAggregates(t *testing.T) {
+	_, s := testEngine(t)
+	runPGCases(t, s, []pgCase{
+		{`SELECT json_agg(x), jsonb_agg(x), json_agg(x ORDER BY x DESC), jsonb_agg(x) FILTER (WHERE x > 1) FROM (VALUES (1), (NULL), (3)) v(x)`, `[1, null, 3],[1, null, 3],[null, 3, 1],[3]`, ""},
+		{`SELECT json_agg(s), jsonb_agg(j), json_agg(j) FROM (VALUES ('a', '{"b":1, "a":2}'::jsonb), ('b"', NULL)) v(s, j)`, `["a", "b\""],[{"a": 2, "b": 1}, null],[{"a": 2, "b": 1}, null]`, ""},
+		{`SELECT json_agg(x) IS NULL, jsonb_agg(x) IS NULL, json_object_agg(x, x) IS NULL FROM (VALUES (1)) v(x) WHERE false`, `t,t,t`, ""},
+		{`SELECT json_object_agg(k, v), jsonb_object_agg(k, v), json_object_agg(k, v ORDER BY k) FROM (VALUES ('b', 1), ('a', NULL), ('b', 2)) t(k, v)`, `{ "b" : 1, "a" : null, "b" : 2 },{"a": null, "b": 2},{ "a" : null, "b" : 1, "b" : 2 }`, ""},
+		{`SELECT g, jsonb_agg(x ORDER BY x), json_object_agg(x, g) FROM (VALUES (1, 'p'), (2, 'q'), (1, 'r')) v(g, x) GROUP BY g ORDER BY g`, `1,["p", "r"],{ "p" : 1, "r" : 1 }|2,["q"],{ "q" : 2 }`, ""},
+		{`SELECT json_object_agg(k, 1) FROM (VALUES ('a'), (NULL)) t(k)`, "", "22023"},
+		{`SELECT jsonb_object_agg(k, 1) FROM (VALUES ('a'), (NULL)) t(k)`, "", "22023"},
+		{`SELECT json_agg(d), jsonb_agg(t) FROM (VALUES ('2024-01-02 03:04:05'::timestamp, true), (NULL, false)) v(d, t)`, `["2024-01-02T03:04:05", null],[true, false]`, ""},
+		{`SELECT json_agg(x) FROM (VALUES (ARRAY[1,2]), (NULL)) v(x)`, `[[1,2], null]`, ""},
+		{`SELECT jsonb_object_agg(k, v) FROM (VALUES (1, '[1]'::jsonb), (2, '{}')) t(k, v)`, `{"1": [1], "2": {}}`, ""},
+		{`SELECT json_agg(x) OVER (ORDER BY x) FROM (VALUES (1), (2)) t(x)`, `[1]|[1, 2]`, ""},
+	})
+}
