@@ -25,11 +25,11 @@ type stageFn func(ec *evalContext, rec arrow.Record) (arrow.Record, error)
 const stageWindowPerWorker = 2
 
 type stage struct {
-	env     *env
-	child   operator
-	fn      stageFn
-	safe    bool
-	batches int // input batches seen
+	env      *env
+	child    operator
+	fn       stageFn
+	safe     bool
+	batches  int // input batches seen
 	w        *stageWorkers
 	drained  bool // the child returned EOF
 	launched int  // workers started, for EXPLAIN ANALYZE
