@@ -26,9 +26,6 @@ func (s *Session) tempSchema() string {
 // tempRelation returns rv placed in the session's temporary schema, made
 // if needed, for a CREATE TEMP TABLE.
 func (x *execution) tempRelation(tx *catalog.Tx, rv *pg.RangeVar, onCommit pg.OnCommitAction) (*pg.RangeVar, error) {
-	if onCommit == pg.OnCommitAction_ONCOMMIT_DELETE_ROWS || onCommit == pg.OnCommitAction_ONCOMMIT_DROP {
-		return nil, notSupported("ON COMMIT DELETE ROWS and ON COMMIT DROP are not supported yet")
-	}
 	own := x.s.tempSchema()
 	if rv.Schemaname != "" && rv.Schemaname != "pg_temp" && rv.Schemaname != own {
 		return nil, sqlstate.Errorf(sqlstate.InvalidTableDefinition, "cannot create temporary relation in non-temporary schema").WithPosition(rv.Location + 1)
@@ -42,7 +39,63 @@ func (x *execution) tempRelation(tx *catalog.Tx, rv *pg.RangeVar, onCommit pg.On
 	x.s.temp[x.s.db] = true
 	out := proto.Clone(rv).(*pg.RangeVar)
 	out.Schemaname, out.Catalogname, out.Relpersistence = own, "", "p"
+	// The table of this name from now on has this ON COMMIT action (a
+	// failed CREATE leaves one that finds no table, or is overwritten).
+	key := tempTableKey{db: x.s.db, schema: own, name: rv.Relname}
+	switch onCommit {
+	case pg.OnCommitAction_ONCOMMIT_DELETE_ROWS, pg.OnCommitAction_ONCOMMIT_DROP:
+		if x.s.onCommit == nil {
+			x.s.onCommit = map[tempTableKey]onCommitAction{}
+		}
+		x.s.onCommit[key] = commitDeleteRows
+		if onCommit == pg.OnCommitAction_ONCOMMIT_DROP {
+			x.s.onCommit[key] = commitDrop
+		}
+	default:
+		delete(x.s.onCommit, key)
+	}
 	return out, nil
+}
+
+// tempTableKey names a temporary table of the session.
+type tempTableKey struct{ db, schema, name string }
+
+// onCommitAction is a temporary table's ON COMMIT DROP or DELETE ROWS.
+type onCommitAction int8
+
+const (
+	commitDrop onCommitAction = iota + 1
+	commitDeleteRows
+)
+
+// applyOnCommit runs the ON COMMIT actions of the session's temporary
+// tables in tx, which is about to commit: ON COMMIT DROP tables go (with
+// what depends on them), ON COMMIT DELETE ROWS tables are emptied.
+func (s *Session) applyOnCommit(tx *catalog.Tx) error {
+	for key, action := range s.onCommit {
+		ref := catalog.TableRef{Database: key.db, Schema: key.schema, Name: key.name}
+		t, err := tx.Table(ref)
+		if catalog.IsNotFound(err) {
+			if action == commitDrop {
+				delete(s.onCommit, key)
+			}
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if action == commitDrop {
+			if _, err := tx.DropTableCascade(ref); err != nil {
+				return err
+			}
+			delete(s.onCommit, key)
+			continue
+		}
+		if err := tx.Truncate(t); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // tempSchemaOf maps a schema name of a statement: pg_temp is the session's

@@ -278,7 +278,37 @@ func TestTemporaryTables(t *testing.T) {
 	wantErr(t, a, `CREATE SCHEMA pg_temp_99`, sqlstate.ReservedName, `unacceptable schema name "pg_temp_99"`)
 	wantErr(t, a, `ALTER SCHEMA public RENAME TO pg_mine`, sqlstate.ReservedName, `The prefix "pg_" is reserved`)
 	wantErr(t, a, `CREATE TEMP TABLE public.v (x int)`, sqlstate.InvalidTableDefinition, `cannot create temporary relation in non-temporary schema`)
-	wantErr(t, a, `CREATE TEMP TABLE w (x int) ON COMMIT DROP`, sqlstate.FeatureNotSupported, `ON COMMIT`)
+	// ON COMMIT DROP: the table lives until its transaction commits.
+	mustRun(t, a, `BEGIN`)
+	mustRun(t, a, `CREATE TEMP TABLE w (x int) ON COMMIT DROP`)
+	mustRun(t, a, `INSERT INTO w VALUES (1), (2)`)
+	if got := flat(mustRun(t, a, `SELECT count(*) FROM w`)); got != "2" {
+		t.Errorf("ON COMMIT DROP table before COMMIT: %s rows", got)
+	}
+	mustRun(t, a, `CREATE TEMP TABLE w2 ON COMMIT DROP AS SELECT 1 AS y`)
+	mustRun(t, a, `COMMIT`)
+	wantErr(t, a, `SELECT * FROM w`, sqlstate.UndefinedTable, `relation "w" does not exist`)
+	wantErr(t, a, `SELECT * FROM w2`, sqlstate.UndefinedTable, `relation "w2" does not exist`)
+	// ON COMMIT DELETE ROWS: emptied at every commit, kept in between.
+	mustRun(t, a, `CREATE TEMP TABLE r (x int) ON COMMIT DELETE ROWS`)
+	mustRun(t, a, `BEGIN`)
+	mustRun(t, a, `INSERT INTO r VALUES (1), (2)`)
+	if got := flat(mustRun(t, a, `SELECT count(*) FROM r`)); got != "2" {
+		t.Errorf("ON COMMIT DELETE ROWS table in its transaction: %s rows", got)
+	}
+	mustRun(t, a, `COMMIT`)
+	mustRun(t, a, `INSERT INTO r VALUES (3)`) // its own transaction: emptied at once
+	if got := flat(mustRun(t, a, `SELECT count(*) FROM r`)); got != "0" {
+		t.Errorf("ON COMMIT DELETE ROWS table after commits: %s rows", got)
+	}
+	// A table of the same name made again without ON COMMIT keeps its rows.
+	mustRun(t, a, `DROP TABLE r`)
+	mustRun(t, a, `CREATE TEMP TABLE r (x int)`)
+	mustRun(t, a, `INSERT INTO r VALUES (4)`)
+	if got := flat(mustRun(t, a, `SELECT count(*) FROM r`)); got != "1" {
+		t.Errorf("plain temporary table after an ON COMMIT one of its name: %s rows", got)
+	}
+	wantErr(t, a, `CREATE TABLE p (x int) ON COMMIT DROP`, sqlstate.InvalidTableDefinition, `ON COMMIT can only be used on temporary tables`)
 	// What a crashed session leaves, the next start drops (catalog.Open).
 	c := session(t, e, "acme", "postgres", nil)
 	mustRun(t, c, `CREATE TEMP TABLE orphan (x int)`)

@@ -137,6 +137,9 @@ func isKind(err error, k catalog.Kind) bool {
 
 // createTable runs CREATE TABLE.
 func (x *execution) createTable(tx *catalog.Tx, cs *pg.CreateStmt) ([]*sqlstate.Error, error) {
+	if cs.Relation.Relpersistence != "t" && (cs.Oncommit == pg.OnCommitAction_ONCOMMIT_DROP || cs.Oncommit == pg.OnCommitAction_ONCOMMIT_DELETE_ROWS) {
+		return nil, sqlstate.Errorf(sqlstate.InvalidTableDefinition, "ON COMMIT can only be used on temporary tables")
+	}
 	if cs.Relation.Relpersistence == "t" {
 		rv, err := x.tempRelation(tx, cs.Relation, cs.Oncommit)
 		if err != nil {

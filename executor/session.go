@@ -46,6 +46,9 @@ type Session struct {
 	writes     int
 	// temp: the databases where the session made its temporary schema.
 	temp map[string]bool
+	// onCommit holds the ON COMMIT DROP / DELETE ROWS of temporary tables
+	// (bind_temp.go), run in each transaction before it commits.
+	onCommit map[tempTableKey]onCommitAction
 	// stmtTx is the write transaction an autocommit statement runs in,
 	// while it runs; seq what nextval gave this session (fn_sequence.go).
 	stmtTx *catalog.Tx
@@ -292,6 +295,9 @@ func (s *Session) writeTx(ctx context.Context) (*catalog.Tx, func(error) error, 
 	s.stmtTx = tx
 	return tx, func(err error) error {
 		s.stmtTx = nil
+		if err == nil {
+			err = s.applyOnCommit(tx)
+		}
 		if err != nil {
 			tx.Rollback()
 			return err
@@ -354,6 +360,10 @@ func (s *Session) endTx(commit bool) error {
 		return nil
 	}
 	if commit {
+		if err := s.applyOnCommit(tx); err != nil {
+			tx.Rollback()
+			return err
+		}
 		return tx.Commit()
 	}
 	return tx.Rollback()
