@@ -309,6 +309,11 @@ func TestTemporaryTables(t *testing.T) {
 		t.Errorf("plain temporary table after an ON COMMIT one of its name: %s rows", got)
 	}
 	wantErr(t, a, `CREATE TABLE p (x int) ON COMMIT DROP`, sqlstate.InvalidTableDefinition, `ON COMMIT can only be used on temporary tables`)
+	// Temporary sequences live in the temporary schema too.
+	mustRun(t, a, `CREATE TEMP SEQUENCE ts START 5`)
+	if got := flat(mustRun(t, a, `SELECT nextval('ts'), nextval('ts'), n.nspname LIKE 'pg_temp_%' FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = 'ts'`)); got != "5,6,t" {
+		t.Errorf("temporary sequence: %s", got)
+	}
 	// What a crashed session leaves, the next start drops (catalog.Open).
 	c := session(t, e, "acme", "postgres", nil)
 	mustRun(t, c, `CREATE TEMP TABLE orphan (x int)`)

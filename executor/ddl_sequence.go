@@ -215,8 +215,12 @@ func applySeqOptions(q *catalog.Sequence, opts []*pg.Node, create bool) (seqChan
 
 // sequenceRef resolves a sequence's RangeVar like a table's.
 func (x *execution) sequenceRef(tx *catalog.Tx, rv *pg.RangeVar) (catalog.TableRef, error) {
-	if rv.Relpersistence == "t" {
-		return catalog.TableRef{}, notSupported("temporary sequences are not supported yet")
+	if rv.Relpersistence == "t" { // CREATE TEMP SEQUENCE: in the session's temporary schema
+		temp, err := x.tempRelation(tx, rv, pg.OnCommitAction_ONCOMMIT_NOOP)
+		if err != nil {
+			return catalog.TableRef{}, err
+		}
+		rv = temp
 	}
 	return x.tableRef(tx, rv)
 }
