@@ -555,6 +555,9 @@ func (b *binder) bindSubscript(base Expr, ind *pg.A_Indices, sc *scope, loc int3
 	if ind.IsSlice || ind.Uidx == nil {
 		return nil, notSupported("array slices are not supported yet")
 	}
+	if base.Type().OID == sqltype.JSONB {
+		return b.jsonbSubscript(base, ind, sc, loc)
+	}
 	if !isArrayLike(base.Type().OID) {
 		return nil, sqlstate.Errorf(sqlstate.DatatypeMismatch, "cannot subscript type %s because it does not support subscripting", base.Type()).WithPosition(loc + 1)
 	}

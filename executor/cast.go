@@ -77,6 +77,8 @@ func castKernel(from argInfo, to sqltype.T, explicit bool) (kernel, error) {
 			return castStringToString(from.T, to, explicit), nil
 		}
 		return castToText(from, to, explicit)
+	case fo == sqltype.JSONB && jsonbScalarTarget(tooid):
+		return jsonbScalarCast(to)
 	case isInt(fo) && isInt(tooid):
 		return castIntInt(fo, tooid), nil
 	case isInt(fo) && isFloat(tooid):

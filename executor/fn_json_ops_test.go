@@ -146,3 +146,17 @@ func TestJSONAggregates(t *testing.T) {
 		{`SELECT json_agg(x) OVER (ORDER BY x) FROM (VALUES (1), (2)) t(x)`, `[1]|[1, 2]`, ""},
 	})
 }
+
+// Expected values are PostgreSQL 15's answers to the same statements.
+func TestJSONBCastsAndSubscripts(t *testing.T) {
+	_, s := testEngine(t)
+	runPGCases(t, s, []pgCase{
+		{`SELECT ('1.5'::jsonb)::numeric, ('true'::jsonb)::bool, ('3'::jsonb)::int, ('2.5'::jsonb)::float8, ('{"n": 12}'::jsonb -> 'n')::bigint, ('-2.5'::jsonb)::int2, ('1e2'::jsonb)::int8`, `1.5,t,3,2.5,12,-3,100`, ""},
+		{`SELECT ('"1"'::jsonb)::int`, "", "22023"},
+		{`SELECT ('null'::jsonb)::int`, "", "22023"},
+		{`SELECT ('1'::jsonb)::bool`, "", "22023"},
+		{`SELECT ('[1]'::jsonb)::numeric`, "", "22023"},
+		{`SELECT ('99999999999'::jsonb)::int`, "", "22003"},
+		{`SELECT ('{"a":[1,{"b":"x"}]}'::jsonb)['a'][1]['b'], ('{"a":1}'::jsonb)['z'] IS NULL, ('[1,2]'::jsonb)[-1]`, `"x",t,2`, ""},
+	})
+}

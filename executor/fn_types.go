@@ -164,6 +164,9 @@ func castContextOf(from, to sqltype.OID) (castContext, bool) {
 		if to == sqltype.JSON || to == sqltype.JSONB {
 			return castAssignment, true
 		}
+		if from == sqltype.JSONB && jsonbScalarTarget(to) {
+			return castExplicit, true
+		}
 	}
 	// Output functions make every type castable to the string types; PostgreSQL
 	// treats these automatic I/O casts as assignment casts.
