@@ -242,57 +242,15 @@ func resolveJSONGet(op string, l, r argInfo) (funcImpl, bool) {
 		Eval: func(ec *evalContext, args []arrow.Array, n int) (arrow.Array, error) {
 			docs := args[0].(*array.String)
 			return rowwise(ec.mem, arrow.BinaryTypes.String, args, n, func(b array.Builder, args []arrow.Array, i int) error {
-				var raw json.RawMessage
+				var raw string
 				var ok bool
 				if byIndex {
-					raw, ok = jsonElement(docs.Value(i), int(args[1].(*array.Int32).Value(i)))
+					raw, ok = lookupElem(docs.Value(i), int(args[1].(*array.Int32).Value(i)))
 				} else {
-					raw, ok = jsonField(docs.Value(i), args[1].(*array.String).Value(i))
+					raw, ok = lookupField(docs.Value(i), args[1].(*array.String).Value(i))
 				}
-				sb := b.(*array.StringBuilder)
-				switch {
-				case !ok:
-					sb.AppendNull()
-				case !asText:
-					sb.BinaryBuilder.Append(raw)
-				case string(raw) == "null":
-					sb.AppendNull()
-				case raw[0] == '"':
-					var s string
-					if err := json.Unmarshal(raw, &s); err != nil {
-						return err
-					}
-					sb.Append(s)
-				default:
-					sb.BinaryBuilder.Append(raw)
-				}
+				appendRaw(b, raw, ok, asText)
 				return nil
 			})
 		}}, true
-}
-
-// jsonField is doc's field key, as its text; ok is false when doc is not
-// an object or has no such field (the last of duplicates counts).
-func jsonField(doc, key string) (json.RawMessage, bool) {
-	var m map[string]json.RawMessage
-	if json.Unmarshal([]byte(doc), &m) != nil || m == nil {
-		return nil, false
-	}
-	v, ok := m[key]
-	return v, ok
-}
-
-// jsonElement is doc's array element k (from the end when negative).
-func jsonElement(doc string, k int) (json.RawMessage, bool) {
-	var a []json.RawMessage
-	if json.Unmarshal([]byte(doc), &a) != nil {
-		return nil, false
-	}
-	if k < 0 {
-		k += len(a)
-	}
-	if k < 0 || k >= len(a) {
-		return nil, false
-	}
-	return a[k], true
 }

@@ -52,16 +52,16 @@ func jsonQueryFunctions(name string) []overload {
 		if asText {
 			res = textInfo
 		}
-		o := ovl(params(doc, sqltype.Text), res, func(b array.Builder, docs []*jnode, args []arrow.Array, i int) error {
+		o := ov(params(doc, sqltype.Text), res.T, jsonRowKernel(res.DT, 0, func(b array.Builder, _ []*jnode, args []arrow.Array, i int) error {
 			steps := make([]*string, len(args)-1)
 			for j, a := range args[1:] {
 				s := a.(*array.String).Value(i)
 				steps[j] = &s
 			}
-			v, ok := docs[0].path(steps)
-			appendGot(b, v, ok, asText)
+			raw, ok := lookupPath(args[0].(*array.String).Value(i), steps)
+			appendRaw(b, raw, ok, asText)
 			return nil
-		})
+		}))
 		o.variadic = true
 		return []overload{o}
 	case "jsonb_set", "jsonb_insert":

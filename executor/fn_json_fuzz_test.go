@@ -26,6 +26,20 @@ func FuzzJSONParse(f *testing.F) {
 		if got := n.text(); got != strings.Trim(s, " \t\r\n") {
 			t.Fatalf("text of %q is %q", s, got)
 		}
+		// The scanning lookups find what the parsed document has.
+		for _, k := range n.keys {
+			v, _ := n.field(k)
+			if raw, ok := lookupField(s, k); !ok || raw != v.text() {
+				t.Fatalf("lookupField(%q, %q) = %q, %v; want %q", s, k, raw, ok, v.text())
+			}
+		}
+		for k := -len(n.vals) - 1; k <= len(n.vals) && n.kind == jArray; k++ {
+			v, want := n.elem(k)
+			raw, ok := lookupElem(s, k)
+			if ok != want || ok && raw != v.text() {
+				t.Fatalf("lookupElem(%q, %d) = %q, %v; want %v", s, k, raw, ok, want)
+			}
+		}
 		// Ordering and containment are jsonb's: of normalized documents.
 		nb, err1 := sqltype.NormalizeJSONB([]byte(s))
 		mb, err2 := sqltype.NormalizeJSONB([]byte(other))
@@ -39,6 +53,9 @@ func FuzzJSONParse(f *testing.F) {
 		}
 		if a, b := compareJSONB(n, m, true), compareJSONB(m, n, true); a != -b {
 			t.Fatalf("compare(%q, %q) = %d but reversed %d", s, other, a, b)
+		}
+		if raw, err := containsRaw(string(nb), m, true); err != nil || raw != jsonbContains(n, m, true) {
+			t.Fatalf("containsRaw(%q, %q) = %v, %v; parsed says %v", nb, mb, raw, err, jsonbContains(n, m, true))
 		}
 		if compareJSONB(n, n, true) != 0 || !jsonbContains(n, n, true) {
 			t.Fatalf("%q is not equal to and contained in itself", s)

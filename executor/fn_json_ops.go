@@ -62,27 +62,20 @@ func resolveJSONOp(op string, l, r argInfo) (funcImpl, bool) {
 		if op == "#>>" {
 			res = textInfo
 		}
-		return bin([]argInfo{doc, textArrayInfo}, res, func(b array.Builder, docs []*jnode, args []arrow.Array, i int) error {
+		return funcImpl{Name: op, Args: []argInfo{doc, textArrayInfo}, Result: res, Eval: jsonRowKernel(res.DT, 0, func(b array.Builder, _ []*jnode, args []arrow.Array, i int) error {
 			steps, err := textArrayAt(args[1], i)
 			if err != nil {
 				return err
 			}
-			v, ok := docs[0].path(steps)
-			appendGot(b, v, ok, op == "#>>")
+			raw, ok := lookupPath(args[0].(*array.String).Value(i), steps)
+			appendRaw(b, raw, ok, op == "#>>")
 			return nil
-		})
+		})}, true
 	case "@>", "<@":
 		if lo != sqltype.JSONB || ro != sqltype.JSONB {
 			return funcImpl{}, false
 		}
-		return bin([]argInfo{jsonbInfo, jsonbInfo}, boolInfo, func(b array.Builder, docs []*jnode, _ []arrow.Array, _ int) error {
-			a, c := docs[0], docs[1]
-			if op == "<@" {
-				a, c = c, a
-			}
-			b.(*array.BooleanBuilder).Append(jsonbContains(a, c, true))
-			return nil
-		})
+		return funcImpl{Name: op, Args: []argInfo{jsonbInfo, jsonbInfo}, Result: boolInfo, Eval: containsKernel(op == "<@")}, true
 	case "?", "?|", "?&":
 		if lo != sqltype.JSONB || (op == "?") != isString(ro) || (op != "?") != isTextArray {
 			return funcImpl{}, false
@@ -91,7 +84,7 @@ func resolveJSONOp(op string, l, r argInfo) (funcImpl, bool) {
 		if op == "?" {
 			key = textArg(r)
 		}
-		return bin([]argInfo{jsonbInfo, key}, boolInfo, func(b array.Builder, docs []*jnode, args []arrow.Array, i int) error {
+		return funcImpl{Name: op, Args: []argInfo{jsonbInfo, key}, Result: boolInfo, Eval: jsonRowKernel(boolInfo.DT, 0, func(b array.Builder, _ []*jnode, args []arrow.Array, i int) error {
 			var keys []*string
 			if op == "?" {
 				k := args[1].(*array.String).Value(i)
@@ -107,7 +100,7 @@ func resolveJSONOp(op string, l, r argInfo) (funcImpl, bool) {
 				if k == nil {
 					continue
 				}
-				if jsonbHasKey(docs[0], *k) {
+				if hasKeyRaw(args[0].(*array.String).Value(i), *k) {
 					some = true
 				} else {
 					all = false
@@ -115,7 +108,7 @@ func resolveJSONOp(op string, l, r argInfo) (funcImpl, bool) {
 			}
 			b.(*array.BooleanBuilder).Append(op == "?&" && all || op != "?&" && some)
 			return nil
-		})
+		})}, true
 	case "||":
 		if lo != sqltype.JSONB || ro != sqltype.JSONB {
 			return funcImpl{}, false
@@ -182,13 +175,18 @@ func resolveJSONOp(op string, l, r argInfo) (funcImpl, bool) {
 func jsonRowKernel(dt arrow.DataType, ndocs int, f func(b array.Builder, docs []*jnode, args []arrow.Array, i int) error) kernel {
 	return func(ec *evalContext, args []arrow.Array, n int) (arrow.Array, error) {
 		docs := make([]*jnode, ndocs)
+		last := make([]string, ndocs) // a constant operand is parsed once
 		return rowwise(ec.mem, dt, args, n, func(b array.Builder, args []arrow.Array, i int) error {
 			for j := range docs {
-				d, err := parseJSON(args[j].(*array.String).Value(i))
+				s := args[j].(*array.String).Value(i)
+				if docs[j] != nil && s == last[j] {
+					continue
+				}
+				d, err := parseJSON(s)
 				if err != nil {
 					return err
 				}
-				docs[j] = d
+				docs[j], last[j] = d, s
 			}
 			return f(b, docs, args, i)
 		})
@@ -199,26 +197,6 @@ func jsonRowKernel(dt arrow.DataType, ndocs int, f func(b array.Builder, docs []
 func textArrayAt(a arrow.Array, i int) ([]*string, error) {
 	elems, _, err := parseArrayValue(sqltype.TextArray, a.(*array.String).Value(i))
 	return elems, err
-}
-
-// appendGot appends an extracted value (NULL when missing), as text for
-// the ->> forms.
-func appendGot(b array.Builder, v *jnode, ok, asText bool) {
-	sb := b.(*array.StringBuilder)
-	if !ok {
-		sb.AppendNull()
-		return
-	}
-	if !asText {
-		sb.Append(v.text())
-		return
-	}
-	s, ok := v.scalarText()
-	if !ok {
-		sb.AppendNull()
-		return
-	}
-	sb.Append(s)
 }
 
 // appendNode appends a document.
@@ -433,4 +411,66 @@ func jsonbOrder(a *array.String) comparator {
 		}
 		return compareJSONB(docs[i], docs[j], true)
 	}
+}
+
+// hasKeyRaw is ? on a document's text: an object's key found by scanning,
+// anything else parsed.
+func hasKeyRaw(doc, k string) bool {
+	if i := skipWS(doc, 0); i < len(doc) && doc[i] == '{' {
+		_, ok := lookupField(doc, k)
+		return ok
+	}
+	d, err := parseJSON(doc)
+	return err == nil && jsonbHasKey(d, k)
+}
+
+// containsKernel is @> (or <@, reversed): the contained side, usually a
+// constant, is parsed once per distinct value; the container is only
+// scanned for the keys an object asks for.
+func containsKernel(reversed bool) kernel {
+	return func(ec *evalContext, args []arrow.Array, n int) (arrow.Array, error) {
+		outer, inner := 0, 1
+		if reversed {
+			outer, inner = 1, 0
+		}
+		var want *jnode
+		var last string
+		return rowwise(ec.mem, arrow.FixedWidthTypes.Boolean, args, n, func(b array.Builder, args []arrow.Array, i int) error {
+			if s := args[inner].(*array.String).Value(i); want == nil || s != last {
+				d, err := parseJSON(s)
+				if err != nil {
+					return err
+				}
+				want, last = d, s
+			}
+			ok, err := containsRaw(args[outer].(*array.String).Value(i), want, true)
+			if err != nil {
+				return err
+			}
+			b.(*array.BooleanBuilder).Append(ok)
+			return nil
+		})
+	}
+}
+
+// containsRaw is jsonbContains with the container as text: object pairs
+// are looked up by scanning, other values parsed.
+func containsRaw(doc string, want *jnode, top bool) (bool, error) {
+	if i := skipWS(doc, 0); want.kind == jObject && i < len(doc) && doc[i] == '{' {
+		for k, key := range want.keys {
+			raw, ok := lookupField(doc, key)
+			if !ok {
+				return false, nil
+			}
+			if ok, err := containsRaw(raw, want.vals[k], false); !ok || err != nil {
+				return false, err
+			}
+		}
+		return true, nil
+	}
+	d, err := parseJSON(doc)
+	if err != nil {
+		return false, err
+	}
+	return jsonbContains(d, want, top), nil
 }

@@ -202,6 +202,11 @@ func (p *jparser) string() (string, error) {
 		case '"':
 			p.i++
 			q := p.s[start:p.i]
+			for k := 1; k < len(q)-1; k++ {
+				if q[k] < 0x20 {
+					return "", errJSONSyntax(q) // control characters must be escaped
+				}
+			}
 			if !escaped {
 				return q[1 : len(q)-1], nil
 			}
@@ -296,33 +301,6 @@ func (n *jnode) elem(k int) (*jnode, bool) {
 		return nil, false
 	}
 	return n.vals[k], true
-}
-
-// path follows a #> path: object keys, array indexes as integer text.
-func (n *jnode) path(steps []*string) (*jnode, bool) {
-	cur := n
-	for _, s := range steps {
-		if s == nil {
-			return nil, false
-		}
-		var ok bool
-		switch cur.kind {
-		case jObject:
-			cur, ok = cur.field(*s)
-		case jArray:
-			k, err := strconv.Atoi(strings.TrimSpace(*s))
-			if err != nil {
-				return nil, false
-			}
-			cur, ok = cur.elem(k)
-		default:
-			return nil, false
-		}
-		if !ok {
-			return nil, false
-		}
-	}
-	return cur, true
 }
 
 // normalizeObject orders a built object's keys as jsonb keeps them (by
