@@ -138,12 +138,33 @@ func (x *execution) describe(st *Statement) ([]Column, error) {
 		return []Column{{Name: "QUERY PLAN", Type: sqltype.TextT}}, nil
 	case n.GetFetchStmt() != nil:
 		return x.describeFetch(n.GetFetchStmt())
+	case x.params != nil && noReturning(n):
+		// A portal's INSERT/UPDATE/DELETE without RETURNING has no row
+		// description; its statement was bound when prepared, and running
+		// it reports what changed since. Drivers describe the portal at
+		// every execution (pgx): binding it again cost a sixth of a
+		// single-row INSERT.
+		return nil, nil
 	case n.GetInsertStmt() != nil:
 		return x.bindOnlyInsert(n.GetInsertStmt())
 	case n.GetUpdateStmt() != nil, n.GetDeleteStmt() != nil:
 		return x.bindOnlyModify(n)
 	}
 	return nil, nil
+}
+
+// noReturning reports whether n is an INSERT, UPDATE or DELETE without a
+// RETURNING list.
+func noReturning(n *pg.Node) bool {
+	switch {
+	case n.GetInsertStmt() != nil:
+		return len(n.GetInsertStmt().ReturningList) == 0
+	case n.GetUpdateStmt() != nil:
+		return len(n.GetUpdateStmt().ReturningList) == 0
+	case n.GetDeleteStmt() != nil:
+		return len(n.GetDeleteStmt().ReturningList) == 0
+	}
+	return false
 }
 
 func toColumns(cols []opColumn) []Column {
