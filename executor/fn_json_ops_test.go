@@ -126,6 +126,13 @@ func TestJSONSetReturning(t *testing.T) {
 		{`SELECT id, jsonb_object_keys(b) FROM docs ORDER BY 1, 2`, `1,a|1,tags|2,b|2,tags`, ""},
 		{`SELECT id FROM docs WHERE b @> '{"tags":["y"]}' OR b ? 'b' ORDER BY id`, `1|2`, ""},
 		{`SELECT b->'tags' #>> '{0}', b #- '{tags}' FROM docs ORDER BY b NULLS FIRST`, `NULL,NULL|x,{"a": 1}|NULL,{"b": 2}`, ""},
+		{`SELECT d2.id, e.key FROM docs d, jsonb_each(d.b) e, docs d2 WHERE d2.id = d.id ORDER BY 1, 2`, `1,a|1,tags|2,b|2,tags`, ""},
+		{`SELECT e.key, d0.id FROM docs d0 JOIN docs d ON d.id = d0.id, jsonb_each(d.b) e ORDER BY 1, 2`, `a,1|b,2|tags,1|tags,2`, ""},
+		{`SELECT x.value FROM docs, jsonb_array_elements(b->'tags') WITH ORDINALITY x WHERE x.ordinality = 2`, `"y"`, ""},
+		{`SELECT count(*) FROM docs d, jsonb_object_keys(d.b) k WHERE k = 'tags'`, `2`, ""},
+		{`SELECT (SELECT count(*) FROM jsonb_array_elements(d.b->'tags')) FROM docs d ORDER BY id`, `2|0|0`, ""},
+		{`SELECT id, k FROM docs d CROSS JOIN LATERAL json_object_keys(d.b::json) AS k ORDER BY 1, 2`, `1,a|1,tags|2,b|2,tags`, ""},
+		{`SELECT * FROM docs d, jsonb_each(d.b) ORDER BY id, key`, `1,{"a": 1, "tags": ["x", "y"]},a,1|1,{"a": 1, "tags": ["x", "y"]},tags,["x", "y"]|2,{"b": 2, "tags": []},b,2|2,{"b": 2, "tags": []},tags,[]`, ""},
 	})
 }
 

@@ -187,22 +187,7 @@ func (q *queryBinder) jsonFuncRelation(rf *pg.RangeFunction, name string, args [
 	if err != nil {
 		return nil, true, err
 	}
-	fields := append([]sqltype.RecordField{}, def.cols...)
-	if rf.Ordinality {
-		fields = append(fields, sqltype.RecordField{Name: "ordinality", T: sqltype.Int8T})
-	}
-	rel := name
-	if rf.Alias != nil {
-		rel = rf.Alias.Aliasname
-		if !def.outNamed {
-			fields[0].Name = rel
-		}
-		for i, c := range rf.Alias.Colnames {
-			if i < len(fields) {
-				fields[i].Name = c.GetString_().GetSval()
-			}
-		}
-	}
+	rel, fields := jsonFromFields(rf, name, def)
 	cols := make([]*scopeColumn, len(fields))
 	ocols := make([]opColumn, len(fields))
 	for i, f := range fields {
@@ -267,6 +252,9 @@ func (q *queryBinder) jsonFuncRecord(def jsonSRFDef, arg Expr, ocols []opColumn)
 // items before it (PostgreSQL's functions in FROM are implicitly LATERAL)
 // as LATERAL (SELECT * FROM f(…)) under the function's name.
 func (q *queryBinder) lateralFunction(left *relation, rf *pg.RangeFunction) (*relation, error) {
+	if r, ok, err := q.lateralJSONFunction(left, rf); ok || err != nil {
+		return r, err
+	}
 	inner := &pg.RangeFunction{Ordinality: rf.Ordinality, IsRowsfrom: rf.IsRowsfrom, Functions: rf.Functions, Alias: rf.Alias, Coldeflist: rf.Coldeflist}
 	alias := rf.Alias
 	if alias == nil {
