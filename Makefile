@@ -62,6 +62,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzTextCast$$' -fuzztime $(FUZZTIME) ./executor
 	$(GO) test -run '^$$' -fuzz '^FuzzViewDef$$' -fuzztime $(FUZZTIME) ./executor
 	$(GO) test -run '^$$' -fuzz '^FuzzJSONParse$$' -fuzztime $(FUZZTIME) ./executor
+	$(GO) test -run '^$$' -fuzz '^FuzzJSONPath$$' -fuzztime $(FUZZTIME) ./executor
 	$(GO) test -run '^$$' -fuzz '^FuzzReadPart$$' -fuzztime $(FUZZTIME) ./storage
 	# The sharing property test with random seeds and many more steps.
 	SHAREHOUSE_SHARING_SEED=0 SHAREHOUSE_SHARING_STEPS=3000 $(GO) test -run '^TestSharingProperties$$' -count=1 ./cmd/sharehouse

@@ -22,6 +22,9 @@ func jsonFunctions(name string) []overload {
 	if o := jsonQueryFunctions(name); o != nil {
 		return o
 	}
+	if o := jsonPathFunctions(name); o != nil {
+		return o
+	}
 	jsonT, jsonbT := sqltype.T{OID: sqltype.JSON, Typmod: -1}, sqltype.T{OID: sqltype.JSONB, Typmod: -1}
 	res := jsonT
 	if strings.HasPrefix(name, "jsonb") {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sharehouse/sharehouse/executor/sqlstate"
 	"github.com/sharehouse/sharehouse/executor/sqltype"
 )
 
@@ -60,5 +61,28 @@ func FuzzJSONParse(f *testing.F) {
 		if compareJSONB(n, n, true) != 0 || !jsonbContains(n, n, true) {
 			t.Fatalf("%q is not equal to and contained in itself", s)
 		}
+	})
+}
+
+// FuzzJSONPath checks that any path text parses to an expression or a
+// clear error, and that evaluating a parsed one never panics.
+func FuzzJSONPath(f *testing.F) {
+	for _, s := range []string{`$.a[*] ? (@ > 2 && @ < $max)`, `lax $.a[0, last - 1 to last].b`, `$.*.size()`, `exists($.x) || !($.y starts with "z")`, `$ ? (@ like_regex "^a" flag "i")`, `-$.a * 2 % 3`, `$.a[`, `(@ == null) is unknown`} {
+		f.Add(s)
+	}
+	doc, err := parseJSON(`{"a": [1, 2.5, "x", null, true, {"b": [3]}], "x": {"y": "zz"}}`)
+	if err != nil {
+		f.Fatal(err)
+	}
+	vars, _ := parseJSON(`{"max": 10}`)
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := parseJSONPath(s)
+		if err != nil {
+			if sqlstate.CodeOf(err) == sqlstate.InternalError {
+				t.Fatalf("%q: %v", s, err)
+			}
+			return
+		}
+		_, _ = runJSONPath(p, doc, vars)
 	})
 }

@@ -31,7 +31,7 @@ func jsonOperandPeer(op string, left argInfo) (argInfo, bool) {
 		return argInfo{}, false
 	}
 	switch op {
-	case "?", "-":
+	case "?", "-", "@?", "@@":
 		return textInfo, true
 	case "?|", "?&", "#>", "#>>", "#-":
 		return textArrayInfo, true
@@ -151,6 +151,12 @@ func resolveJSONOp(op string, l, r argInfo) (funcImpl, bool) {
 				return appendNode(b, out)
 			})
 		}
+	case "@?", "@@":
+		if lo != sqltype.JSONB || !isString(ro) {
+			return funcImpl{}, false
+		}
+		mode := map[string]string{"@?": "exists", "@@": "match"}[op]
+		return funcImpl{Name: op, Args: []argInfo{jsonbInfo, textArg(r)}, Result: boolInfo, Eval: jsonPathKernel(mode, boolInfo, true)}, true
 	case "#-":
 		if lo != sqltype.JSONB || !isTextArray {
 			return funcImpl{}, false

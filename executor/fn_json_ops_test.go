@@ -167,3 +167,23 @@ func TestJSONBCastsAndSubscripts(t *testing.T) {
 		{`SELECT ('{"a":[1,{"b":"x"}]}'::jsonb)['a'][1]['b'], ('{"a":1}'::jsonb)['z'] IS NULL, ('[1,2]'::jsonb)[-1]`, `"x",t,2`, ""},
 	})
 }
+
+// Expected values are PostgreSQL 15's answers to the same statements.
+func TestJSONPath(t *testing.T) {
+	_, s := testEngine(t)
+	runPGCases(t, s, []pgCase{
+		{`SELECT jsonb_path_exists('{"a":[1,2,3]}', '$.a[*] ? (@ > 2)'), jsonb_path_exists('{"a":[1,2,3]}', '$.a[*] ? (@ > 5)'), jsonb_path_exists('{"a":1}', '$.b'), jsonb_path_exists('{"a":{"b":"x"}}', 'lax $.a.b')`, `t,f,f,t`, ""},
+		{`SELECT jsonb_path_query_first('{"a":[1,2,3]}', '$.a[last]'), jsonb_path_query_array('{"a":[1,2,3,4]}', '$.a[1 to 2]'), jsonb_path_query_array('{"a":[1,2,3,4]}', '$.a[0, last - 1]'), jsonb_path_query_first('{"a":1}', '$.z') IS NULL`, `3,[2, 3],[1, 3],t`, ""},
+		{`SELECT jsonb_path_query_array('[{"n":"x","v":1},{"n":"y","v":5},{"n":"z"}]', '$[*] ? (@.v >= 2 || @.n == "x").n'), jsonb_path_query_array('{"a":[{"b":1},{"b":2}]}', '$.a.b'), jsonb_path_query_array('{"a":{"x":1,"y":[2]}}', '$.a.*')`, `["x", "y"],[1, 2],[1, [2]]`, ""},
+		{`SELECT jsonb_path_match('{"a":3}', '$.a > 2'), jsonb_path_match('{"a":"s"}', '$.a > 2') IS NULL, jsonb_path_match('{"a":3}', 'exists($.a)'), jsonb_path_match('{"a":[1,2]}', '$.a[*] == 2')`, `t,t,t,t`, ""},
+		{`SELECT '{"a":[1,2]}'::jsonb @? '$.a[*] ? (@ == 2)', '{"a":3}'::jsonb @@ '$.a == 3', '{"a":3}'::jsonb @@ '$.a', '{"a":3}'::jsonb @? '$.a ? (@ like_regex "^x")'`, `t,t,NULL,f`, ""},
+		{`SELECT jsonb_path_query_array('["abc","Abd","x"]', '$[*] ? (@ like_regex "^ab" flag "i")'), jsonb_path_query_array('["abc","abd","x"]', '$[*] ? (@ starts with "ab")'), jsonb_path_query_array('[1,null,"a"]', '$[*] ? (@ != null)')`, `["abc", "Abd"],["abc", "abd"],[1, "a"]`, ""},
+		{`SELECT jsonb_path_exists('{"a":5}', '$.a ? (@ > $min)', '{"min": 3}'), jsonb_path_query_array('[1,2,3]', '$[*] ? (!(@ == 2))'), jsonb_path_query_array('{"a":[1,[2]]}', '$.a.size()'), jsonb_path_query_first('[1]', '$.type()')`, `t,[1, 3],[2],"array"`, ""},
+		{`SELECT jsonb_path_query_array('[1,"a",null]', '$[*] ? ((@ > 0) is unknown)'), jsonb_path_query_array('{"a":[3,-1]}', '$.a[*] ? (@ < -0)'), jsonb_path_query_first('{"a":[1,2]}', '-$.a[0]')`, `["a"],[-1],-1`, ""},
+		{`SELECT jsonb_path_exists('{"a":1}', '$ ? (@.a > $x)')`, "", "42704"},
+		{`SELECT jsonb_path_exists('{"a":1}', '$.a[')`, "", "42601"},
+		{`SELECT jsonb_path_exists('{"a":1}', '$.a ? (')`, "", "42601"},
+		{`SELECT jsonb_path_match('{"a":1}', '$.a')`, "", "22038"},
+		{`SELECT jsonb_path_match('{"a":1}', '$.a', '{}', true) IS NULL, jsonb_path_exists('{"a":1}', '$ ? (@.a > $x)', '{}', true) IS NULL`, "", "42704"},
+	})
+}
