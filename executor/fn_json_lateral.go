@@ -7,7 +7,6 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/array"
 	pg "github.com/pganalyze/pg_query_go/v6"
 
-	"github.com/sharehouse/sharehouse/executor/sqlstate"
 	"github.com/sharehouse/sharehouse/executor/sqltype"
 )
 
@@ -32,9 +31,6 @@ func (q *queryBinder) lateralJSONFunction(left *relation, rf *pg.RangeFunction) 
 	if !ok {
 		return nil, false, nil
 	}
-	if len(fc.Args) != 1 {
-		return nil, true, sqlstate.Errorf(sqlstate.UndefinedFunction, "function %s with %d arguments does not exist", name, len(fc.Args)).WithPosition(fc.Location + 1)
-	}
 	// The argument reads private copies of left's columns, numbered at
 	// build time as left lays its batches out: an enclosing join may
 	// renumber the shared columns for its own output.
@@ -44,11 +40,17 @@ func (q *queryBinder) lateralJSONFunction(left *relation, rf *pg.RangeFunction) 
 		cp.used = false
 		copies[i] = &cp
 	}
-	arg, err := q.bindExpr(fc.Args[0], &scope{cols: copies, parent: q.outer, outerRef: q.outerRef})
-	if err != nil {
-		return nil, true, err
+	sc := &scope{cols: copies, parent: q.outer, outerRef: q.outerRef}
+	args := make([]Expr, len(fc.Args))
+	for i, a := range fc.Args {
+		e, err := q.bindExpr(a, sc)
+		if err != nil {
+			return nil, true, err
+		}
+		args[i] = e
 	}
-	if arg, err = q.cast(arg, def.doc, false, fc.Location); err != nil {
+	args, err := def.bindArgs(name, args, fc.Location, func(e Expr, t sqltype.T) (Expr, error) { return q.cast(e, t, false, fc.Location) })
+	if err != nil {
 		return nil, true, err
 	}
 	for i, cp := range copies {
@@ -67,7 +69,7 @@ func (q *queryBinder) lateralJSONFunction(left *relation, rf *pg.RangeFunction) 
 		for i, c := range layoutCopy(left.cols) {
 			copies[i].idx = c.idx
 		}
-		return &jsonLateralOp{env: q.env, left: lop, arg: arg, def: def, ordinality: rf.Ordinality, cols: layout(all)}
+		return &jsonLateralOp{env: q.env, left: lop, args: args, def: def, ordinality: rf.Ordinality, cols: layout(all)}
 	}}, true, nil
 }
 
@@ -96,7 +98,7 @@ func jsonFromFields(rf *pg.RangeFunction, name string, def jsonSRFDef) (string, 
 type jsonLateralOp struct {
 	env        *env
 	left       operator
-	arg        Expr
+	args       []Expr
 	def        jsonSRFDef
 	ordinality bool
 	cols       []opColumn
@@ -127,12 +129,15 @@ func (o *jsonLateralOp) next(ctx context.Context) (arrow.Record, error) {
 // function's columns; nil when there are none.
 func (o *jsonLateralOp) joinBatch(ctx context.Context, rec arrow.Record) (arrow.Record, error) {
 	ec := o.env.eval(ctx)
-	v, err := o.arg.Eval(ec, rec)
-	if err != nil {
-		return nil, err
+	vals := make([]arrow.Array, 0, len(o.args))
+	defer func() { releaseArrays(vals) }()
+	for _, a := range o.args {
+		v, err := a.Eval(ec, rec)
+		if err != nil {
+			return nil, err
+		}
+		vals = append(vals, v)
 	}
-	defer v.Release()
-	docs := v.(*array.String)
 	nLeft := int(rec.NumCols())
 	fnCols := o.cols[nLeft:]
 	builders := make([]array.Builder, len(fnCols))
@@ -141,20 +146,13 @@ func (o *jsonLateralOp) joinBatch(ctx context.Context, rec arrow.Record) (arrow.
 		defer builders[i].Release()
 	}
 	var idx []int32
-	for i := 0; i < docs.Len(); i++ {
+	for i := 0; i < int(rec.NumRows()); i++ {
 		if i%1024 == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
 		}
-		if docs.IsNull(i) {
-			continue
-		}
-		d, err := parseJSON(docs.Value(i))
-		if err != nil {
-			return nil, err
-		}
-		rows, err := o.def.rows(d)
+		rows, err := o.def.rowsAt(vals, i)
 		if err != nil {
 			return nil, err
 		}

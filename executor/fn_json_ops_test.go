@@ -133,6 +133,12 @@ func TestJSONSetReturning(t *testing.T) {
 		{`SELECT (SELECT count(*) FROM jsonb_array_elements(d.b->'tags')) FROM docs d ORDER BY id`, `2|0|0`, ""},
 		{`SELECT id, k FROM docs d CROSS JOIN LATERAL json_object_keys(d.b::json) AS k ORDER BY 1, 2`, `1,a|1,tags|2,b|2,tags`, ""},
 		{`SELECT * FROM docs d, jsonb_each(d.b) ORDER BY id, key`, `1,{"a": 1, "tags": ["x", "y"]},a,1|1,{"a": 1, "tags": ["x", "y"]},tags,["x", "y"]|2,{"b": 2, "tags": []},b,2|2,{"b": 2, "tags": []},tags,[]`, ""},
+		{`SELECT jsonb_path_query('{"a":[1,2,3]}', '$.a[*] ? (@ >= 2)')`, `2|3`, ""},
+		{`SELECT * FROM jsonb_path_query('{"a":[{"b":1},{"b":2}]}', '$.a[*].b')`, `1|2`, ""},
+		{`SELECT id, v FROM docs, jsonb_path_query(docs.b, '$.tags[*]') v ORDER BY 1, 2`, `1,"x"|1,"y"`, ""},
+		{`SELECT jsonb_path_query('{"a":1}', '$.a ? (@ > $m)', '{"m":0}'), jsonb_path_query('[1]', '$[*]', '{}', true)`, `1,1`, ""},
+		{`SELECT count(*) FROM jsonb_path_query('{"a":1}', '$.z')`, `0`, ""},
+		{`SELECT jsonb_path_query('{"a":1}', '$.a ? (@ > $m)')`, "", "42704"},
 	})
 }
 

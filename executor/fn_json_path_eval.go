@@ -501,3 +501,40 @@ func laxError(err error) (tri, error) {
 	}
 	return triUnknown, nil
 }
+
+// jsonPathQuerySRF is jsonb_path_query(target, path [, vars [, silent]]):
+// the path's items, one a row.
+func jsonPathQuerySRF() jsonSRFDef {
+	jsonbT := sqltype.T{OID: sqltype.JSONB, Typmod: -1}
+	return jsonSRFDef{
+		doc:      jsonbT,
+		cols:     []sqltype.RecordField{{Name: "jsonb_path_query", T: jsonbT}},
+		extra:    []sqltype.T{sqltype.TextT, jsonbT, sqltype.BoolT},
+		minExtra: 1,
+		rows: func(d *jnode, extra []arrow.Array, i int) ([][]*string, error) {
+			path, err := parseJSONPath(extra[0].(*array.String).Value(i))
+			if err != nil {
+				return nil, err
+			}
+			var vars *jnode
+			if len(extra) > 1 {
+				if vars, err = parseJSON(extra[1].(*array.String).Value(i)); err != nil {
+					return nil, err
+				}
+			}
+			items, err := runJSONPath(path, d, vars)
+			if err != nil {
+				if len(extra) > 2 && extra[2].(*array.Boolean).Value(i) && sqlstate.CodeOf(err) != sqlstate.UndefinedObject {
+					return nil, nil
+				}
+				return nil, err
+			}
+			out := make([][]*string, len(items))
+			for k, it := range items {
+				s := it.text()
+				out[k] = []*string{&s}
+			}
+			return out, nil
+		},
+	}
+}

@@ -24,10 +24,16 @@ type jsonSRFDef struct {
 	// outNamed: the columns have their own names in FROM (OUT parameters);
 	// otherwise the one column takes the function's or the alias's name.
 	outNamed bool
-	rows     func(d *jnode) ([][]*string, error)
+	// extra are the types of the arguments after the document, the first
+	// minExtra of them required.
+	extra    []sqltype.T
+	minExtra int
+	// rows are the function's rows for document d and row i of the
+	// further arguments.
+	rows func(d *jnode, extra []arrow.Array, i int) ([][]*string, error)
 }
 
-var jsonSRFNames = []string{"json_object_keys", "jsonb_object_keys", "json_array_elements", "jsonb_array_elements",
+var jsonSRFNames = []string{"jsonb_path_query", "json_object_keys", "jsonb_object_keys", "json_array_elements", "jsonb_array_elements",
 	"json_array_elements_text", "jsonb_array_elements_text", "json_each", "jsonb_each", "json_each_text", "jsonb_each_text"}
 
 func jsonSRF(name string) (jsonSRFDef, bool) {
@@ -40,10 +46,13 @@ func jsonSRF(name string) (jsonSRFDef, bool) {
 		val = sqltype.TextT
 	}
 	def := jsonSRFDef{doc: doc, outNamed: true}
+	if name == "jsonb_path_query" {
+		return jsonPathQuerySRF(), true
+	}
 	switch strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(name, "jsonb_"), "json_"), "_text") {
 	case "object_keys":
 		def.cols, def.outNamed = []sqltype.RecordField{{Name: name, T: sqltype.TextT}}, false
-		def.rows = func(d *jnode) ([][]*string, error) {
+		def.rows = func(d *jnode, _ []arrow.Array, _ int) ([][]*string, error) {
 			if d.kind != jObject {
 				return nil, sqlstate.Errorf(sqlstate.InvalidParameterValue, "cannot call %s on %s", name, anKind(d))
 			}
@@ -55,7 +64,7 @@ func jsonSRF(name string) (jsonSRFDef, bool) {
 		}
 	case "array_elements":
 		def.cols = []sqltype.RecordField{{Name: "value", T: val}}
-		def.rows = func(d *jnode) ([][]*string, error) {
+		def.rows = func(d *jnode, _ []arrow.Array, _ int) ([][]*string, error) {
 			if d.kind != jArray {
 				what := "a scalar"
 				if d.kind == jObject {
@@ -71,7 +80,7 @@ func jsonSRF(name string) (jsonSRFDef, bool) {
 		}
 	case "each":
 		def.cols = []sqltype.RecordField{{Name: "key", T: sqltype.TextT}, {Name: "value", T: val}}
-		def.rows = func(d *jnode) ([][]*string, error) {
+		def.rows = func(d *jnode, _ []arrow.Array, _ int) ([][]*string, error) {
 			if d.kind != jObject {
 				return nil, sqlstate.Errorf(sqlstate.InvalidParameterValue, "cannot deconstruct %s as an object", anKind(d))
 			}
@@ -119,16 +128,45 @@ func (d jsonSRFDef) rowType() (sqltype.T, arrow.DataType) {
 	return sqltype.RecordT, sqltype.RecordOf(d.cols)
 }
 
-// gen is the select-list generator.
-func (d jsonSRFDef) gen(_ *evalContext, args []arrow.Array, i int, b array.Builder) (int, error) {
-	if args[0].IsNull(i) {
-		return 0, nil
+// rowsAt is the function's rows for row i of its evaluated arguments
+// (none when any is NULL: the functions are strict).
+func (d jsonSRFDef) rowsAt(args []arrow.Array, i int) ([][]*string, error) {
+	for _, a := range args {
+		if a.IsNull(i) {
+			return nil, nil
+		}
 	}
 	doc, err := parseJSON(args[0].(*array.String).Value(i))
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	rows, err := d.rows(doc)
+	return d.rows(doc, args[1:], i)
+}
+
+// bindArgs checks the argument count and casts the arguments to the
+// parameter types.
+func (d jsonSRFDef) bindArgs(name string, args []Expr, loc int32, cast func(Expr, sqltype.T) (Expr, error)) ([]Expr, error) {
+	if len(args) < 1+d.minExtra || len(args) > 1+len(d.extra) {
+		return nil, sqlstate.Errorf(sqlstate.UndefinedFunction, "function %s with %d arguments does not exist", name, len(args)).WithPosition(loc + 1)
+	}
+	out := make([]Expr, len(args))
+	for i, a := range args {
+		t := d.doc
+		if i > 0 {
+			t = d.extra[i-1]
+		}
+		c, err := cast(a, t)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = c
+	}
+	return out, nil
+}
+
+// gen is the select-list generator.
+func (d jsonSRFDef) gen(_ *evalContext, args []arrow.Array, i int, b array.Builder) (int, error) {
+	rows, err := d.rowsAt(args, i)
 	if err != nil {
 		return 0, err
 	}
@@ -160,14 +198,11 @@ func (b *binder) bindJSONSRFCall(call *srfCall, loc int32) (bool, error) {
 	if !ok {
 		return false, nil
 	}
-	if len(call.args) != 1 {
-		return true, sqlstate.Errorf(sqlstate.UndefinedFunction, "function %s with %d arguments does not exist", call.name, len(call.args)).WithPosition(loc + 1)
-	}
-	a, err := b.cast(call.args[0], def.doc, false, loc)
+	args, err := def.bindArgs(call.name, call.args, loc, func(e Expr, t sqltype.T) (Expr, error) { return b.cast(e, t, false, loc) })
 	if err != nil {
 		return true, err
 	}
-	call.args[0] = a
+	call.args = args
 	call.t, call.dt = def.rowType()
 	call.gen = def.gen
 	return true, nil
@@ -180,10 +215,7 @@ func (q *queryBinder) jsonFuncRelation(rf *pg.RangeFunction, name string, args [
 	if !ok {
 		return nil, false, nil
 	}
-	if len(args) != 1 {
-		return nil, true, sqlstate.Errorf(sqlstate.UndefinedFunction, "function %s with %d arguments does not exist", name, len(args)).WithPosition(loc + 1)
-	}
-	arg, err := q.cast(args[0], def.doc, false, loc)
+	args, err := def.bindArgs(name, args, loc, func(e Expr, t sqltype.T) (Expr, error) { return q.cast(e, t, false, loc) })
 	if err != nil {
 		return nil, true, err
 	}
@@ -196,7 +228,7 @@ func (q *queryBinder) jsonFuncRelation(rf *pg.RangeFunction, name string, args [
 	}
 	var rec arrow.Record
 	if !q.x.describeOnly {
-		if rec, err = q.jsonFuncRecord(def, arg, ocols); err != nil {
+		if rec, err = q.jsonFuncRecord(def, args, ocols); err != nil {
 			return nil, true, err
 		}
 	}
@@ -212,21 +244,20 @@ func (q *queryBinder) jsonFuncRelation(rf *pg.RangeFunction, name string, args [
 }
 
 // jsonFuncRecord evaluates a json set-returning function's rows.
-func (q *queryBinder) jsonFuncRecord(def jsonSRFDef, arg Expr, ocols []opColumn) (arrow.Record, error) {
-	v, err := q.evalOnce(arg)
+func (q *queryBinder) jsonFuncRecord(def jsonSRFDef, args []Expr, ocols []opColumn) (arrow.Record, error) {
+	vals := make([]arrow.Array, len(args))
+	for i, a := range args {
+		v, err := q.evalOnce(a)
+		if err != nil {
+			releaseArrays(vals[:i])
+			return nil, err
+		}
+		vals[i] = v
+	}
+	defer releaseArrays(vals)
+	rows, err := def.rowsAt(vals, 0)
 	if err != nil {
 		return nil, err
-	}
-	defer v.Release()
-	var rows [][]*string
-	if !v.IsNull(0) {
-		doc, err := parseJSON(v.(*array.String).Value(0))
-		if err != nil {
-			return nil, err
-		}
-		if rows, err = def.rows(doc); err != nil {
-			return nil, err
-		}
 	}
 	arrs := make([]arrow.Array, len(ocols))
 	for j := range ocols {
