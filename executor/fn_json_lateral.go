@@ -19,7 +19,7 @@ import (
 // lateralJSONFunction binds rf as such a join with left; ok is false for
 // the functions it does not handle.
 func (q *queryBinder) lateralJSONFunction(left *relation, rf *pg.RangeFunction) (*relation, bool, error) {
-	if len(rf.Functions) != 1 || rf.IsRowsfrom || len(rf.Coldeflist) > 0 {
+	if len(rf.Functions) != 1 || rf.IsRowsfrom {
 		return nil, false, nil
 	}
 	fc := rf.Functions[0].GetList().GetItems()[0].GetFuncCall()
@@ -30,6 +30,10 @@ func (q *queryBinder) lateralJSONFunction(left *relation, rf *pg.RangeFunction) 
 	def, ok := jsonSRF(name)
 	if !ok {
 		return nil, false, nil
+	}
+	def, err := def.withColumns(rf, q.x.evalContext().format)
+	if err != nil {
+		return nil, true, err
 	}
 	// The argument reads private copies of left's columns, numbered at
 	// build time as left lays its batches out: an enclosing join may
@@ -49,7 +53,7 @@ func (q *queryBinder) lateralJSONFunction(left *relation, rf *pg.RangeFunction) 
 		}
 		args[i] = e
 	}
-	args, err := def.bindArgs(name, args, fc.Location, func(e Expr, t sqltype.T) (Expr, error) { return q.cast(e, t, false, fc.Location) })
+	args, err = def.bindArgs(name, args, fc.Location, func(e Expr, t sqltype.T) (Expr, error) { return q.cast(e, t, false, fc.Location) })
 	if err != nil {
 		return nil, true, err
 	}
@@ -158,7 +162,9 @@ func (o *jsonLateralOp) joinBatch(ctx context.Context, rec arrow.Record) (arrow.
 		}
 		for k, r := range rows {
 			for j, s := range r {
-				appendOptString(builders[j], s)
+				if err := o.def.appendCol(builders[j], j, s); err != nil {
+					return nil, err
+				}
 			}
 			if o.ordinality {
 				builders[len(r)].(*array.Int64Builder).Append(int64(k + 1))

@@ -139,6 +139,15 @@ func TestJSONSetReturning(t *testing.T) {
 		{`SELECT jsonb_path_query('{"a":1}', '$.a ? (@ > $m)', '{"m":0}'), jsonb_path_query('[1]', '$[*]', '{}', true)`, `1,1`, ""},
 		{`SELECT count(*) FROM jsonb_path_query('{"a":1}', '$.z')`, `0`, ""},
 		{`SELECT jsonb_path_query('{"a":1}', '$.a ? (@ > $m)')`, "", "42704"},
+		{`SELECT * FROM json_to_record('{"a":1,"b":"x","c":[1, 2],"d":null}') AS x(a int, b text, c json, d int, e text)`, `1,x,[1, 2],NULL,NULL`, ""},
+		{`SELECT a, b FROM jsonb_to_recordset('[{"a":1.5,"b":true},{"a":2},{}]') AS x(a numeric, b boolean)`, `1.5,t|2,NULL|NULL,NULL`, ""},
+		{`SELECT d.id, r.a FROM docs d, jsonb_to_record(d.b) AS r(a int, tags jsonb) ORDER BY 1`, `1,1|2,NULL|3,NULL`, ""},
+		{`SELECT r.* FROM docs d, jsonb_to_recordset(d.b->'tags') AS r(x int) ORDER BY 1`, "", "22023"},
+		{`SELECT * FROM jsonb_to_record('[1]') AS x(a int)`, "", "22023"},
+		{`SELECT * FROM jsonb_to_recordset('[1]') AS x(a int)`, "", "22023"},
+		{`SELECT * FROM jsonb_to_record('{"a":"z"}') AS x(a int)`, "", "22P02"},
+		{`SELECT * FROM jsonb_to_record('{"a":1}')`, "", "42601"},
+		{`SELECT * FROM jsonb_each('{"a":1}') AS x(a int)`, "", "42601"},
 	})
 }
 

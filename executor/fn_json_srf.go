@@ -17,6 +17,8 @@ import (
 // columns). json keeps its documents' order and duplicate keys; jsonb's
 // keys come in jsonb's order.
 
+type jsonRowsFunc = func(d *jnode, extra []arrow.Array, i int) ([][]*string, error)
+
 // jsonSRFDef is one json set-returning function.
 type jsonSRFDef struct {
 	doc  sqltype.T             // the document parameter's type
@@ -30,10 +32,29 @@ type jsonSRFDef struct {
 	minExtra int
 	// rows are the function's rows for document d and row i of the
 	// further arguments.
-	rows func(d *jnode, extra []arrow.Array, i int) ([][]*string, error)
+	rows jsonRowsFunc
+	// rowsFor makes rows for the columns of a definition list (coldefs).
+	rowsFor func(cols []sqltype.RecordField) jsonRowsFunc
+	// decoders read the text rows give for the columns not held as text
+	// (json_to_record's typed columns); nil for text columns.
+	decoders []sqltype.Decoder
+	// coldefs: the columns come from the call's column definition list.
+	coldefs bool
+	// nullRow: a NULL document is one row of NULLs (json_to_record is
+	// not strict), not none.
+	nullRow bool
 }
 
-var jsonSRFNames = []string{"jsonb_path_query", "json_object_keys", "jsonb_object_keys", "json_array_elements", "jsonb_array_elements",
+// appendCol appends row value s of column j.
+func (d jsonSRFDef) appendCol(b array.Builder, j int, s *string) error {
+	if s == nil || j >= len(d.decoders) || d.decoders[j] == nil {
+		appendOptString(b, s)
+		return nil
+	}
+	return d.decoders[j](b, []byte(*s))
+}
+
+var jsonSRFNames = []string{"jsonb_path_query", "json_to_record", "jsonb_to_record", "json_to_recordset", "jsonb_to_recordset", "json_object_keys", "jsonb_object_keys", "json_array_elements", "jsonb_array_elements",
 	"json_array_elements_text", "jsonb_array_elements_text", "json_each", "jsonb_each", "json_each_text", "jsonb_each_text"}
 
 func jsonSRF(name string) (jsonSRFDef, bool) {
@@ -48,6 +69,9 @@ func jsonSRF(name string) (jsonSRFDef, bool) {
 	def := jsonSRFDef{doc: doc, outNamed: true}
 	if name == "jsonb_path_query" {
 		return jsonPathQuerySRF(), true
+	}
+	if strings.HasSuffix(name, "_to_record") || strings.HasSuffix(name, "_to_recordset") {
+		return jsonToRecordSRF(name, doc), true
 	}
 	switch strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(name, "jsonb_"), "json_"), "_text") {
 	case "object_keys":
@@ -129,10 +153,13 @@ func (d jsonSRFDef) rowType() (sqltype.T, arrow.DataType) {
 }
 
 // rowsAt is the function's rows for row i of its evaluated arguments
-// (none when any is NULL: the functions are strict).
+// (none when any is NULL: the functions are strict, but see nullRow).
 func (d jsonSRFDef) rowsAt(args []arrow.Array, i int) ([][]*string, error) {
 	for _, a := range args {
 		if a.IsNull(i) {
+			if d.nullRow {
+				return [][]*string{make([]*string, len(d.cols))}, nil
+			}
 			return nil, nil
 		}
 	}
@@ -178,7 +205,9 @@ func (d jsonSRFDef) gen(_ *evalContext, args []arrow.Array, i int, b array.Build
 		sb := b.(*array.StructBuilder)
 		sb.Append(true)
 		for j, v := range r {
-			appendOptString(sb.FieldBuilder(j), v)
+			if err := d.appendCol(sb.FieldBuilder(j), j, v); err != nil {
+				return 0, err
+			}
 		}
 	}
 	return len(rows), nil
@@ -198,6 +227,9 @@ func (b *binder) bindJSONSRFCall(call *srfCall, loc int32) (bool, error) {
 	if !ok {
 		return false, nil
 	}
+	if def.coldefs {
+		return true, sqlstate.Errorf(sqlstate.SyntaxError, "a column definition list is required for functions returning \"record\"").WithPosition(loc + 1)
+	}
 	args, err := def.bindArgs(call.name, call.args, loc, func(e Expr, t sqltype.T) (Expr, error) { return b.cast(e, t, false, loc) })
 	if err != nil {
 		return true, err
@@ -215,7 +247,11 @@ func (q *queryBinder) jsonFuncRelation(rf *pg.RangeFunction, name string, args [
 	if !ok {
 		return nil, false, nil
 	}
-	args, err := def.bindArgs(name, args, loc, func(e Expr, t sqltype.T) (Expr, error) { return q.cast(e, t, false, loc) })
+	def, err := def.withColumns(rf, q.x.evalContext().format)
+	if err != nil {
+		return nil, true, err
+	}
+	args, err = def.bindArgs(name, args, loc, func(e Expr, t sqltype.T) (Expr, error) { return q.cast(e, t, false, loc) })
 	if err != nil {
 		return nil, true, err
 	}
@@ -264,7 +300,11 @@ func (q *queryBinder) jsonFuncRecord(def jsonSRFDef, args []Expr, ocols []opColu
 		b := array.NewBuilder(defaultMem, ocols[j].dt)
 		for k, r := range rows {
 			if j < len(def.cols) {
-				appendOptString(b, r[j])
+				if err := def.appendCol(b, j, r[j]); err != nil {
+					b.Release()
+					releaseArrays(arrs[:j])
+					return nil, err
+				}
 			} else {
 				b.(*array.Int64Builder).Append(int64(k + 1))
 			}
