@@ -391,6 +391,8 @@ func (s *distinctState) appendKey(key []byte, a arrow.Array, j, i int) []byte {
 					s.d.Reduce(&s.d)
 					v = numText(&s.d)
 				}
+			case sqltype.JSONB:
+				v = jsonbKeyText(v)
 			}
 		}
 		key = binary.LittleEndian.AppendUint32(key, uint32(len(v)))

@@ -6,6 +6,7 @@ import (
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
+	"github.com/apache/arrow/go/v17/arrow/memory"
 
 	"github.com/sharehouse/sharehouse/executor/sqlstate"
 	"github.com/sharehouse/sharehouse/executor/sqltype"
@@ -479,4 +480,72 @@ func containsRaw(doc string, want *jnode, top bool) (bool, error) {
 		return false, err
 	}
 	return jsonbContains(d, want, top), nil
+}
+
+// jsonbKeys returns jsonb values as grouping and hashing keys: equal
+// documents (by jsonb's =, where 1.0 = 1) give equal text. Stored jsonb
+// prints numbers in plain digits, so only a document with a '.' may hold
+// a number with trailing fractional zeros.
+func jsonbKeys(mem memory.Allocator, arr arrow.Array) arrow.Array {
+	a, ok := arr.(*array.String)
+	if !ok {
+		arr.Retain()
+		return arr
+	}
+	b := array.NewStringBuilder(mem)
+	defer b.Release()
+	for i := 0; i < a.Len(); i++ {
+		if a.IsNull(i) {
+			b.AppendNull()
+			continue
+		}
+		b.Append(jsonbKeyText(a.Value(i)))
+	}
+	return b.NewArray()
+}
+
+// jsonbKeyText is a stored jsonb value's equality key.
+func jsonbKeyText(s string) string {
+	if strings.IndexByte(s, '.') < 0 {
+		return s
+	}
+	d, err := parseJSON(s)
+	if err != nil {
+		return s
+	}
+	return string(appendCanonical(nil, d))
+}
+
+// appendCanonical prints a document as stored jsonb is printed, but with
+// its numbers' trailing fractional zeros dropped.
+func appendCanonical(buf []byte, n *jnode) []byte {
+	switch n.kind {
+	case jNumber:
+		s := n.text()
+		if strings.IndexByte(s, '.') >= 0 && !strings.ContainsAny(s, "eE") {
+			s = strings.TrimSuffix(strings.TrimRight(s, "0"), ".")
+		}
+		return append(buf, s...)
+	case jArray:
+		buf = append(buf, '[')
+		for i, v := range n.vals {
+			if i > 0 {
+				buf = append(buf, ", "...)
+			}
+			buf = appendCanonical(buf, v)
+		}
+		return append(buf, ']')
+	case jObject:
+		buf = append(buf, '{')
+		for i, k := range n.keys {
+			if i > 0 {
+				buf = append(buf, ", "...)
+			}
+			buf = append(buf, jsonString(k)...)
+			buf = append(buf, ": "...)
+			buf = appendCanonical(buf, n.vals[i])
+		}
+		return append(buf, '}')
+	}
+	return n.appendText(buf)
 }

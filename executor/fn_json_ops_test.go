@@ -202,3 +202,13 @@ func TestJSONPath(t *testing.T) {
 		{`SELECT jsonb_path_match('{"a":1}', '$.a', '{}', true) IS NULL, jsonb_path_exists('{"a":1}', '$ ? (@.a > $x)', '{}', true) IS NULL`, "", "42704"},
 	})
 }
+
+// Expected values are PostgreSQL 15's answers to the same statements.
+func TestJSONBGrouping(t *testing.T) {
+	_, s := testEngine(t)
+	runPGCases(t, s, []pgCase{
+		{`SELECT x, count(*) FROM (VALUES ('{"a":1.0}'::jsonb), ('{"a":1}'), ('{"a":1.50}'), ('{"a":1.5}'), ('[0.0, "1.0"]'), ('[0, "1.0"]'), ('[0, "1"]')) v(x) GROUP BY x ORDER BY 2, x`, `[0, "1"],1|[0.0, "1.0"],2|{"a": 1.0},2|{"a": 1.50},2`, ""},
+		{`SELECT count(DISTINCT x) FROM (VALUES ('1.0'::jsonb), ('1'), ('10')) v(x)`, `2`, ""},
+		{`SELECT count(*) FROM (SELECT DISTINCT x FROM (VALUES ('1.0'::jsonb), ('1'), ('10')) v(x)) s`, `2`, ""},
+	})
+}

@@ -166,6 +166,9 @@ func intervalSpan(v arrow.MonthDayNanoInterval) float64 {
 // numerics (1.0 and 1.00, or a decimal and its text) equal keys; other
 // arrays come back as they are. The result is the caller's to release.
 func numericKeys(mem memory.Allocator, t sqltype.T, arr arrow.Array) arrow.Array {
+	if t.OID == sqltype.JSONB {
+		return jsonbKeys(mem, arr) // jsonb's numbers too: {"a": 1.0} = {"a": 1}
+	}
 	if t.OID != sqltype.Numeric {
 		arr.Retain()
 		return arr

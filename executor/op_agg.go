@@ -247,7 +247,7 @@ func (h *hashAggOp) update(ec *evalContext, a aggCall, st aggState, rec arrow.Re
 func valueKeys(ec *evalContext, types []sqltype.T, arrs []arrow.Array) (hash, normalized []arrow.Array) {
 	hash = arrs
 	for i, t := range types {
-		if _, text := arrs[i].(*array.String); !text || t.OID != sqltype.Numeric {
+		if _, text := arrs[i].(*array.String); !text || t.OID != sqltype.Numeric && t.OID != sqltype.JSONB {
 			continue
 		}
 		if normalized == nil {
