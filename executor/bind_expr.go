@@ -538,7 +538,9 @@ func (b *binder) binary(op string, l, r Expr, loc int32) (Expr, error) {
 	if op == "!=" {
 		op = "<>"
 	}
-	// An untyped parameter takes the other side's type, as in PostgreSQL.
+	// An untyped parameter takes the other side's type, as in PostgreSQL
+	// (the key or path type a json operator takes).
+	r = b.x.inferJSONOperand(op, l, r)
 	l, r = b.x.inferFromPeer(l, r), b.x.inferFromPeer(r, l)
 	impl, err := resolveOperator(op, argOf(l), argOf(r))
 	if err != nil {

@@ -32,7 +32,7 @@ func jsonOperandPeer(op string, left argInfo) (argInfo, bool) {
 		return argInfo{}, false
 	}
 	switch op {
-	case "?", "-", "@?", "@@":
+	case "?", "-", "@?", "@@", "->", "->>":
 		return textInfo, true
 	case "?|", "?&", "#>", "#>>", "#-":
 		return textArrayInfo, true
@@ -40,6 +40,19 @@ func jsonOperandPeer(op string, left argInfo) (argInfo, bool) {
 		return left, true
 	}
 	return argInfo{}, false
+}
+
+// inferJSONOperand types an untyped parameter right of a json operator
+// as jsonOperandPeer says.
+func (x *execution) inferJSONOperand(op string, l, r Expr) Expr {
+	p, ok := r.(*paramExpr)
+	if !ok || p.t.OID != sqltype.Unknown {
+		return r
+	}
+	if t, ok := jsonOperandPeer(canonicalOp(op), argOf(l)); ok {
+		return x.typeParam(p, t.T)
+	}
+	return r
 }
 
 // resolveJSONOp resolves the json operators other than -> and ->>.

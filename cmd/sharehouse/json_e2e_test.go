@@ -63,6 +63,17 @@ func TestJSONOverTheWire(t *testing.T) {
 		t.Errorf("jsonb_each_text: %q, want %q", keys, want)
 	}
 
+	// Parameters take the types the operators' other operand asks for.
+	var kind string
+	var n int64
+	if err := conn.QueryRow(ctx, `SELECT doc #>> $1, count(*) OVER () FROM events WHERE doc ? $2 AND jsonb_path_exists(doc, $3) AND doc -> $4 IS NOT NULL`,
+		[]string{"kind"}, "n", `$.tags[*] ? (@ == "b")`, "tags").Scan(&kind, &n); err != nil {
+		t.Fatal(err)
+	}
+	if kind != "click" || n != 1 {
+		t.Errorf("#>> $1 with ? $2 and jsonb_path_exists: %q, %d rows; want click, 1", kind, n)
+	}
+
 	wantCode(t, queryErr(conn, `SELECT doc || '{"a":' FROM events`), "22P02")
 	wantCode(t, queryErr(conn, `SELECT jsonb_array_length(doc) FROM events`), "22023")
 	// The server keeps serving after the errors.
