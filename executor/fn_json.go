@@ -27,7 +27,7 @@ func jsonFunctions(name string) []overload {
 	}
 	jsonT, jsonbT := sqltype.T{OID: sqltype.JSON, Typmod: -1}, sqltype.T{OID: sqltype.JSONB, Typmod: -1}
 	res := jsonT
-	if strings.HasPrefix(name, "jsonb") {
+	if strings.HasPrefix(name, "jsonb") || name == "to_jsonb" {
 		res = jsonbT
 	}
 	build := func(object bool) []overload {

@@ -93,6 +93,7 @@ func TestJSONFunctions(t *testing.T) {
 		{`SELECT json_object('{a,1,b}')`, "", "2202E"},
 		{`SELECT json_object('{a,b}', '{1}')`, "", "2202E"},
 		{`SELECT json_object('{NULL,1}')`, "", "22004"},
+		{`SELECT to_jsonb(1) @> '1', to_jsonb('x'::text), to_jsonb(ARRAY[1,2]), to_jsonb(1.50), jsonb_set('{"a":1}', '{b}', to_jsonb(2 * 10))`, `t,"x",[1, 2],1.50,{"a": 1, "b": 20}`, ""},
 	})
 }
 
