@@ -12,7 +12,7 @@ import (
 
 // The json/jsonb processing functions: json[b]_typeof,
 // json[b]_array_length, json[b]_extract_path[_text], jsonb_set,
-// jsonb_insert, json[b]_strip_nulls, jsonb_pretty and json[b]_object.
+// jsonb_insert, jsonb_set_lax, json[b]_strip_nulls, jsonb_pretty and json[b]_object.
 
 type jsonRowFunc = func(b array.Builder, docs []*jnode, args []arrow.Array, i int) error
 
@@ -93,6 +93,8 @@ func jsonQueryFunctions(name string) []overload {
 			mk(params(sqltype.JSONB, sqltype.TextArray, sqltype.JSONB)),
 			mk(params(sqltype.JSONB, sqltype.TextArray, sqltype.JSONB, sqltype.Bool)),
 		}
+	case "jsonb_set_lax":
+		return jsonbSetLaxFunctions()
 	case "json_strip_nulls", "jsonb_strip_nulls":
 		return []overload{ovl(params(doc), docInfo, func(b array.Builder, docs []*jnode, _ []arrow.Array, _ int) error {
 			out := stripNulls(docs[0])

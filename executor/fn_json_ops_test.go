@@ -94,6 +94,10 @@ func TestJSONFunctions(t *testing.T) {
 		{`SELECT json_object('{a,b}', '{1}')`, "", "2202E"},
 		{`SELECT json_object('{NULL,1}')`, "", "22004"},
 		{`SELECT to_jsonb(1) @> '1', to_jsonb('x'::text), to_jsonb(ARRAY[1,2]), to_jsonb(1.50), jsonb_set('{"a":1}', '{b}', to_jsonb(2 * 10))`, `t,"x",[1, 2],1.50,{"a": 1, "b": 20}`, ""},
+		{`SELECT jsonb_set_lax('{"a":1,"b":2}', '{a}', NULL), jsonb_set_lax('{"a":1,"b":2}', '{a}', NULL, true, 'delete_key'), jsonb_set_lax('{"a":1}', '{a}', NULL, true, 'return_target'), jsonb_set_lax('{"a":1}', '{c}', '3', false), jsonb_set_lax('{"a":1}', '{c}', '3') , jsonb_set_lax(NULL, '{a}', '1') IS NULL`, `{"a": null, "b": 2},{"b": 2},{"a": 1},{"a": 1},{"a": 1, "c": 3},t`, ""},
+		{`SELECT jsonb_set_lax('{"a":1}', '{a}', NULL, true, 'raise_exception')`, "", "22004"},
+		{`SELECT jsonb_set_lax('{"a":1}', '{a}', NULL, true, 'nope')`, "", "22023"},
+		{`SELECT jsonb_set_lax('{"a":1}', '{a}', NULL, true, NULL)`, "", "22023"},
 	})
 }
 
