@@ -205,6 +205,10 @@ func TestJSONPath(t *testing.T) {
 		{`SELECT jsonb_path_exists('{"a":1}', '$.a ? (')`, "", "42601"},
 		{`SELECT jsonb_path_match('{"a":1}', '$.a')`, "", "22038"},
 		{`SELECT jsonb_path_match('{"a":1}', '$.a', '{}', true) IS NULL, jsonb_path_exists('{"a":1}', '$ ? (@.a > $x)', '{}', true) IS NULL`, "", "42704"},
+		{`SELECT jsonb_path_query_array('{"a":{"b":1,"c":[{"b":2}]},"b":3}', '$.**.b'), jsonb_path_query_array('[1,[2]]', '$.**'), jsonb_path_query_array('[-1.5, 2.5, "3.5"]', '$[*].double()'), jsonb_path_query_array('[-1.5, 2.5, 3]', '$[*].abs()'), jsonb_path_query_array('[-1.5, 2.5, 3]', '$[*].floor()'), jsonb_path_query_array('[-1.5, 2.5, 3]', '$[*].ceiling()')`, `[3, 1, 2, 2],[[1, [2]], 1, [2], 2],[-1.5, 2.5, 3.5],[1.5, 2.5, 3],[-2, 2, 3],[-1, 3, 3]`, ""},
+		{`SELECT jsonb_path_query_array('["x"]', '$[*].floor()')`, "", "22036"},
+		{`SELECT jsonb_path_query_array('{"a":[1,2]}', '$.a.size() + 1'), jsonb_path_query_array('[1.5, -7]', '$[*] * 2 % 4'), jsonb_path_query_array('[1.5]', '$[0] - 0.25')`, "", "22038"},
+		{`SELECT jsonb_path_query_array('{"a":[1,2]}', '$.a.size() + 1'), jsonb_path_query_array('[1.5, -7]', '$[1] * 2 % 4'), jsonb_path_query_array('[1.5]', '$[0] - 0.25')`, `[3],[-2],[1.25]`, ""},
 	})
 }
 

@@ -12,7 +12,7 @@ import (
 // _query_first, _query_array, @? and @@): $, @, $var, member (.key, ."key",
 // .*), element ([n], [n to m], [last], [*]) accessors, filters ?(…),
 // comparisons, && || !, exists(…), like_regex, starts with, is unknown,
-// and the methods size(), type(). Lax mode unwraps arrays for member
+// and the methods size(), type(), double(), abs(), floor(), ceiling(). Lax mode unwraps arrays for member
 // accessors and comparisons and turns structural errors into no items;
 // a comparison of values that cannot be compared is unknown.
 
@@ -46,6 +46,7 @@ const (
 	stepAnyIndex
 	stepFilter
 	stepMethod
+	stepAnyLevel // .**: the item and everything inside it
 )
 
 type jpStep struct {
@@ -406,6 +407,9 @@ func (p *jpParser) step() (jpStep, bool, error) {
 	switch p.s[p.i] {
 	case '.':
 		p.i++
+		if p.lit("**") {
+			return jpStep{kind: stepAnyLevel}, true, nil
+		}
 		if p.lit("*") {
 			return jpStep{kind: stepAnyMember}, true, nil
 		}
@@ -428,7 +432,7 @@ func (p *jpParser) step() (jpStep, bool, error) {
 				return jpStep{}, false, p.fail()
 			}
 			switch name {
-			case "size", "type":
+			case "size", "type", "double", "abs", "floor", "ceiling":
 				return jpStep{kind: stepMethod, key: name}, true, nil
 			}
 			return jpStep{}, false, sqlstate.Errorf(sqlstate.FeatureNotSupported, "jsonpath item method .%s() is not supported yet", name)

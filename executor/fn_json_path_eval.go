@@ -161,7 +161,21 @@ func (e *jpEnv) step(st jpStep, items []*jnode) ([]*jnode, error) {
 				out = append(out, it)
 			}
 		}
+	case stepAnyLevel:
+		var walk func(n *jnode)
+		walk = func(n *jnode) {
+			out = append(out, n)
+			for _, v := range n.vals {
+				walk(v)
+			}
+		}
+		for _, it := range items {
+			walk(it)
+		}
 	case stepMethod:
+		if st.key != "size" && st.key != "type" {
+			return numericMethod(st.key, unwrap(items))
+		}
 		for _, it := range items {
 			switch st.key {
 			case "size":
@@ -537,4 +551,41 @@ func jsonPathQuerySRF() jsonSRFDef {
 			return out, nil
 		},
 	}
+}
+
+// numericMethod is .double(), .abs(), .floor() and .ceiling(); double also
+// reads a string holding a number.
+func numericMethod(name string, items []*jnode) ([]*jnode, error) {
+	out := make([]*jnode, 0, len(items))
+	for _, it := range items {
+		text := it.text()
+		if it.kind == jString && name == "double" {
+			text = it.str
+		} else if it.kind != jNumber {
+			return nil, sqlstate.Errorf(sqlstate.Code("22036"), "jsonpath item method .%s() can only be applied to a numeric value", name)
+		}
+		r, ok := new(big.Rat).SetString(strings.TrimSpace(text))
+		if !ok {
+			return nil, sqlstate.Errorf(sqlstate.Code("22036"), "jsonpath item method .%s() can only be applied to a numeric value", name)
+		}
+		switch name {
+		case "double":
+			f, _ := r.Float64()
+			if math.IsInf(f, 0) {
+				return nil, sqlstate.Errorf(sqlstate.Code("22038"), "numeric argument of jsonpath item method .double() is out of range for type double precision")
+			}
+			out = append(out, &jnode{kind: jNumber, str: strconv.FormatFloat(f, 'g', -1, 64)})
+			continue
+		case "abs":
+			r.Abs(r)
+		case "floor", "ceiling":
+			q := new(big.Int).Quo(r.Num(), r.Denom()) // toward zero
+			if !r.IsInt() && (name == "floor") == (r.Sign() < 0) {
+				q.Add(q, big.NewInt(int64(r.Sign())))
+			}
+			r.SetInt(q)
+		}
+		out = append(out, &jnode{kind: jNumber, str: ratText(r)})
+	}
+	return out, nil
 }
