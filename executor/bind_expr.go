@@ -31,6 +31,10 @@ type scopeColumn struct {
 	used     bool
 	// hidden: merged away by JOIN … USING; only a qualified name reaches it.
 	hidden bool
+	// scalarRow: the one column of a function in FROM returning a base
+	// type under its own column name (jsonb_array_elements' value): the
+	// relation's name alone names it too, as its whole row.
+	scalarRow bool
 }
 
 // scope is what a clause's expressions can see.
@@ -81,6 +85,14 @@ func (sc *scope) resolve(fields []string, loc int32) (*scopeColumn, error) {
 			return nil, sqlstate.Errorf(sqlstate.AmbiguousColumn, "column reference %q is ambiguous", strings.Join(fields, ".")).WithPosition(loc + 1)
 		}
 		found = c
+	}
+	if found == nil && rel == "" {
+		for _, c := range sc.cols {
+			if c.scalarRow && c.rel == name {
+				found = c
+				break
+			}
+		}
 	}
 	if found == nil {
 		if rel != "" && !relSeen {

@@ -65,7 +65,7 @@ func (q *queryBinder) lateralJSONFunction(left *relation, rf *pg.RangeFunction) 
 	rel, fields := jsonFromFields(rf, name, def)
 	fnCols := make([]*scopeColumn, len(fields))
 	for i, f := range fields {
-		fnCols[i] = &scopeColumn{rel: rel, name: f.Name, t: f.T, dt: f.T.Arrow(), used: true}
+		fnCols[i] = &scopeColumn{rel: rel, name: f.Name, t: f.T, dt: f.T.Arrow(), used: true, scalarRow: i == 0 && def.scalarRow(rf)}
 	}
 	all := append(append([]*scopeColumn{}, left.cols...), fnCols...)
 	return &relation{cols: all, build: func() operator {

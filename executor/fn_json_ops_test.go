@@ -153,6 +153,8 @@ func TestJSONSetReturning(t *testing.T) {
 		{`SELECT * FROM jsonb_to_record('{"a":"z"}') AS x(a int)`, "", "22P02"},
 		{`SELECT * FROM jsonb_to_record('{"a":1}')`, "", "42601"},
 		{`SELECT * FROM jsonb_each('{"a":1}') AS x(a int)`, "", "42601"},
+		{`SELECT d.id, t FROM docs d, jsonb_array_elements_text(d.b->'tags') t ORDER BY 1, 2`, `1,x|1,y`, ""},
+		{`SELECT t FROM jsonb_array_elements('[1,{"a":2}]') t`, `1|{"a": 2}`, ""},
 	})
 }
 

@@ -45,6 +45,13 @@ type jsonSRFDef struct {
 	nullRow bool
 }
 
+// scalarRow: the function returns a base type under an OUT parameter's
+// name, so in FROM its relation's name names the value too
+// (FROM jsonb_array_elements_text(tags) t … SELECT t).
+func (d jsonSRFDef) scalarRow(rf *pg.RangeFunction) bool {
+	return d.outNamed && len(d.cols) == 1 && !d.coldefs && !rf.Ordinality
+}
+
 // appendCol appends row value s of column j.
 func (d jsonSRFDef) appendCol(b array.Builder, j int, s *string) error {
 	if s == nil || j >= len(d.decoders) || d.decoders[j] == nil {
@@ -259,7 +266,7 @@ func (q *queryBinder) jsonFuncRelation(rf *pg.RangeFunction, name string, args [
 	cols := make([]*scopeColumn, len(fields))
 	ocols := make([]opColumn, len(fields))
 	for i, f := range fields {
-		cols[i] = &scopeColumn{rel: rel, name: f.Name, t: f.T, dt: f.T.Arrow(), used: true}
+		cols[i] = &scopeColumn{rel: rel, name: f.Name, t: f.T, dt: f.T.Arrow(), used: true, scalarRow: i == 0 && def.scalarRow(rf)}
 		ocols[i] = opColumn{name: f.Name, t: f.T, dt: f.T.Arrow()}
 	}
 	var rec arrow.Record
