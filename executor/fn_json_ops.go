@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"cmp"
 	"strconv"
 	"strings"
 
@@ -393,26 +394,14 @@ func deletePath(d *jnode, steps []*string, pos int) (*jnode, error) {
 	return d, nil
 }
 
+// cmpHolds reports whether three-way result c makes the operator of mask true.
+func cmpHolds(mask uint8, c int) bool { return mask&(1<<(cmp.Compare(c, 0)+1)) != 0 }
+
 // jsonbCompareKernel is jsonb's =, <>, <, <=, >, >= in jsonb's order.
 func jsonbCompareKernel(op string) kernel {
+	mask, _ := cmpMask(op)
 	return jsonRowKernel(arrow.FixedWidthTypes.Boolean, 2, func(b array.Builder, docs []*jnode, _ []arrow.Array, _ int) error {
-		c := compareJSONB(docs[0], docs[1], true)
-		var r bool
-		switch op {
-		case "=":
-			r = c == 0
-		case "<>":
-			r = c != 0
-		case "<":
-			r = c < 0
-		case "<=":
-			r = c <= 0
-		case ">":
-			r = c > 0
-		default:
-			r = c >= 0
-		}
-		b.(*array.BooleanBuilder).Append(r)
+		b.(*array.BooleanBuilder).Append(cmpHolds(mask, compareJSONB(docs[0], docs[1], true)))
 		return nil
 	})
 }
@@ -526,39 +515,5 @@ func jsonbKeyText(s string) string {
 	if err != nil {
 		return s
 	}
-	return string(appendCanonical(nil, d))
-}
-
-// appendCanonical prints a document as stored jsonb is printed, but with
-// its numbers' trailing fractional zeros dropped.
-func appendCanonical(buf []byte, n *jnode) []byte {
-	switch n.kind {
-	case jNumber:
-		s := n.text()
-		if strings.IndexByte(s, '.') >= 0 && !strings.ContainsAny(s, "eE") {
-			s = strings.TrimSuffix(strings.TrimRight(s, "0"), ".")
-		}
-		return append(buf, s...)
-	case jArray:
-		buf = append(buf, '[')
-		for i, v := range n.vals {
-			if i > 0 {
-				buf = append(buf, ", "...)
-			}
-			buf = appendCanonical(buf, v)
-		}
-		return append(buf, ']')
-	case jObject:
-		buf = append(buf, '{')
-		for i, k := range n.keys {
-			if i > 0 {
-				buf = append(buf, ", "...)
-			}
-			buf = append(buf, jsonString(k)...)
-			buf = append(buf, ": "...)
-			buf = appendCanonical(buf, n.vals[i])
-		}
-		return append(buf, '}')
-	}
-	return n.appendText(buf)
+	return string(d.appendPrinted(nil, true))
 }

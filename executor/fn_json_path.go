@@ -268,34 +268,23 @@ func (p *jpParser) quoted() (string, error) {
 }
 
 // additive and multiplicative parse arithmetic on single numbers.
-func (p *jpParser) additive() (*jpNode, error) {
-	l, err := p.multiplicative()
-	for err == nil {
-		p.ws()
-		if p.i >= len(p.s) || (p.s[p.i] != '+' && p.s[p.i] != '-') {
-			break
-		}
-		op := p.s[p.i : p.i+1]
-		p.i++
-		var r *jpNode
-		if r, err = p.multiplicative(); err == nil {
-			l = &jpNode{kind: jpArith, op: op, args: []*jpNode{l, r}}
-		}
-	}
-	return l, err
-}
+func (p *jpParser) additive() (*jpNode, error) { return p.arithLevel("+-", p.multiplicative) }
 
-func (p *jpParser) multiplicative() (*jpNode, error) {
-	l, err := p.unary()
+func (p *jpParser) multiplicative() (*jpNode, error) { return p.arithLevel("*/%", p.unary) }
+
+// arithLevel parses operands (next) joined by the operators in ops, left
+// to right.
+func (p *jpParser) arithLevel(ops string, next func() (*jpNode, error)) (*jpNode, error) {
+	l, err := next()
 	for err == nil {
 		p.ws()
-		if p.i >= len(p.s) || strings.IndexByte("*/%", p.s[p.i]) < 0 {
+		if p.i >= len(p.s) || strings.IndexByte(ops, p.s[p.i]) < 0 {
 			break
 		}
 		op := p.s[p.i : p.i+1]
 		p.i++
 		var r *jpNode
-		if r, err = p.unary(); err == nil {
+		if r, err = next(); err == nil {
 			l = &jpNode{kind: jpArith, op: op, args: []*jpNode{l, r}}
 		}
 	}

@@ -345,22 +345,12 @@ func compareItems(op string, a, b *jnode) tri {
 	default:
 		return triUnknown
 	}
-	var r bool
-	switch op {
-	case "==":
-		r = c == 0
-	case "!=":
-		r = c != 0
-	case "<":
-		r = c < 0
-	case "<=":
-		r = c <= 0
-	case ">":
-		r = c > 0
-	default:
-		r = c >= 0
+	sqlOp := map[string]string{"==": "=", "!=": "<>"}[op]
+	if sqlOp == "" {
+		sqlOp = op
 	}
-	if r {
+	mask, _ := cmpMask(sqlOp)
+	if cmpHolds(mask, c) {
 		return triTrue
 	}
 	return triFalse

@@ -229,8 +229,13 @@ func (n *jnode) text() string {
 	return string(n.appendText(nil))
 }
 
-func (n *jnode) appendText(buf []byte) []byte {
-	if n.raw != "" {
+func (n *jnode) appendText(buf []byte) []byte { return n.appendPrinted(buf, false) }
+
+// appendPrinted prints as jsonb prints, keeping stored text as it is
+// unless canonical, which prints numbers without trailing fractional
+// zeros (jsonb's equality key: 1.0 = 1).
+func (n *jnode) appendPrinted(buf []byte, canonical bool) []byte {
+	if n.raw != "" && !canonical {
 		return append(buf, n.raw...)
 	}
 	switch n.kind {
@@ -239,7 +244,11 @@ func (n *jnode) appendText(buf []byte) []byte {
 	case jBool:
 		return strconv.AppendBool(buf, n.b)
 	case jNumber:
-		return append(buf, n.str...)
+		s := n.str
+		if canonical && strings.IndexByte(s, '.') >= 0 && !strings.ContainsAny(s, "eE") {
+			s = strings.TrimSuffix(strings.TrimRight(s, "0"), ".")
+		}
+		return append(buf, s...)
 	case jString:
 		return append(buf, jsonString(n.str)...)
 	case jArray:
@@ -248,7 +257,7 @@ func (n *jnode) appendText(buf []byte) []byte {
 			if i > 0 {
 				buf = append(buf, ", "...)
 			}
-			buf = v.appendText(buf)
+			buf = v.appendPrinted(buf, canonical)
 		}
 		return append(buf, ']')
 	}
@@ -259,7 +268,7 @@ func (n *jnode) appendText(buf []byte) []byte {
 		}
 		buf = append(buf, jsonString(k)...)
 		buf = append(buf, ": "...)
-		buf = n.vals[i].appendText(buf)
+		buf = n.vals[i].appendPrinted(buf, canonical)
 	}
 	return append(buf, '}')
 }
