@@ -211,6 +211,14 @@ func TestJSONPath(t *testing.T) {
 		{`SELECT jsonb_path_query_array('["x"]', '$[*].floor()')`, "", "22036"},
 		{`SELECT jsonb_path_query_array('{"a":[1,2]}', '$.a.size() + 1'), jsonb_path_query_array('[1.5, -7]', '$[*] * 2 % 4'), jsonb_path_query_array('[1.5]', '$[0] - 0.25')`, "", "22038"},
 		{`SELECT jsonb_path_query_array('{"a":[1,2]}', '$.a.size() + 1'), jsonb_path_query_array('[1.5, -7]', '$[1] * 2 % 4'), jsonb_path_query_array('[1.5]', '$[0] - 0.25')`, `[3],[-2],[1.25]`, ""},
+		{`SELECT jsonb_path_query_array('{"a":[{"b":1},{"b":2}]}', 'strict $.a[*].b'), jsonb_path_exists('{"a":[1,2]}', 'strict $.a ? (@ > 1)'), jsonb_path_exists('{"a":[1,2]}', 'strict $.a[*] ? (@ > 1)'), jsonb_path_query_first('[1,2]', 'strict $[1]')`, `[1, 2],f,t,2`, ""},
+		{`SELECT jsonb_path_exists('{"a":1}', 'strict $.b')`, "", "2203A"},
+		{`SELECT jsonb_path_exists('{"a":[1]}', 'strict $.a.b')`, "", "2203A"},
+		{`SELECT jsonb_path_exists('[1]', 'strict $[5]')`, "", "22033"},
+		{`SELECT jsonb_path_exists('{"a":1}', 'strict $[0]')`, "", "22039"},
+		{`SELECT jsonb_path_exists('{"a":1}', 'strict $.b', '{}', true) IS NULL, '{"a":1}'::jsonb @? 'strict $.b', jsonb_path_exists('{"a":[{"b":1}]}', 'strict $.a ? (@.b == 1)'), jsonb_path_exists('{"a":[{"b":1}]}', 'strict $.a[*] ? (@.b == 1)')`, `t,NULL,f,t`, ""},
+		{`SELECT jsonb_path_query_array('{"a":[1,[2]]}', 'strict $.a[*].size()')`, "", "22039"},
+		{`SELECT jsonb_path_query_array('{"a":[[1],[2,3]]}', 'strict $.a[*].size()')`, `[1, 2]`, ""},
 	})
 }
 

@@ -8,13 +8,14 @@ import (
 	"github.com/sharehouse/sharehouse/executor/sqlstate"
 )
 
-// A lax-mode subset of SQL/JSON path (jsonb_path_exists, _match,
+// A subset of SQL/JSON path (jsonb_path_exists, _match,
 // _query_first, _query_array, @? and @@): $, @, $var, member (.key, ."key",
 // .*), element ([n], [n to m], [last], [*]) accessors, filters ?(…),
 // comparisons, && || !, exists(…), like_regex, starts with, is unknown,
-// and the methods size(), type(), double(), abs(), floor(), ceiling(). Lax mode unwraps arrays for member
-// accessors and comparisons and turns structural errors into no items;
-// a comparison of values that cannot be compared is unknown.
+// and the methods size(), type(), double(), abs(), floor(), ceiling().
+// Lax mode (the default) unwraps arrays for member accessors, filters and
+// comparisons and turns structural errors into no items; strict mode
+// raises them. A comparison of values that cannot be compared is unknown.
 
 type jpKind uint8
 
@@ -35,6 +36,7 @@ const (
 	jpIsUnknown
 	jpNeg   // unary minus
 	jpArith // op: + - * / %
+	jpMode  // the whole expression, in lax or strict mode
 )
 
 type jpStepKind uint8
@@ -64,6 +66,8 @@ type jpNode struct {
 	args  []*jpNode
 	steps []jpStep
 	re    *regexp.Regexp
+	// strict: strict mode (jpMode): no unwrapping, structural errors.
+	strict bool
 }
 
 func errJSONPath(format string, args ...any) error {
@@ -74,14 +78,15 @@ func errJSONPath(format string, args ...any) error {
 func parseJSONPath(s string) (*jpNode, error) {
 	p := &jpParser{s: s}
 	p.ws()
-	if p.word("strict") {
-		return nil, sqlstate.Errorf(sqlstate.FeatureNotSupported, "strict mode of jsonpath is not supported yet")
+	strict := p.word("strict")
+	if !strict {
+		p.word("lax")
 	}
-	p.word("lax")
 	n, err := p.or()
 	if err != nil {
 		return nil, err
 	}
+	n = &jpNode{kind: jpMode, strict: strict, args: []*jpNode{n}}
 	p.ws()
 	if p.i != len(p.s) {
 		return nil, errJSONPath("syntax error at or near %q of jsonpath input", p.s[p.i:])

@@ -24,6 +24,7 @@ const (
 )
 
 type jpEnv struct {
+	strict              bool
 	root, vars, current *jnode
 	last                int // the subscripted array's last index; -1 outside a subscript
 }
@@ -97,7 +98,16 @@ func (e *jpEnv) eval(n *jpNode) ([]*jnode, error) {
 	return []*jnode{{kind: jBool, b: r == triTrue}}, nil
 }
 
-// unwrap is lax mode's view of items: arrays' elements in their place.
+// unwrap is lax mode's view of items: arrays' elements in their place;
+// strict mode sees them as they are.
+func (e *jpEnv) unwrap(items []*jnode) []*jnode {
+	if e.strict {
+		return items
+	}
+	return unwrap(items)
+}
+
+// unwrap returns items with arrays' elements in their place.
 func unwrap(items []*jnode) []*jnode {
 	var out []*jnode
 	for _, it := range items {
@@ -114,23 +124,43 @@ func (e *jpEnv) step(st jpStep, items []*jnode) ([]*jnode, error) {
 	var out []*jnode
 	switch st.kind {
 	case stepMember:
-		for _, it := range unwrap(items) {
-			if v, ok := it.field(st.key); ok {
+		for _, it := range e.unwrap(items) {
+			v, ok := it.field(st.key)
+			switch {
+			case ok:
 				out = append(out, v)
+			case e.strict && it.kind != jObject:
+				return nil, sqlstate.Errorf(sqlstate.Code("2203A"), "jsonpath member accessor can only be applied to an object")
+			case e.strict:
+				return nil, sqlstate.Errorf(sqlstate.Code("2203A"), "JSON object does not contain key %q", st.key)
 			}
 		}
 	case stepAnyMember:
-		for _, it := range unwrap(items) {
+		for _, it := range e.unwrap(items) {
 			if it.kind == jObject {
 				out = append(out, it.vals...)
+			} else if e.strict {
+				return nil, sqlstate.Errorf(sqlstate.Code("2203C"), "jsonpath wildcard member accessor can only be applied to an object")
 			}
 		}
 	case stepAnyIndex:
-		out = unwrap(items)
+		for _, it := range items {
+			switch {
+			case it.kind == jArray:
+				out = append(out, it.vals...)
+			case e.strict:
+				return nil, sqlstate.Errorf(sqlstate.Code("22039"), "jsonpath wildcard array accessor can only be applied to an array")
+			default:
+				out = append(out, it)
+			}
+		}
 	case stepIndex:
 		for _, it := range items {
 			arr := it.vals
 			if it.kind != jArray {
+				if e.strict {
+					return nil, sqlstate.Errorf(sqlstate.Code("22039"), "jsonpath array accessor can only be applied to an array")
+				}
 				arr = []*jnode{it} // lax: a non-array is an array of itself
 			}
 			for _, sub := range st.subs {
@@ -144,13 +174,16 @@ func (e *jpEnv) step(st jpStep, items []*jnode) ([]*jnode, error) {
 						return nil, err
 					}
 				}
+				if e.strict && (from < 0 || to >= len(arr) || from > to) {
+					return nil, sqlstate.Errorf(sqlstate.Code("22033"), "jsonpath array subscript is out of bounds")
+				}
 				for k := max(from, 0); k <= to && k < len(arr); k++ {
 					out = append(out, arr[k])
 				}
 			}
 		}
 	case stepFilter:
-		for _, it := range unwrap(items) {
+		for _, it := range e.unwrap(items) {
 			inner := *e
 			inner.current = it
 			r, err := inner.pred(st.filter)
@@ -174,7 +207,7 @@ func (e *jpEnv) step(st jpStep, items []*jnode) ([]*jnode, error) {
 		}
 	case stepMethod:
 		if st.key != "size" && st.key != "type" {
-			return numericMethod(st.key, unwrap(items))
+			return numericMethod(st.key, e.unwrap(items))
 		}
 		for _, it := range items {
 			switch st.key {
@@ -182,6 +215,8 @@ func (e *jpEnv) step(st jpStep, items []*jnode) ([]*jnode, error) {
 				n := 1
 				if it.kind == jArray {
 					n = len(it.vals)
+				} else if e.strict {
+					return nil, sqlstate.Errorf(sqlstate.Code("22039"), "jsonpath item method .size() can only be applied to an array")
 				}
 				out = append(out, &jnode{kind: jNumber, str: strconv.Itoa(n)})
 			case "type":
@@ -271,10 +306,10 @@ func (e *jpEnv) pred(n *jpNode) (tri, error) {
 			if right, err = e.eval(n.args[1]); err != nil {
 				return laxError(err)
 			}
-			right = unwrap(right)
+			right = e.unwrap(right)
 		}
 		unknown := false
-		for _, a := range unwrap(left) {
+		for _, a := range e.unwrap(left) {
 			if n.kind == jpLikeRegex {
 				if a.kind != jString {
 					unknown = true
@@ -362,8 +397,8 @@ func runJSONPath(path *jpNode, doc, vars *jnode) ([]*jnode, error) {
 		return nil, sqlstate.Errorf(sqlstate.InvalidParameterValue, "\"vars\" argument is not an object").
 			WithDetail("Jsonpath parameters should be encoded as key-value pairs of \"vars\" object.")
 	}
-	e := &jpEnv{root: doc, vars: vars, current: doc, last: -2}
-	return e.eval(path)
+	e := &jpEnv{root: doc, vars: vars, current: doc, last: -2, strict: path.strict}
+	return e.eval(path.args[0])
 }
 
 // jsonPathFunctions are jsonb_path_exists, _match, _query_first and
@@ -454,7 +489,7 @@ func (e *jpEnv) arith(n *jpNode) ([]*jnode, error) {
 		if err != nil {
 			return nil, err
 		}
-		items = unwrap(items)
+		items = e.unwrap(items)
 		var r *big.Rat
 		if len(items) == 1 && items[0].kind == jNumber {
 			r, _ = new(big.Rat).SetString(items[0].text())
