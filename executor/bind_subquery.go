@@ -399,13 +399,16 @@ func (b *binder) bindSubLink(sl *pg.SubLink, sc *scope) (Expr, error) {
 			return nil, err
 		}
 		defer cast.Release()
+		// Equal values hash alike: 1.0 and 1.00, {"a": 1.0} and {"a": 1}.
+		keys := numericKeys(b.x.evalContext().mem, both[1].Type(), cast)
+		defer keys.Release()
 		var key []byte
-		for i := 0; i < cast.Len(); i++ {
-			if cast.IsNull(i) {
+		for i := 0; i < keys.Len(); i++ {
+			if keys.IsNull(i) {
 				in.hasNull = true
 				continue
 			}
-			key = appendKey(key[:0], cast, i)
+			key = appendKey(key[:0], keys, i)
 			in.set[string(key)] = true
 		}
 		return in, nil
@@ -471,6 +474,8 @@ func (e *inSetExpr) Eval(ec *evalContext, rec arrow.Record) (arrow.Array, error)
 		return nil, err
 	}
 	defer v.Release()
+	keys := numericKeys(ec.mem, e.arg.Type(), v)
+	defer keys.Release()
 	n := v.Len()
 	val, known := make([]bool, n), make([]bool, n)
 	var key []byte
@@ -478,7 +483,7 @@ func (e *inSetExpr) Eval(ec *evalContext, rec arrow.Record) (arrow.Array, error)
 		if v.IsNull(i) {
 			continue
 		}
-		key = appendKey(key[:0], v, i)
+		key = appendKey(key[:0], keys, i)
 		switch {
 		case e.set[string(key)]:
 			val[i], known[i] = true, true

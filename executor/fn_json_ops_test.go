@@ -229,5 +229,6 @@ func TestJSONBGrouping(t *testing.T) {
 		{`SELECT x, count(*) FROM (VALUES ('{"a":1.0}'::jsonb), ('{"a":1}'), ('{"a":1.50}'), ('{"a":1.5}'), ('[0.0, "1.0"]'), ('[0, "1.0"]'), ('[0, "1"]')) v(x) GROUP BY x ORDER BY 2, x`, `[0, "1"],1|[0.0, "1.0"],2|{"a": 1.0},2|{"a": 1.50},2`, ""},
 		{`SELECT count(DISTINCT x) FROM (VALUES ('1.0'::jsonb), ('1'), ('10')) v(x)`, `2`, ""},
 		{`SELECT count(*) FROM (SELECT DISTINCT x FROM (VALUES ('1.0'::jsonb), ('1'), ('10')) v(x)) s`, `2`, ""},
+		{`SELECT '1.0'::jsonb IN (SELECT '1'::jsonb), '{"a":[1.50]}'::jsonb IN (SELECT '{"a":[1.5]}'::jsonb), 1.0 IN (SELECT 1.00), '2'::jsonb IN (SELECT '1'::jsonb)`, `t,t,t,f`, ""},
 	})
 }
