@@ -52,6 +52,9 @@ func inputs(op operator, set func(i int, in operator) operator) []operator {
 		pick(0, &o.left)
 		pick(1, &o.right)
 		return []operator{o.left, o.right}
+	case *jsonLateralOp:
+		pick(0, &o.left)
+		return []operator{o.left}
 	case *analyzed:
 		return inputs(o.op, set)
 	}

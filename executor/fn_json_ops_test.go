@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/sharehouse/sharehouse/executor/sqlstate"
@@ -123,6 +124,10 @@ func TestJSONSetReturning(t *testing.T) {
 		{`SELECT count(*) FROM jsonb_array_elements(NULL)`, `0`, ""},
 	})
 	mustRun(t, s, `CREATE TABLE docs (id int, b jsonb)`)
+	// EXPLAIN shows the lateral json function over the table it reads.
+	if plan := flat(mustRun(t, s, `EXPLAIN SELECT key FROM docs d, jsonb_each(d.b)`)); !strings.Contains(plan, "Nested Loop (LATERAL function)|") || !strings.Contains(plan, "Scan") {
+		t.Errorf("EXPLAIN of a lateral json function:\n%s", plan)
+	}
 	mustRun(t, s, `INSERT INTO docs VALUES (1, '{"a":1,"tags":["x","y"]}'), (2, '{"b":2,"tags":[]}'), (3, NULL)`)
 	runPGCases(t, s, []pgCase{
 		{`SELECT id, key, value FROM docs, jsonb_each(docs.b) ORDER BY id, key`, `1,a,1|1,tags,["x", "y"]|2,b,2|2,tags,[]`, ""},
