@@ -180,8 +180,8 @@ func resolveAggregateBase(name string, args []argInfo, star bool) (aggImpl, erro
 		}
 		return impl, nil
 	case "min", "max":
-		if len(args) != 1 {
-			return noAgg()
+		if len(args) != 1 || o == sqltype.JSON || o == sqltype.JSONB {
+			return noAgg() // PostgreSQL has no min/max of json or jsonb
 		}
 		if _, err := resolveCompare("<", a, a); err != nil {
 			return noAgg()

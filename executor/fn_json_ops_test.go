@@ -177,6 +177,8 @@ func TestJSONAggregates(t *testing.T) {
 		{`SELECT json_agg(d), jsonb_agg(t) FROM (VALUES ('2024-01-02 03:04:05'::timestamp, true), (NULL, false)) v(d, t)`, `["2024-01-02T03:04:05", null],[true, false]`, ""},
 		{`SELECT json_agg(x) FROM (VALUES (ARRAY[1,2]), (NULL)) v(x)`, `[[1,2], null]`, ""},
 		{`SELECT jsonb_object_agg(k, v) FROM (VALUES (1, '[1]'::jsonb), (2, '{}')) t(k, v)`, `{"1": [1], "2": {}}`, ""},
+		{`SELECT max(j) FROM (VALUES ('[1]'::jsonb)) t(j)`, "", "42883"}, // PostgreSQL has no max(jsonb)
+		{`SELECT min(j) FROM (VALUES ('{}'::json)) t(j)`, "", "42883"},
 		{`SELECT json_agg(x) OVER (ORDER BY x) FROM (VALUES (1), (2)) t(x)`, `[1]|[1, 2]`, ""},
 	})
 }
