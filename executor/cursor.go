@@ -17,7 +17,8 @@ import (
 // SQL cursors: DECLARE … CURSOR FOR SELECT, FETCH, MOVE and CLOSE. Drivers
 // read big results through them in slices (psycopg2's named cursors,
 // SQLAlchemy's stream_results, psql's FETCH_COUNT). A cursor is the query's
-// running plan, read forward only; it lives until CLOSE or the end of its
+// running plan, read forward (a SCROLL cursor also keeps the rows it read,
+// to move back: cursor_scroll.go); it lives until CLOSE or the end of its
 // transaction, or, declared WITH HOLD, until CLOSE or the session's end.
 
 // Options bits of DeclareCursorStmt (PostgreSQL's CURSOR_OPT_*).
@@ -43,6 +44,7 @@ type cursor struct {
 	off     int64        // rows of pending already handed out
 	pos     int64        // rows read so far (PostgreSQL's portal position)
 	done    bool
+	hist    scrollState // a SCROLL cursor's rows read (cursor_scroll.go)
 }
 
 // take returns up to max of the cursor's next rows (a retained record the
@@ -96,6 +98,7 @@ func (c *cursor) close() {
 		c.pending.Release()
 		c.pending = nil
 	}
+	c.hist.release()
 	c.rows.Close(nil)
 }
 
@@ -160,15 +163,12 @@ func (s *Session) lookupCursor(name string) (*cursor, error) {
 	return c, nil
 }
 
-// fetchCount turns a FETCH or MOVE direction into rows to skip and rows to
-// return, reading forward only.
+// fetchCount turns a FETCH or MOVE direction of a cursor without SCROLL
+// into rows to skip and rows to return, reading forward only.
 func fetchCount(c *cursor, fs *pg.FetchStmt) (skip, count int64, err error) {
-	backward := func() error {
-		if !c.scroll {
-			return sqlstate.Errorf(sqlstate.ObjectNotInPrerequisiteState, "cursor can only scan forward").
-				WithHint("Declare it with SCROLL option to enable backward scan.")
-		}
-		return notSupported("backward scans of cursors are not supported yet")
+	backward := func() error { // a SCROLL cursor does not come here
+		return sqlstate.Errorf(sqlstate.ObjectNotInPrerequisiteState, "cursor can only scan forward").
+			WithHint("Declare it with SCROLL option to enable backward scan.")
 	}
 	n := fs.HowMany
 	switch fs.Direction {
@@ -197,6 +197,9 @@ func (x *execution) runFetch(fs *pg.FetchStmt) (Result, error) {
 	c, err := x.s.lookupCursor(fs.Portalname)
 	if err != nil {
 		return Result{}, err
+	}
+	if c.scroll {
+		return x.runScrollFetch(c, fs)
 	}
 	skip, count, err := fetchCount(c, fs)
 	if err != nil {

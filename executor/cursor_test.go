@@ -78,3 +78,52 @@ func TestCursors(t *testing.T) {
 	step(`SELECT count(*) FROM pg_cursors`, "0")
 	wantErr(`DECLARE b BINARY CURSOR WITH HOLD FOR SELECT 1`, sqlstate.FeatureNotSupported)
 }
+
+// TestScrollCursors: a SCROLL cursor moves both ways with PostgreSQL's
+// positions: before the first row, on a row, after the last. The expected
+// rows and tags are what PostgreSQL 15 gave for the same statements.
+func TestScrollCursors(t *testing.T) {
+	_, s := testEngine(t)
+	mustRun(t, s, `CREATE TABLE n (v int)`)
+	mustRun(t, s, `INSERT INTO n SELECT g FROM generate_series(1, 10) g`)
+	mustRun(t, s, `BEGIN`)
+	mustRun(t, s, `DECLARE c SCROLL CURSOR FOR SELECT v FROM n ORDER BY v`)
+	for _, st := range []struct{ sql, want string }{
+		{`FETCH 3 FROM c`, "1|2|3"},
+		{`FETCH PRIOR FROM c`, "2"},
+		{`FETCH BACKWARD 5 FROM c`, "1"}, // runs off the start: before row 1
+		{`FETCH NEXT FROM c`, "1"},
+		{`FETCH ABSOLUTE 7 FROM c`, "7"},
+		{`FETCH RELATIVE -2 FROM c`, "5"},
+		{`FETCH RELATIVE 0 FROM c`, "5"},
+		{`FETCH FORWARD 0 FROM c`, "5"},
+		{`FETCH LAST FROM c`, "10"},
+		{`FETCH NEXT FROM c`, ""}, // after the last row
+		{`FETCH PRIOR FROM c`, "10"},
+		{`FETCH ABSOLUTE -3 FROM c`, "8"},
+		{`FETCH FIRST FROM c`, "1"},
+		{`FETCH ABSOLUTE 11 FROM c`, ""},
+		{`FETCH BACKWARD ALL FROM c`, "10|9|8|7|6|5|4|3|2|1"},
+		{`FETCH ALL FROM c`, "1|2|3|4|5|6|7|8|9|10"},
+		{`FETCH ABSOLUTE 0 FROM c`, ""},
+		{`FETCH NEXT FROM c`, "1"},
+	} {
+		if got := flat(mustRun(t, s, st.sql)); got != st.want {
+			t.Fatalf("%s: got %q, want %q", st.sql, got, st.want)
+		}
+	}
+	for _, st := range []struct{ sql, tag string }{
+		{`MOVE ABSOLUTE 4 IN c`, "MOVE 1"},
+		{`MOVE BACKWARD 2 IN c`, "MOVE 2"},
+		{`MOVE FORWARD ALL IN c`, "MOVE 8"},
+		{`MOVE BACKWARD ALL IN c`, "MOVE 10"},
+	} {
+		if _, tag, err := run(t, s, st.sql); err != nil || tag != st.tag {
+			t.Fatalf("%s: %q, %v; want %q", st.sql, tag, err, st.tag)
+		}
+	}
+	if got := flat(mustRun(t, s, `FETCH 2 FROM c`)); got != "1|2" {
+		t.Fatalf("after MOVE BACKWARD ALL: %q", got)
+	}
+	mustRun(t, s, `COMMIT`)
+}
