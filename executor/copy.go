@@ -193,17 +193,7 @@ func (x *execution) copyFrom(ctx context.Context, t catalog.Table, targets []int
 	if err != nil {
 		return 0, err
 	}
-	err = w.cons.existing(ctx, tx)
-	if err == nil {
-		err = w.cons.checkParents(ctx, tx)
-	}
-	if err == nil {
-		x.touched = true
-		err = l.publish(ctx, tx)
-	}
-	if err == nil {
-		err = w.cons.checkSelf(ctx, tx)
-	}
+	err = x.publishChecked(ctx, tx, l, w)
 	x.s.writeClean(x, err)
 	if err := finish(err); err != nil {
 		return 0, err

@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -348,17 +349,25 @@ func (x *execution) insertRows(tx *catalog.Tx, t catalog.Table, w *tableWriter, 
 	if err := l.finish(); err != nil {
 		return 0, err
 	}
-	if err := w.cons.existing(x.ctx, tx); err != nil {
-		return 0, err
+	return n, x.publishChecked(x.ctx, tx, l, w)
+}
+
+// publishChecked puts a writer's finished rows into tx once the table's
+// keys and the parents of its foreign keys allow them. From then on the
+// statement has changed tx (x.touched); self-references are checked
+// against the rows now in.
+func (x *execution) publishChecked(ctx context.Context, tx *catalog.Tx, l *loader, w *tableWriter) error {
+	if err := w.cons.existing(ctx, tx); err != nil {
+		return err
 	}
-	if err := w.cons.checkParents(x.ctx, tx); err != nil {
-		return 0, err
+	if err := w.cons.checkParents(ctx, tx); err != nil {
+		return err
 	}
 	x.touched = true
-	if err := l.publish(x.ctx, tx); err != nil {
-		return 0, err
+	if err := l.publish(ctx, tx); err != nil {
+		return err
 	}
-	return n, w.cons.checkSelf(x.ctx, tx)
+	return w.cons.checkSelf(ctx, tx)
 }
 
 // tableScope is the scope of UPDATE/DELETE expressions: every column of

@@ -169,17 +169,7 @@ func (x *execution) insertOnConflict(tx *catalog.Tx, t catalog.Table, w *tableWr
 	if err := l.finish(); err != nil {
 		return 0, err
 	}
-	if err := w.cons.existing(x.ctx, tx); err != nil {
-		return 0, err
-	}
-	if err := w.cons.checkParents(x.ctx, tx); err != nil {
-		return 0, err
-	}
-	x.touched = true
-	if err := l.publish(x.ctx, tx); err != nil {
-		return 0, err
-	}
-	return n, w.cons.checkSelf(x.ctx, tx)
+	return n, x.publishChecked(x.ctx, tx, l, w)
 }
 
 // upsertUpdates applies DO UPDATE to the existing rows whose key (by the
