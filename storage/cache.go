@@ -59,16 +59,18 @@ func keyOf(file string, rowGroup int, f arrow.Field) columnKey {
 func (c *columnCache) getAll(file string, rowGroup int, fields []arrow.Field) []arrow.Array {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make([]arrow.Array, len(fields))
+	els := make([]*list.Element, len(fields))
 	for i, f := range fields {
 		el, ok := c.items[keyOf(file, rowGroup, f)]
 		if !ok {
 			return nil
 		}
-		out[i] = el.Value.(*columnEntry).arr
+		els[i] = el
 	}
-	for i, f := range fields {
-		c.lru.MoveToFront(c.items[keyOf(file, rowGroup, f)])
+	out := make([]arrow.Array, len(fields))
+	for i, el := range els {
+		c.lru.MoveToFront(el)
+		out[i] = el.Value.(*columnEntry).arr
 		out[i].Retain()
 	}
 	return out
