@@ -171,30 +171,5 @@ func (x *execution) runScrollFetch(c *cursor, fs *pg.FetchStmt) (Result, error) 
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{Tag: "FETCH", Rows: &batchRows{cols: c.rows.cols, rec: rec}}, nil
-}
-
-// batchRows hands out one record it owns.
-type batchRows struct {
-	cols []Column
-	rec  arrow.Record
-	sent bool
-}
-
-func (r *batchRows) Columns() []Column { return r.cols }
-
-func (r *batchRows) Next(context.Context) (arrow.Record, error) {
-	if r.sent || r.rec == nil {
-		return nil, io.EOF
-	}
-	r.sent = true
-	return r.rec, nil
-}
-
-func (r *batchRows) Close(error) error {
-	if r.rec != nil {
-		r.rec.Release()
-		r.rec = nil
-	}
-	return nil
+	return Result{Tag: "FETCH", Rows: batchRows(c.rows.p.cols, rec)}, nil
 }

@@ -227,6 +227,11 @@ func textRows(mem memory.Allocator, names []string, rows [][]string) Rows {
 	}
 	rec := array.NewRecord(schema, arrs, int64(len(rows)))
 	releaseArrays(arrs)
+	return batchRows(cols, rec)
+}
+
+// batchRows hands out rec, which it owns, as a statement's rows.
+func batchRows(cols []opColumn, rec arrow.Record) Rows {
 	p := &plan{root: &valuesOp{cols: cols, rec: rec}, cols: cols}
 	return &planRows{p: p, cols: toColumns(cols)}
 }
