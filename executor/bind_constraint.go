@@ -146,15 +146,29 @@ func renameStored(t catalog.Table, n *pg.Node) {
 		if !ok || len(cr.Fields) != 1 {
 			return
 		}
-		f := cr.Fields[0].GetString_().GetSval()
-		if id, err := strconv.ParseUint(strings.TrimPrefix(f, "c"), 10, 32); err == nil {
-			for _, col := range t.Columns {
-				if col.ID == uint32(id) {
-					cr.Fields[0] = pg.MakeStrNode(col.Name)
-				}
-			}
+		if i, ok := storedColumn(t, cr); ok {
+			cr.Fields[0] = pg.MakeStrNode(t.Columns[i].Name)
 		}
 	})
+}
+
+// storedColumn finds the column of t a stored expression's reference
+// names by its field name (c<ID>): its index in t.Columns.
+func storedColumn(t catalog.Table, cr *pg.ColumnRef) (int, bool) {
+	if len(cr.Fields) != 1 {
+		return 0, false
+	}
+	f := cr.Fields[0].GetString_().GetSval()
+	id, err := strconv.ParseUint(strings.TrimPrefix(f, "c"), 10, 32)
+	if err != nil {
+		return 0, false
+	}
+	for i, col := range t.Columns {
+		if col.ID == uint32(id) {
+			return i, true
+		}
+	}
+	return 0, false
 }
 
 // eachMessage calls fn for every message under m, m included.

@@ -63,17 +63,19 @@ func exprElements(t catalog.Table, stored []string) (cols []int, exprs []string)
 			cols, exprs = append(cols, 0), append(exprs, e)
 			continue
 		}
-		if cr := n.GetColumnRef(); cr != nil && len(cr.Fields) == 1 {
-			f := cr.Fields[0].GetString_().GetSval()
-			if id, err := strconv.ParseUint(strings.TrimPrefix(f, "c"), 10, 32); err == nil {
-				if pos := t.Positions([]uint32{uint32(id)}); len(pos) == 1 {
-					cols, exprs = append(cols, pos[0]), append(exprs, "")
-					continue
-				}
+		if cr := n.GetColumnRef(); cr != nil {
+			if i, ok := storedColumn(t, cr); ok {
+				cols, exprs = append(cols, i+1), append(exprs, "")
+				continue
 			}
 		}
-		text := storedText(t, e)
-		if n.GetFuncCall() == nil {
+		funcCall := n.GetFuncCall() != nil
+		renameStored(t, n)
+		text, err := deparseExpr(n)
+		if err != nil {
+			text = e
+		}
+		if !funcCall {
 			text = "(" + text + ")"
 		}
 		cols, exprs = append(cols, 0), append(exprs, text)
