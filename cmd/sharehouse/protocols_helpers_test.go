@@ -143,6 +143,22 @@ func mustQueryBoth(t testing.TB, conn *pgx.Conn, sql string) [][]string {
 	return rows
 }
 
+// mustQueryDefault runs a statement once, in pgx's default extended mode,
+// for one with side effects (CREATE RECIPIENT, ROTATE TOKEN), and returns
+// its rows as text; it fails the test on an error or a value that did not
+// come in text format.
+func mustQueryDefault(t testing.TB, conn *pgx.Conn, sql string) [][]string {
+	t.Helper()
+	r := runProtocol(conn, sql, false)
+	if r.err != nil {
+		t.Fatalf("query %q: %v", sql, r.err)
+	}
+	if !slices.EqualFunc(r.text, r.vals, slices.Equal) {
+		t.Fatalf("%s: values %q did not come as text (%q)", sql, r.vals, r.text)
+	}
+	return r.text
+}
+
 var (
 	activationCodeRE = regexp.MustCompile(`/activate/[^/\s]+`)
 	timestampRE      = regexp.MustCompile(`\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d+)?( ?([+-]\d\d:?\d\d|Z))?`)
