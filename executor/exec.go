@@ -133,9 +133,9 @@ func (x *execution) describe(st *Statement) ([]Column, error) {
 		defer p.release()
 		return toColumns(p.cols), nil
 	case n.GetVariableShowStmt() != nil:
-		return []Column{{Name: n.GetVariableShowStmt().Name, Type: sqltype.TextT}}, nil
+		return textColumns(showColumns(n.GetVariableShowStmt())), nil
 	case n.GetExplainStmt() != nil:
-		return []Column{{Name: "QUERY PLAN", Type: sqltype.TextT}}, nil
+		return textColumns(explainColumns()), nil
 	case n.GetFetchStmt() != nil:
 		return x.describeFetch(n.GetFetchStmt())
 	case x.params != nil && noReturning(n):

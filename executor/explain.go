@@ -163,5 +163,9 @@ func (x *execution) runExplain(ex *pg.ExplainStmt) (Result, error) {
 	for i, l := range lines {
 		rows[i] = []string{l}
 	}
-	return Result{Tag: "EXPLAIN", NoCount: true, Rows: textRows(x.mem(), []string{"QUERY PLAN"}, rows)}, nil
+	return Result{Tag: "EXPLAIN", NoCount: true, Rows: textRows(x.mem(), explainColumns(), rows)}, nil
 }
+
+// explainColumns names EXPLAIN's one result column, for its run and its
+// Describe.
+func explainColumns() []string { return []string{"QUERY PLAN"} }

@@ -15,7 +15,7 @@ import (
 // owns what, what a consumer may see) live in the catalog.
 
 // runShareStmt runs a sharing statement; ok is false for other statements.
-func (x *execution) runShareStmt(st parser.Own) (Result, bool, error) {
+func (x *execution) runShareStmt(st parser.Own) (ownResult, bool, error) {
 	switch s := st.(type) {
 	case *parser.CreateShare:
 		var notices []*sqlstate.Error
@@ -27,7 +27,7 @@ func (x *execution) runShareStmt(st parser.Own) (Result, bool, error) {
 			}
 			return err
 		})
-		res.Notices = notices
+		res.notices = notices
 		return res, true, err
 	case *parser.DropShare:
 		res, err := x.ddl("DROP SHARE", func(tx *catalog.Tx) error {
@@ -116,10 +116,9 @@ func (x *execution) runShareStmt(st parser.Own) (Result, bool, error) {
 			return err
 		})
 		if err != nil {
-			return Result{}, true, err
+			return ownResult{}, true, err
 		}
-		return Result{Tag: "ALTER RECIPIENT", NoCount: true, Rows: textRows(x.mem(), []string{"name", "activation_link"},
-			[][]string{{s.Name, x.s.eng.activationLink(code)}})}, true, nil
+		return ownResult{tag: "ALTER RECIPIENT", rows: [][]string{{s.Name, x.s.eng.activationLink(code)}}}, true, nil
 	case *parser.SetRecipientProperties:
 		res, err := x.ddl("ALTER RECIPIENT", func(tx *catalog.Tx) error {
 			return tx.AlterRecipient(s.Name, func(r *catalog.Recipient) error {
@@ -159,7 +158,7 @@ func (x *execution) runShareStmt(st parser.Own) (Result, bool, error) {
 		return res, true, err
 	case *parser.CreateDatabaseFromShare:
 		if x.s.inBlock {
-			return Result{}, true, sqlstate.Errorf(sqlstate.ActiveSQLTransaction, "CREATE DATABASE cannot run inside a transaction block")
+			return ownResult{}, true, sqlstate.Errorf(sqlstate.ActiveSQLTransaction, "CREATE DATABASE cannot run inside a transaction block")
 		}
 		res, err := x.ddl("CREATE DATABASE", func(tx *catalog.Tx) error {
 			_, err := tx.CreateMount(s.Name, s.Provider, s.Share)
@@ -170,13 +169,10 @@ func (x *execution) runShareStmt(st parser.Own) (Result, bool, error) {
 		res, err := x.describeObject(s)
 		return res, true, err
 	case *parser.Show:
-		if s.What == parser.ShowTenants {
-			return Result{}, false, nil
-		}
 		res, err := x.show(s)
 		return res, true, err
 	}
-	return Result{}, false, nil
+	return ownResult{}, false, nil
 }
 
 func isShareMissing(err error, share string) bool {
@@ -285,7 +281,7 @@ func (x *execution) shareDatabase(tx *catalog.Tx, share string, name parser.Qual
 	return err
 }
 
-func (x *execution) createRecipient(s *parser.CreateRecipient) (Result, bool, error) {
+func (x *execution) createRecipient(s *parser.CreateRecipient) (ownResult, bool, error) {
 	var r catalog.Recipient
 	var code string
 	skipped := false
@@ -303,18 +299,18 @@ func (x *execution) createRecipient(s *parser.CreateRecipient) (Result, bool, er
 		return err
 	})
 	if err != nil {
-		return Result{}, true, err
+		return ownResult{}, true, err
 	}
 	if skipped {
-		return Result{Tag: "CREATE RECIPIENT", Notices: []*sqlstate.Error{notice("recipient %q already exists, skipping", s.Name)}}, true, nil
+		// Zero rows of ownColumns' columns: the existing recipient's link
+		// is not this statement's to hand out (it may be used already).
+		return ownResult{tag: "CREATE RECIPIENT", notices: []*sqlstate.Error{notice("recipient %q already exists, skipping", s.Name)}}, true, nil
 	}
 	link := ""
 	if code != "" {
 		link = x.s.eng.activationLink(code)
 	}
-	return Result{Tag: "CREATE RECIPIENT", NoCount: true, Rows: textRows(x.mem(),
-		[]string{"name", "authentication_type", "activation_link"},
-		[][]string{{r.Name, r.AuthenticationType(), link}})}, true, nil
+	return ownResult{tag: "CREATE RECIPIENT", rows: [][]string{{r.Name, r.AuthenticationType(), link}}}, true, nil
 }
 
 func timeText(t time.Time) string {
@@ -325,16 +321,16 @@ func timeText(t time.Time) string {
 }
 
 // describeObject runs DESC SHARE and DESCRIBE RECIPIENT.
-func (x *execution) describeObject(s *parser.Describe) (Result, error) {
+func (x *execution) describeObject(s *parser.Describe) (ownResult, error) {
 	tx, done, err := x.s.readTx(x.ctx)
 	if err != nil {
-		return Result{}, err
+		return ownResult{}, err
 	}
 	defer done()
 	if s.Object == parser.ObjRecipient {
 		r, err := tx.Recipient(s.Name)
 		if err != nil {
-			return Result{}, err
+			return ownResult{}, err
 		}
 		var props []string
 		for k, v := range r.Properties {
@@ -353,9 +349,7 @@ func (x *execution) describeObject(s *parser.Describe) (Result, error) {
 		for _, t := range r.ActiveTokens(tx.Now()) {
 			expires = timeText(t.Expires)
 		}
-		return Result{Tag: "DESCRIBE", NoCount: true, Rows: textRows(x.mem(),
-			[]string{"name", "created_on", "authentication_type", "status", "token_expiration_time", "comment", "properties"},
-			[][]string{{r.Name, timeText(r.Created), r.AuthenticationType(), state, expires, r.Comment, strings.Join(props, ", ")}})}, nil
+		return ownResult{tag: "DESCRIBE", rows: [][]string{{r.Name, timeText(r.Created), r.AuthenticationType(), state, expires, r.Comment, strings.Join(props, ", ")}}}, nil
 	}
 	// DESC SHARE: a provider describes its own share; a consumer the
 	// share it reads (by its database name).
@@ -363,27 +357,27 @@ func (x *execution) describeObject(s *parser.Describe) (Result, error) {
 	if sh, err := tx.Share(s.Name); err == nil {
 		objs, err := shareObjectRows(tx, sh)
 		if err != nil {
-			return Result{}, err
+			return ownResult{}, err
 		}
 		rows = objs
 	} else if db, derr := tx.Database(s.Name); derr == nil && db.Mount != 0 {
 		schemas, err := tx.Schemas(db.Name)
 		if err != nil {
-			return Result{}, err
+			return ownResult{}, err
 		}
 		for _, sc := range schemas {
 			tables, err := tx.Tables(db.Name, sc.Name)
 			if err != nil {
-				return Result{}, err
+				return ownResult{}, err
 			}
 			for _, t := range tables {
 				rows = append(rows, []string{"TABLE", db.Name + "." + sc.Name + "." + t.Name, timeText(t.Created)})
 			}
 		}
 	} else {
-		return Result{}, err
+		return ownResult{}, err
 	}
-	return Result{Tag: "DESCRIBE", NoCount: true, Rows: textRows(x.mem(), []string{"kind", "name", "shared_on"}, rows)}, nil
+	return ownResult{tag: "DESCRIBE", rows: rows}, nil
 }
 
 // shareObjectRows lists a share's objects as kind, name, shared_on.
@@ -409,25 +403,23 @@ func shareObjectRows(tx *catalog.Tx, sh catalog.Share) ([][]string, error) {
 }
 
 // show runs the SHOW statements of the sharing grammar.
-func (x *execution) show(s *parser.Show) (Result, error) {
+func (x *execution) show(s *parser.Show) (ownResult, error) {
 	tx, done, err := x.s.readTx(x.ctx)
 	if err != nil {
-		return Result{}, err
+		return ownResult{}, err
 	}
 	defer done()
-	var cols []string
 	var rows [][]string
 	switch s.What {
 	case parser.ShowShares:
-		cols = []string{"created_on", "kind", "name", "database_name", "to", "from", "comment"}
 		own, err := tx.Shares()
 		if err != nil {
-			return Result{}, err
+			return ownResult{}, err
 		}
 		for _, sh := range own {
 			grants, err := tx.GrantsOfShare(sh.Name)
 			if err != nil {
-				return Result{}, err
+				return ownResult{}, err
 			}
 			var to []string
 			for _, g := range grants {
@@ -441,7 +433,7 @@ func (x *execution) show(s *parser.Show) (Result, error) {
 		}
 		inbound, err := tx.InboundShares()
 		if err != nil {
-			return Result{}, err
+			return ownResult{}, err
 		}
 		mounts := map[catalog.ShareID]string{}
 		if dbs, err := tx.Databases(); err == nil {
@@ -456,10 +448,9 @@ func (x *execution) show(s *parser.Show) (Result, error) {
 			rows = append(rows, []string{timeText(sh.Created), "INBOUND", provider + "." + sh.Name, mounts[sh.ID], x.s.who.Name, provider, sh.Comment})
 		}
 	case parser.ShowRecipients:
-		cols = []string{"created_on", "name", "authentication_type", "comment"}
 		rs, err := tx.Recipients()
 		if err != nil {
-			return Result{}, err
+			return ownResult{}, err
 		}
 		for _, r := range rs {
 			rows = append(rows, []string{timeText(r.Created), r.Name, r.AuthenticationType(), r.Comment})
@@ -467,17 +458,16 @@ func (x *execution) show(s *parser.Show) (Result, error) {
 	case parser.ShowAllInShare, parser.ShowGrantsOnShare:
 		sh, err := tx.Share(s.Name)
 		if err != nil {
-			return Result{}, err
+			return ownResult{}, err
 		}
 		objs, err := shareObjectRows(tx, sh)
 		if err != nil {
-			return Result{}, err
+			return ownResult{}, err
 		}
 		if s.What == parser.ShowAllInShare {
-			cols, rows = []string{"kind", "name", "shared_on"}, objs
+			rows = objs
 			break
 		}
-		cols = []string{"created_on", "privilege", "granted_on", "name", "granted_to", "grantee_name"}
 		for _, o := range objs {
 			priv := "SELECT"
 			if o[0] == catalog.ShareDatabase {
@@ -486,10 +476,9 @@ func (x *execution) show(s *parser.Show) (Result, error) {
 			rows = append(rows, []string{o[2], priv, o[0], o[1], "SHARE", sh.Name})
 		}
 	case parser.ShowGrantsOfShare:
-		cols = []string{"created_on", "share", "granted_to", "recipient"}
 		grants, err := tx.GrantsOfShare(s.Name)
 		if err != nil {
-			return Result{}, err
+			return ownResult{}, err
 		}
 		for _, g := range grants {
 			rows = append(rows, []string{timeText(g.Created), g.Share.Name, "RECIPIENT", g.Recipient.Name})
@@ -499,16 +488,15 @@ func (x *execution) show(s *parser.Show) (Result, error) {
 			rows = append(rows, []string{"", sh.Name, "TENANT", tx.TenantName(id)})
 		}
 	case parser.ShowGrantsToRecipient:
-		cols = []string{"created_on", "share", "privilege", "recipient"}
 		grants, err := tx.GrantsToRecipient(s.Name)
 		if err != nil {
-			return Result{}, err
+			return ownResult{}, err
 		}
 		for _, g := range grants {
 			rows = append(rows, []string{timeText(g.Created), g.Share.Name, "SELECT", g.Recipient.Name})
 		}
 	default:
-		return Result{}, notSupported("%s", s.String())
+		return ownResult{}, notSupported("%s", s.String())
 	}
-	return Result{Tag: "SHOW", NoCount: true, Rows: textRows(x.mem(), cols, rows)}, nil
+	return ownResult{tag: "SHOW", rows: rows}, nil
 }

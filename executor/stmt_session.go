@@ -186,7 +186,7 @@ func (x *execution) runShow(vs *pg.VariableShowStmt) (Result, error) {
 		for _, n := range names {
 			rows = append(rows, [3]string{displayName(n), x.s.settings.values[n], ""})
 		}
-		return Result{Tag: "SHOW", NoCount: true, Rows: textRows(x.mem(), []string{"name", "setting", "description"}, rows3(rows))}, nil
+		return Result{Tag: "SHOW", NoCount: true, Rows: textRows(x.mem(), showColumns(vs), rows3(rows))}, nil
 	}
 	if name == "time zone" {
 		name = "timezone"
@@ -198,7 +198,15 @@ func (x *execution) runShow(vs *pg.VariableShowStmt) (Result, error) {
 	if !ok {
 		return Result{}, sqlstate.Errorf(sqlstate.UndefinedObject, "unrecognized configuration parameter %q", vs.Name)
 	}
-	return Result{Tag: "SHOW", NoCount: true, Rows: textRows(x.mem(), []string{vs.Name}, [][]string{{v}})}, nil
+	return Result{Tag: "SHOW", NoCount: true, Rows: textRows(x.mem(), showColumns(vs), [][]string{{v}})}, nil
+}
+
+// showColumns names SHOW's result columns, for its run and its Describe.
+func showColumns(vs *pg.VariableShowStmt) []string {
+	if strings.ToLower(vs.Name) == "all" {
+		return []string{"name", "setting", "description"}
+	}
+	return []string{vs.Name}
 }
 
 func rows3(in [][3]string) [][]string {

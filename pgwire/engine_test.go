@@ -112,6 +112,7 @@ type fakeSession struct {
 	tx      byte
 	changed []executor.Parameter
 	batch   int
+	widened int // plans of "widening" so far
 }
 
 var paramRE = regexp.MustCompile(`\$(\d+)`)
@@ -264,6 +265,15 @@ func (s *fakeSession) plan(ctx context.Context, st *fakeStmt, params []executor.
 		return nil, executor.Result{CopyIn: &executor.CopyIn{Binary: binaryFmt, Columns: 2, Run: s.eng.copyRun(binaryFmt)}}, nil
 	case f[0] == "ddl":
 		return nil, executor.Result{Tag: "CREATE TABLE"}, nil
+	case f[0] == "undescribed": // a bug: described as NoData, runs with rows
+		return nil, executor.Result{Tag: "SELECT", Rows: s.eng.newRows([]executor.Column{colN, colS}, 2, 3)}, nil
+	case f[0] == "widening": // (n) when first planned, (n, s) after: a table altered between Describe and Execute
+		s.widened++
+		cols := []executor.Column{colN, colS}
+		if s.widened == 1 {
+			cols = cols[:1]
+		}
+		return cols, executor.Result{Tag: "SELECT", Rows: s.eng.newRows(cols, 1, 3)}, nil
 	}
 	return nil, executor.Result{}, sqlstate.Errorf(sqlstate.SyntaxError, "fake: unknown statement %q", sql)
 }

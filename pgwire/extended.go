@@ -2,7 +2,9 @@ package pgwire
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgproto3"
 
@@ -13,7 +15,59 @@ import (
 
 // prepared is a statement made by Parse.
 type prepared struct {
-	st Statement
+	st   Statement
+	desc *description // what its last Describe announced; nil if never described
+}
+
+// description is what a Describe told the client about the rows of a
+// statement or portal: their columns, nil for NoData. A client decodes the
+// DataRows of a later Execute by it (pgx caches a statement's description
+// and sends only Bind and Execute), so rows must match it.
+type description struct {
+	cols   []executor.Column
+	portal bool // from Describe of the portal itself, not of its statement
+}
+
+func describedAs(cols []executor.Column, portal bool) *description {
+	if len(cols) == 0 {
+		cols = nil
+	}
+	return &description{cols: cols, portal: portal}
+}
+
+// checkDescribed refuses a result whose columns are not those a Describe
+// announced, so that no DataRow reaches a client that expects none or
+// other columns. A statement whose result changed since its Describe (a
+// table altered in between) fails as in PostgreSQL, 0A000, and drivers
+// prepare it again; any other difference is a bug of ours and answers
+// XX000, its cause logged. Without a Describe the client asked for rows as
+// they come, as PostgreSQL sends them.
+func checkDescribed(d *description, cols []executor.Column) error {
+	if d == nil || sameColumns(d.cols, cols) {
+		return nil
+	}
+	if d.cols == nil {
+		return fmt.Errorf("result of %s described as NoData", columnList(cols))
+	}
+	if d.portal {
+		return fmt.Errorf("result of %s described as %s", columnList(cols), columnList(d.cols))
+	}
+	return sqlstate.Errorf(sqlstate.FeatureNotSupported, "cached plan must not change result type")
+}
+
+// sameColumns compares what a client decodes rows by: names and types.
+func sameColumns(a, b []executor.Column) bool {
+	return slices.EqualFunc(a, b, func(x, y executor.Column) bool {
+		return x.Name == y.Name && x.Type.OID == y.Type.OID
+	})
+}
+
+func columnList(cols []executor.Column) string {
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = fmt.Sprintf("%q %d", c.Name, c.Type.OID)
+	}
+	return "(" + strings.Join(names, ", ") + ")"
 }
 
 // extended runs one extended-protocol message unless an earlier one failed
@@ -125,7 +179,7 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 		params[i] = executor.Param{Binary: f == formatBinary, Data: arena[start:len(arena):len(arena)]}
 	}
 	c.closePortal(m.DestinationPortal, errPortalClosed)
-	c.portals[m.DestinationPortal] = &portal{st: ps.st, params: params, formats: slices.Clone(m.ResultFormatCodes)}
+	c.portals[m.DestinationPortal] = &portal{st: ps.st, params: params, formats: slices.Clone(m.ResultFormatCodes), desc: ps.desc}
 	c.send(&pgproto3.BindComplete{})
 	return nil
 }
@@ -152,6 +206,7 @@ func (c *conn) describe(ctx context.Context, m *pgproto3.Describe) error {
 			return err
 		}
 		c.send(&pgproto3.ParameterDescription{ParameterOIDs: oids})
+		ps.desc = describedAs(cols, false)
 		if len(cols) == 0 {
 			c.send(&pgproto3.NoData{})
 			return nil
@@ -178,6 +233,7 @@ func (c *conn) describe(ctx context.Context, m *pgproto3.Describe) error {
 			return err
 		}
 		if len(cols) == 0 {
+			p.desc = describedAs(nil, true)
 			c.send(&pgproto3.NoData{})
 			return nil
 		}
@@ -185,6 +241,7 @@ func (c *conn) describe(ctx context.Context, m *pgproto3.Describe) error {
 		if err != nil {
 			return err
 		}
+		p.desc = describedAs(cols, true)
 		c.send(rowDescription(cols, formats))
 		return nil
 	default:

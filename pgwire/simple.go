@@ -68,7 +68,8 @@ func (c *conn) sendChangedParameters() {
 type portal struct {
 	st      Statement
 	params  []executor.Param
-	formats []int16 // Bind's result format codes, as sent
+	formats []int16      // Bind's result format codes, as sent
+	desc    *description // what Describe announced (extended protocol); nil if nothing
 
 	started bool              // Execute ran the statement
 	cols    []executor.Column // the result's columns once started, nil without rows
@@ -122,6 +123,9 @@ func (c *conn) execPortal(ctx context.Context, p *portal, maxRows int64, describ
 		case res.Rows != nil:
 			cols := res.Rows.Columns()
 			formats, err := resultFormats(p.formats, len(cols))
+			if err == nil {
+				err = checkDescribed(p.desc, cols)
+			}
 			if err != nil {
 				p.done = true
 				res.Rows.Close(err)

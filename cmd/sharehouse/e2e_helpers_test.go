@@ -461,9 +461,15 @@ func dirFiles(t testing.TB, dir string) map[string]int64 {
 // raw protocol: a Frontend and its net.Conn, closed when the test ends.
 func hijack(t *testing.T, s *server) (*pgproto3.Frontend, net.Conn) {
 	t.Helper()
+	return hijackAs(t, s, "admin", adminPassword)
+}
+
+// hijackAs is hijack as user with password.
+func hijackAs(t *testing.T, s *server, user, password string) (*pgproto3.Frontend, net.Conn) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), queryTimeout)
 	defer cancel()
-	pc, err := pgconn.Connect(ctx, s.url("admin", adminPassword, "postgres"))
+	pc, err := pgconn.Connect(ctx, s.url(user, password, "postgres"))
 	if err != nil {
 		t.Fatal(err)
 	}

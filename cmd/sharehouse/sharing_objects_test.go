@@ -66,7 +66,7 @@ func TestSharingObjectsByID(t *testing.T) {
 		mustExec(t, prov, "ALTER SHARE sh ADD TABLE fin.draft")
 		mustExec(t, prov, "ROLLBACK")
 		wantAbsent(t, queryErr(acme, "SELECT id FROM fin.draft"))
-		rows := mustQueryRows(t, prov, "SHOW ALL IN SHARE sh")
+		rows := mustQueryBoth(t, prov, "SHOW ALL IN SHARE sh")
 		for _, r := range rows {
 			if r[1] == "postgres.fin.draft" {
 				t.Errorf("SHOW ALL IN SHARE lists the rolled back table: %q", rows)

@@ -292,7 +292,7 @@ func (m *propModel) check() {
 	// 42P01/3D000 when not.
 	readTable := func(who string, conn *pgx.Conn, name string, readable bool, id int) {
 		q := "SELECT id FROM " + name
-		rows, err := queryRows(conn, q)
+		rows, err := queryBoth(m.t, conn, q)
 		if readable {
 			m.readable++
 		} else {
@@ -313,7 +313,7 @@ func (m *propModel) check() {
 	}
 	// inbound lists the INBOUND share names of SHOW SHARES.
 	inbound := func(who string, conn *pgx.Conn) []string {
-		rows, err := queryRows(conn, "SHOW SHARES")
+		rows, err := queryBoth(m.t, conn, "SHOW SHARES")
 		if err != nil {
 			bad("%s: SHOW SHARES: %v", who, err)
 			return nil
@@ -428,7 +428,7 @@ func (m *propModel) check() {
 				}
 			}
 			sort.Strings(want)
-			rows, err := queryRows(m.conns[c], "DESC SHARE "+sh.name)
+			rows, err := queryBoth(m.t, m.conns[c], "DESC SHARE "+sh.name)
 			if err != nil {
 				bad("%s: DESC SHARE %s: %v", c, sh.name, err)
 				continue
@@ -452,7 +452,7 @@ func (m *propModel) check() {
 // tables share sh exposes; an unreadable share lists nothing (or is
 // absent altogether).
 func (m *propModel) checkDesc(who string, conn *pgx.Conn, db, _ string, readable bool, sh *propShare, bad func(string, ...any)) {
-	rows, err := queryRows(conn, "DESC SHARE "+db)
+	rows, err := queryBoth(m.t, conn, "DESC SHARE "+db)
 	var want []string
 	if readable {
 		for _, tb := range sortedKeys(m.tables[sh.owner]) {

@@ -93,7 +93,7 @@ func (f *revokeFixture) check(t *testing.T, want map[string][]string) {
 		c := f.consumers[name]
 		for i, tb := range revokeTables {
 			q := fmt.Sprintf("SELECT id FROM %ss.%s", c.prefix, tb)
-			rows, err := queryRows(c.conn, q)
+			rows, err := queryBoth(t, c.conn, q)
 			readable := strings.Contains(","+strings.Join(want[name], ",")+",", ","+tb+",")
 			switch {
 			case readable && err != nil:

@@ -37,7 +37,7 @@ func TestSharingTenantFlows(t *testing.T) {
 	mustExec(t, prov, "GRANT SELECT ON TABLE db1.public.table1 TO SHARE t")
 	mustExec(t, prov, "GRANT SELECT ON TABLE db1.public.orders TO SHARE t")
 	mustExec(t, prov, "ALTER SHARE t ADD TENANTS = globex")
-	own := mustQueryRows(t, prov, "SHOW SHARES")
+	own := mustQueryBoth(t, prov, "SHOW SHARES")
 	if len(own) != 1 || own[0][1] != "OUTBOUND" || own[0][2] != "t" || !strings.Contains(own[0][4], "globex") {
 		t.Errorf("provider's SHOW SHARES: %q", own)
 	}
@@ -45,24 +45,24 @@ func TestSharingTenantFlows(t *testing.T) {
 	globex := s.tenant(t, "globex", "postgres")
 	initech := s.tenant(t, "initech", "postgres")
 	t.Run("consumer sees the share INBOUND", func(t *testing.T) {
-		rows := mustQueryRows(t, globex, "SHOW SHARES")
+		rows := mustQueryBoth(t, globex, "SHOW SHARES")
 		if len(rows) != 1 || rows[0][1] != "INBOUND" || rows[0][2] != "provider_co.t" || rows[0][5] != "provider_co" {
 			t.Fatalf("globex SHOW SHARES: %q", rows)
 		}
-		if rows := mustQueryRows(t, initech, "SHOW SHARES"); len(rows) != 0 {
+		if rows := mustQueryBoth(t, initech, "SHOW SHARES"); len(rows) != 0 {
 			t.Errorf("initech, not a consumer, sees %q", rows)
 		}
 	})
 
 	mustExec(t, globex, "CREATE DATABASE db FROM SHARE provider_co.t")
 	t.Run("mount and read", func(t *testing.T) {
-		if got := flatRows(mustQueryRows(t, globex, "SELECT id, name FROM db.public.table1 ORDER BY id")); got != "1,one|2,two" {
+		if got := flatRows(mustQueryBoth(t, globex, "SELECT id, name FROM db.public.table1 ORDER BY id")); got != "1,one|2,two" {
 			t.Errorf("globex reads %q", got)
 		}
 		if n := queryInt64(t, globex, "SELECT count(*) FROM db.public.orders"); n != 2000 {
 			t.Errorf("globex counts %d orders", n)
 		}
-		rows := mustQueryRows(t, globex, "SHOW SHARES")
+		rows := mustQueryBoth(t, globex, "SHOW SHARES")
 		if len(rows) != 1 || rows[0][3] != "db" {
 			t.Errorf("SHOW SHARES after the mount: %q, want database_name db", rows)
 		}
@@ -71,7 +71,7 @@ func TestSharingTenantFlows(t *testing.T) {
 		if n := queryInt64(t, mounted, "SELECT count(*) FROM public.table1"); n != 2 {
 			t.Errorf("in database db: %d rows", n)
 		}
-		desc := mustQueryRows(t, globex, "DESC SHARE db")
+		desc := mustQueryBoth(t, globex, "DESC SHARE db")
 		var names []string
 		for _, r := range desc {
 			names = append(names, r[1])
@@ -81,7 +81,7 @@ func TestSharingTenantFlows(t *testing.T) {
 		}
 		wantAbsent(t, queryErr(globex, "SELECT * FROM db.public.private1"))
 		wantAbsent(t, queryErr(globex, "SELECT * FROM db1.public.table1"))
-		for _, f := range mustQueryRows(t, globex, "SELECT table_catalog || '.' || table_schema || '.' || table_name FROM information_schema.tables") {
+		for _, f := range mustQueryBoth(t, globex, "SELECT table_catalog || '.' || table_schema || '.' || table_name FROM information_schema.tables") {
 			if strings.Contains(f[0], "private1") || strings.HasPrefix(f[0], "db1.") {
 				t.Errorf("information_schema.tables shows %s to globex", f[0])
 			}
@@ -122,7 +122,7 @@ func TestSharingTenantFlows(t *testing.T) {
 		for _, q := range []string{"CREATE SCHEMA mine", "CREATE TABLE mine (a int)", "DROP SCHEMA public"} {
 			t.Run("in db: "+q, func(t *testing.T) { wantReadOnly(t, execErr(mounted, q), "t") })
 		}
-		if got := flatRows(mustQueryRows(t, db1, "SELECT count(*) FROM public.table1")); got != "2" {
+		if got := flatRows(mustQueryBoth(t, db1, "SELECT count(*) FROM public.table1")); got != "2" {
 			t.Errorf("provider's table1 has %s rows after the attempts", got)
 		}
 	})
@@ -147,12 +147,12 @@ func TestSharingTenantFlows(t *testing.T) {
 			t.Fatalf("tenant recipient got a link %q", link)
 		}
 		// Not yet granted: nothing to see or mount.
-		if rows := mustQueryRows(t, initech, "SHOW SHARES"); len(rows) != 0 {
+		if rows := mustQueryBoth(t, initech, "SHOW SHARES"); len(rows) != 0 {
 			t.Errorf("before the grant initech sees %q", rows)
 		}
 		wantCode(t, execErr(initech, "CREATE DATABASE p FROM SHARE provider_co.u"), "42704")
 		mustExec(t, prov, "GRANT SELECT ON SHARE u TO RECIPIENT initech_r")
-		rows := mustQueryRows(t, initech, "SHOW SHARES")
+		rows := mustQueryBoth(t, initech, "SHOW SHARES")
 		if len(rows) != 1 || rows[0][1] != "INBOUND" || rows[0][2] != "provider_co.u" {
 			t.Fatalf("initech SHOW SHARES: %q", rows)
 		}
@@ -163,7 +163,7 @@ func TestSharingTenantFlows(t *testing.T) {
 		// globex's share t and initech's u do not mix.
 		wantAbsent(t, queryErr(initech, "SELECT * FROM p.public.table1"))
 		wantAbsent(t, queryErr(globex, "SELECT * FROM db.public.private1"))
-		rec := mustQueryRows(t, prov, "SHOW RECIPIENTS")
+		rec := mustQueryBoth(t, prov, "SHOW RECIPIENTS")
 		if len(rec) != 1 || rec[0][1] != "initech_r" || rec[0][2] != "TENANT" {
 			t.Errorf("SHOW RECIPIENTS: %q", rec)
 		}
@@ -176,13 +176,13 @@ func TestSharingTenantFlows(t *testing.T) {
 	t.Run("DROP DATABASE unmounts", func(t *testing.T) {
 		mustExec(t, globex, "DROP DATABASE db")
 		wantAbsent(t, queryErr(globex, "SELECT * FROM db.public.table1"))
-		if rows := mustQueryRows(t, globex, "SHOW SHARES"); len(rows) != 1 || rows[0][3] != "" {
+		if rows := mustQueryBoth(t, globex, "SHOW SHARES"); len(rows) != 1 || rows[0][3] != "" {
 			t.Errorf("after DROP DATABASE globex SHOW SHARES: %q (still INBOUND, not mounted)", rows)
 		}
 		if n := queryInt64(t, db1, "SELECT count(*) FROM public.table1"); n != 3 {
 			t.Errorf("the provider's table has %d rows after the unmount, want 3", n)
 		}
-		if rows := mustQueryRows(t, prov, "SHOW SHARES"); len(rows) != 2 {
+		if rows := mustQueryBoth(t, prov, "SHOW SHARES"); len(rows) != 2 {
 			t.Errorf("provider's shares after the unmount: %q", rows)
 		}
 		// Mounting again works: the share is still granted.

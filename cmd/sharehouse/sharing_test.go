@@ -115,7 +115,7 @@ func TestSharingDeltaFlow(t *testing.T) {
 	// The partner reads with pgx, the token as password, database = share.
 	acme := recipientConnect(t, cred, "finance_data_share")
 	t.Run("read with GROUP BY", func(t *testing.T) {
-		rows := mustQueryRows(t, acme, "SELECT customer, sum(amount) FROM finance.orders GROUP BY customer ORDER BY customer")
+		rows := mustQueryBoth(t, acme, "SELECT customer, sum(amount) FROM finance.orders GROUP BY customer ORDER BY customer")
 		if len(rows) != len(sums) {
 			t.Fatalf("got %d groups, want %d: %q", len(rows), len(sums), rows)
 		}
@@ -175,11 +175,11 @@ func TestSharingDeltaFlow(t *testing.T) {
 		wantCode(t, loginErr(t, cred, "gold"), "3D000")
 		wantCode(t, loginErr(t, cred, "postgres"), "3D000")
 		// Listings show the share and its one table only.
-		shares := mustQueryRows(t, acme, "SHOW SHARES")
+		shares := mustQueryBoth(t, acme, "SHOW SHARES")
 		if len(shares) != 1 || shares[0][1] != "INBOUND" || !strings.HasSuffix(shares[0][2], "finance_data_share") {
 			t.Errorf("recipient's SHOW SHARES: %q", shares)
 		}
-		desc := mustQueryRows(t, acme, "DESC SHARE finance_data_share")
+		desc := mustQueryBoth(t, acme, "DESC SHARE finance_data_share")
 		if len(desc) != 1 || desc[0][0] != "TABLE" || !strings.HasSuffix(desc[0][1], "finance.orders") {
 			t.Errorf("recipient's DESC SHARE: %q", desc)
 		}
@@ -228,7 +228,7 @@ func TestSharingDeltaFlow(t *testing.T) {
 			}
 		}
 		mustExec(t, gold, "INSERT INTO finance.orders VALUES (3001, 'c_new', 7.25, '2024-02-01')")
-		rows := mustQueryRows(t, acme, "SELECT id, amount FROM finance.orders WHERE customer = 'c_new'")
+		rows := mustQueryBoth(t, acme, "SELECT id, amount FROM finance.orders WHERE customer = 'c_new'")
 		if flatRows(rows) != "3001,7.25" {
 			t.Errorf("recipient's next query sees %q, want 3001,7.25", rows)
 		}

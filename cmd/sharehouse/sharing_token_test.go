@@ -54,7 +54,7 @@ func TestSharingTokenExpiry(t *testing.T) {
 	if n := queryInt64(t, acme, "SELECT count(*) FROM public.orders"); n != 2 {
 		t.Fatalf("acme counts %d", n)
 	}
-	if rows := mustQueryRows(t, prov, "DESCRIBE RECIPIENT acme"); len(rows) != 1 || rows[0][3] != "ACTIVATED" {
+	if rows := mustQueryBoth(t, prov, "DESCRIBE RECIPIENT acme"); len(rows) != 1 || rows[0][3] != "ACTIVATED" {
 		t.Errorf("DESCRIBE RECIPIENT before expiry: %q", rows)
 	}
 
@@ -71,7 +71,7 @@ func TestSharingTokenExpiry(t *testing.T) {
 			t.Errorf("the token stopped working at %s, before its expirationTime %s", time.Now().UTC().Format(time.RFC3339), cred.ExpirationTime)
 		}
 		wantAbsent(t, queryErr(acme, "SELECT count(*) FROM public.orders"))
-		if rows := mustQueryRows(t, prov, "DESCRIBE RECIPIENT acme"); len(rows) != 1 || rows[0][3] != "EXPIRED" {
+		if rows := mustQueryBoth(t, prov, "DESCRIBE RECIPIENT acme"); len(rows) != 1 || rows[0][3] != "EXPIRED" {
 			t.Errorf("DESCRIBE RECIPIENT after expiry: %q", rows)
 		}
 		// The tenant consumer has no token and is untouched.
@@ -79,7 +79,7 @@ func TestSharingTokenExpiry(t *testing.T) {
 			t.Errorf("globex counts %d", n)
 		}
 		// A new link restores access with a new token.
-		rows := mustQueryRows(t, prov, "ALTER RECIPIENT acme ROTATE TOKEN")
+		rows := mustQueryDefault(t, prov, "ALTER RECIPIENT acme ROTATE TOKEN")
 		fresh := mustActivate(t, rows[0][len(rows[0])-1])
 		if n := queryInt64(t, recipientConnect(t, fresh, "sh"), "SELECT count(*) FROM public.orders"); n != 2 {
 			t.Errorf("after a new activation acme counts %d", n)
@@ -104,7 +104,7 @@ func TestSharingTokenRotation(t *testing.T) {
 
 	rotate := func(t *testing.T, sql string) string {
 		t.Helper()
-		rows := mustQueryRows(t, prov, sql)
+		rows := mustQueryDefault(t, prov, sql)
 		if len(rows) != 1 || !strings.Contains(rows[0][len(rows[0])-1], "/activate/") {
 			t.Fatalf("%s returned %q, want a row with the new activation_link", sql, rows)
 		}

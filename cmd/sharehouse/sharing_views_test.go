@@ -44,7 +44,7 @@ func TestSharingViews(t *testing.T) {
 	inMount := s.tenant(t, "globex", "m")
 	wantReadOnly(t, queryErr(inMount, "CREATE VIEW v AS SELECT 1"), "sh")
 	mustExec(t, globex, "CREATE VIEW mine AS SELECT id, amount FROM m.public.orders WHERE amount > 15")
-	if got := flatRows(mustQueryRows(t, globex, "SELECT * FROM mine")); got != "2,20.25" {
+	if got := flatRows(mustQueryBoth(t, globex, "SELECT * FROM mine")); got != "2,20.25" {
 		t.Fatalf("consumer view reads %q", got)
 	}
 	mustExec(t, prov, "ALTER SHARE sh REMOVE TENANTS = globex")
