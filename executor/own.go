@@ -26,6 +26,8 @@ func (x *execution) runOwn(st parser.Own) (Result, error) {
 			}
 			return nil
 		})
+	case *parser.AlterConnectionLimit:
+		return x.alterConnectionLimit(s)
 	case *parser.DropTenant:
 		return x.ddl("DROP TENANT", func(tx *catalog.Tx) error {
 			err := tx.DropTenant(s.Name)
