@@ -72,6 +72,10 @@ type Config struct {
 	// still in it then is closed without an answer, as PostgreSQL does.
 	// 0 means DefaultConfig's value.
 	StartupTimeout time.Duration
+	// MaxAuthDelay is the longest a failed login waits before it is told
+	// (the delay doubles from 100 ms with each failure for the user or from
+	// the address); 0 means DefaultConfig's value, negative no delay.
+	MaxAuthDelay time.Duration
 	// Now is the clock of the login throttle; time.Now when nil.
 	Now func() time.Time
 	// Rand is the source of nonces, cancel keys and the mock-salt secret;
@@ -81,7 +85,7 @@ type Config struct {
 
 // DefaultConfig returns the configuration used for zero fields.
 func DefaultConfig() Config {
-	return Config{MaxConnections: 100, ReservedConnections: 3, StartupTimeout: 60 * time.Second}
+	return Config{MaxConnections: 100, ReservedConnections: 3, StartupTimeout: 60 * time.Second, MaxAuthDelay: throttleMax}
 }
 
 // Validate reports a configuration that cannot work.
@@ -153,6 +157,9 @@ func NewServer(cfg Config, eng Engine) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.MaxAuthDelay == 0 {
+		cfg.MaxAuthDelay = def.MaxAuthDelay
+	}
 	s := &Server{
 		cfg:       cfg,
 		eng:       eng,
@@ -163,7 +170,7 @@ func NewServer(cfg Config, eng Engine) *Server {
 		keys:      map[uint32]*conn{},
 
 		loginSessions: map[string]int{},
-		throttle:      newLoginThrottle(cfg.Now, throttleEntries),
+		throttle:      newLoginThrottle(cfg.Now, cfg.MaxAuthDelay, throttleEntries),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -14,7 +14,8 @@ import (
 // cannot lock a user out; a success resets the user's count.
 const (
 	throttleBase = 100 * time.Millisecond
-	throttleMax  = 5 * time.Second
+	// throttleMax is the longest wait by default (Config.MaxAuthDelay).
+	throttleMax = 5 * time.Second
 	// throttleForget: a key without failures for this long starts afresh.
 	throttleForget = 10 * time.Minute
 	// throttleEntries bounds the table; the least recently failed key is
@@ -26,11 +27,12 @@ const (
 // loginThrottle counts recent authentication failures per key (a user
 // name, a client address). Safe for concurrent use.
 type loginThrottle struct {
-	mu      sync.Mutex
-	now     func() time.Time
-	max     int
-	entries map[string]*list.Element // of *throttleEntry
-	lru     list.List                // front: most recent failure
+	mu       sync.Mutex
+	now      func() time.Time
+	maxDelay time.Duration            // 0: no throttling
+	max      int                      // entries
+	entries  map[string]*list.Element // of *throttleEntry
+	lru      list.List                // front: most recent failure
 }
 
 type throttleEntry struct {
@@ -39,13 +41,16 @@ type throttleEntry struct {
 	last     time.Time
 }
 
-func newLoginThrottle(now func() time.Time, max int) *loginThrottle {
-	return &loginThrottle{now: now, max: max, entries: map[string]*list.Element{}}
+func newLoginThrottle(now func() time.Time, maxDelay time.Duration, max int) *loginThrottle {
+	return &loginThrottle{now: now, maxDelay: maxDelay, max: max, entries: map[string]*list.Element{}}
 }
 
 // failed records a failure for each key and returns how long the failing
 // connection waits: the longest delay among its keys.
 func (t *loginThrottle) failed(keys ...string) time.Duration {
+	if t.maxDelay <= 0 {
+		return 0
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
@@ -54,7 +59,7 @@ func (t *loginThrottle) failed(keys ...string) time.Duration {
 		e := t.entry(k, now)
 		e.failures++
 		e.last = now
-		delay = max(delay, delayFor(e.failures))
+		delay = max(delay, delayFor(e.failures, t.maxDelay))
 	}
 	return delay
 }
@@ -91,11 +96,11 @@ func (t *loginThrottle) entry(key string, now time.Time) *throttleEntry {
 }
 
 // delayFor is the wait after the nth failure in a row: 100 ms, 200 ms,
-// 400 ms, … up to throttleMax.
-func delayFor(n int) time.Duration {
+// 400 ms, … up to maxDelay.
+func delayFor(n int, maxDelay time.Duration) time.Duration {
 	d := throttleBase
-	for i := 1; i < n && d < throttleMax; i++ {
+	for i := 1; i < n && d < maxDelay; i++ {
 		d *= 2
 	}
-	return min(d, throttleMax)
+	return min(d, maxDelay)
 }

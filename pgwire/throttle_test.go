@@ -8,7 +8,7 @@ import (
 
 func TestLoginThrottle(t *testing.T) {
 	now := time.Unix(1e9, 0)
-	th := newLoginThrottle(func() time.Time { return now }, 3)
+	th := newLoginThrottle(func() time.Time { return now }, throttleMax, 3)
 	var got []time.Duration
 	for range 8 {
 		got = append(got, th.failed("u:alice", "a:10.0.0.1"))
@@ -29,6 +29,9 @@ func TestLoginThrottle(t *testing.T) {
 		t.Errorf("alice after a success, elsewhere: %v", d)
 	}
 	// Quiet keys are forgotten.
+	if off := newLoginThrottle(time.Now, 0, 3); off.failed("u:x") != 0 || len(off.entries) != 0 {
+		t.Error("a throttle without delay counted")
+	}
 	now = now.Add(throttleForget + time.Second)
 	if d := th.failed("u:bob"); d != throttleBase {
 		t.Errorf("bob after a quiet period: %v", d)
@@ -36,7 +39,7 @@ func TestLoginThrottle(t *testing.T) {
 }
 
 func TestLoginThrottleBounded(t *testing.T) {
-	th := newLoginThrottle(time.Now, 100)
+	th := newLoginThrottle(time.Now, throttleMax, 100)
 	for i := range 1000 {
 		th.failed(fmt.Sprintf("u:user%d", i))
 	}

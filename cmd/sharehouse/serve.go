@@ -67,6 +67,7 @@ type serveOptions struct {
 	maxConnections      int
 	reservedConnections int
 	authTimeout         time.Duration
+	authDelay           time.Duration
 }
 
 func defaultServeOptions() *serveOptions {
@@ -82,6 +83,7 @@ func defaultServeOptions() *serveOptions {
 		maxConnections:      pgwire.DefaultConfig().MaxConnections,
 		reservedConnections: pgwire.DefaultConfig().ReservedConnections,
 		authTimeout:         pgwire.DefaultConfig().StartupTimeout,
+		authDelay:           pgwire.DefaultConfig().MaxAuthDelay,
 	}
 }
 
@@ -109,6 +111,8 @@ func (o *serveOptions) AddFlags(fs *pflag.FlagSet) {
 		"of --max-connections, the slots only superusers may use (superuser_reserved_connections)")
 	fs.DurationVar(&o.authTimeout, "authentication-timeout", o.authTimeout,
 		"how long a client may take to log in before it is disconnected (authentication_timeout)")
+	fs.DurationVar(&o.authDelay, "auth-failure-delay", o.authDelay,
+		"longest wait before a failed login is answered; the wait doubles from 100ms with each failure for the user or from the client address (0 disables it)")
 }
 
 // Validate checks the options that can be checked without touching the disk.
@@ -143,6 +147,9 @@ func (o *serveOptions) Validate() error {
 	}
 	if o.authTimeout <= 0 {
 		return errors.New("--authentication-timeout must be positive")
+	}
+	if o.authDelay < 0 {
+		return errors.New("--auth-failure-delay must not be negative")
 	}
 	if _, err := cacheBytes(o.cacheSize, fallbackMemory); err != nil {
 		return err
@@ -297,7 +304,8 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer, ge
 	}
 
 	srv := pgwire.NewServer(pgwire.Config{TLS: tlsConfig, RequireTLS: o.tlsRequired, Logger: log,
-		MaxConnections: o.maxConnections, ReservedConnections: o.reservedConnections, StartupTimeout: o.authTimeout},
+		MaxConnections: o.maxConnections, ReservedConnections: o.reservedConnections, StartupTimeout: o.authTimeout,
+		MaxAuthDelay: authDelay(o.authDelay)},
 		pgwire.ForExecutor(eng))
 	ep := shareEndpoint{pgAddr: pgAddr, sslmode: "disable"}
 	if tlsConfig != nil {
@@ -402,6 +410,15 @@ func publicAddrs(o *serveOptions, pgLn net.Addr, httpLn net.Listener) (publicURL
 // one of its own: a quarter of the slots, so that one partner cannot starve
 // the others, the tenants and the admin.
 func recipientConnLimit(maxConnections int) int { return max(1, maxConnections/4) }
+
+// authDelay maps --auth-failure-delay to pgwire's MaxAuthDelay, where 0
+// is the default and a negative value none.
+func authDelay(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
+}
 
 // randomPassword returns 144 random bits in URL-safe base64, so that it can
 // be pasted into a connection URL as is.
