@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
 	"sort"
 	"strings"
 	"time"
@@ -166,6 +167,10 @@ func clientHost(nc net.Conn) string {
 func (c *conn) failStartup(err error) {
 	var ioe *ioError
 	if errors.As(err, &ioe) {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			// PostgreSQL logs this and, as here, tells the client nothing.
+			c.log.Info("canceling authentication due to timeout")
+		}
 		c.log.Debug("startup failed", logErr, err)
 		return
 	}

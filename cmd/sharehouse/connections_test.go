@@ -126,13 +126,18 @@ func TestConnectionLimits(t *testing.T) {
 			t.Fatalf("%s: recipient's default rolconnlimit %d, want 25", mode, got)
 		}
 
+		// A tenant recipient logs in as its tenant: it has no limit of its own.
+		mustCreateRecipient(t, prov, fmt.Sprintf("CREATE RECIPIENT peer_%s USING ID 'admin'", mode))
+		_, err := execIn(prov, simple, fmt.Sprintf("ALTER RECIPIENT peer_%s CONNECTION LIMIT 1", mode))
+		wantCode(t, err, "42809")
+
 		// Only the superuser sets a tenant's limit; the provider its recipient's.
 		if _, err := execIn(prov, simple, "ALTER TENANT "+tenant+" CONNECTION LIMIT -1"); err == nil {
 			t.Fatalf("%s: a tenant lifted its own connection limit", mode)
 		} else {
 			wantCode(t, err, "42501")
 		}
-		_, err := execIn(admin, simple, "ALTER TENANT "+tenant+" CONNECTION LIMIT -2")
+		_, err = execIn(admin, simple, "ALTER TENANT "+tenant+" CONNECTION LIMIT -2")
 		if e := wantCode(t, err, "22023"); e.Message != "invalid connection limit: -2" {
 			t.Fatalf("%s: %q", mode, e.Message)
 		}
@@ -232,6 +237,9 @@ func TestConnectionsAuthenticationTimeout(t *testing.T) {
 			t.Errorf("%s: closed only after %v", name, took)
 		}
 	}
+	waitFor(t, "the timeout during authentication in the log", 10*time.Second, func() bool {
+		return strings.Contains(s.logs.String(), `msg="canceling authentication due to timeout"`)
+	})
 	// A login still works.
 	if got := queryInt64(t, s.admin(t, "postgres"), "SELECT 2 * 21"); got != 42 {
 		t.Fatal(got)
@@ -301,8 +309,10 @@ func TestConnectionsOutOfFileDescriptors(t *testing.T) {
 	for range 20 {
 		flood = append(flood, rawDial(t, s.httpAddr))
 	}
-	waitFor(t, "accept to fail with EMFILE", 20*time.Second, func() bool {
-		return strings.Contains(s.logs.String(), "too many open files")
+	waitFor(t, "both accept loops to fail with EMFILE", 20*time.Second, func() bool {
+		logs := s.logs.String()
+		return strings.Contains(logs, `msg="accept failed; retrying"`) && strings.Contains(logs, "http: Accept error") &&
+			strings.Count(logs, "too many open files") >= 2
 	})
 	if !s.running() {
 		t.Fatalf("the server exited: %v", s.err)
@@ -384,6 +394,9 @@ func TestConnectionsLoginThrottle(t *testing.T) {
 		t.Errorf("the sixth failure took only %v", d)
 	}
 	// The log names user and client of each failure, never a password.
+	waitFor(t, "6 failures in the log", 10*time.Second, func() bool {
+		return strings.Count(s.logs.String(), `msg="authentication failed"`) >= 6
+	})
 	logs := s.logs.String()
 	if strings.Contains(logs, guess) || strings.Contains(logs, tenantPassword("victim")) || strings.Contains(logs, adminPassword) {
 		t.Fatal("a password reached the log")
