@@ -1,6 +1,7 @@
 package pgwire
 
 import (
+	"context"
 	"errors"
 	"net"
 	"syscall"
@@ -27,13 +28,50 @@ var (
 		"remaining connection slots are reserved for non-replication superuser connections")
 )
 
-// refuseWriteTimeout bounds the one write to a refused connection, made
-// from the accept loop: a fresh socket's buffer takes it at once.
-const refuseWriteTimeout = 100 * time.Millisecond
+const (
+	// refuseTimeout bounds how long a connection refused for MaxStartups
+	// may take to send its startup packet.
+	refuseTimeout = time.Second
+	// refuseWriteTimeout bounds the one write to a connection refused
+	// at once, made from the accept loop: a fresh socket's buffer takes it.
+	refuseWriteTimeout = 100 * time.Millisecond
+)
 
-// refuseConn answers a connection over MaxStartups with 53300 before
-// reading anything, as PostgreSQL's postmaster answers when it cannot
-// start a backend, and closes it.
+// refuse answers a connection over MaxStartups. As PostgreSQL does, it
+// still reads the startup packet (answering SSLRequest, serving a
+// CancelRequest) so that the client can show why: "sorry, too many clients
+// already". That takes at most refuseTimeout, for up to MaxStartups
+// connections at a time; past those, refuseConn answers without reading.
+func (s *Server) refuse(ctx context.Context, nc net.Conn) {
+	s.mu.Lock()
+	if s.refusing >= s.cfg.MaxStartups || s.shutting.Load() {
+		s.mu.Unlock()
+		refuseConn(nc)
+		return
+	}
+	s.refusing++
+	s.wg.Add(1)
+	s.mu.Unlock()
+	go func() {
+		defer func() {
+			nc.Close()
+			s.mu.Lock()
+			s.refusing--
+			s.mu.Unlock()
+			s.wg.Done()
+		}()
+		c := &conn{srv: s, raw: nc, nc: nc, log: s.log.With(logClient, nc.RemoteAddr().String())}
+		nc.SetDeadline(time.Now().Add(refuseTimeout))
+		if _, ok := c.readStartup(ctx); ok {
+			c.sendFatal(errTooManyClients)
+		}
+	}()
+}
+
+// refuseConn answers nc with 53300 before reading anything, as
+// PostgreSQL's postmaster answers when it cannot start a backend, and
+// closes it. A client that sent SSLRequest reports "error response during
+// SSL exchange", so refuse tries the full answer first.
 func refuseConn(nc net.Conn) {
 	defer nc.Close()
 	msg, err := errorResponse(errTooManyClients, "FATAL").Encode(nil)

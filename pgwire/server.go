@@ -138,6 +138,7 @@ type Server struct {
 	startups      int
 	loginSessions map[string]int
 	startupsFull  bool
+	refusing      int // connections being refused (see refuse)
 
 	throttle *loginThrottle // failed logins; has its own lock
 }
@@ -236,7 +237,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		backoff = 0
 		c, cctx, err := s.newConn(ctx, nc)
 		if errors.Is(err, errTooManyStartups) {
-			refuseConn(nc)
+			s.refuse(ctx, nc)
 			continue
 		}
 		if c == nil {

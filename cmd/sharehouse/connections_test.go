@@ -254,18 +254,33 @@ func TestConnectionsStartupCap(t *testing.T) {
 	for range 4 {
 		idle = append(idle, rawDial(t, s.addr))
 	}
-	// The server has accepted the 4 once a fifth is refused; the refusal
-	// comes before any packet is read, as PostgreSQL's postmaster refuses.
-	var got []byte
+	// A fifth is refused once the server has accepted the 4.
 	waitFor(t, "a refusal", 10*time.Second, func() bool {
-		got, _ = readAll(t, rawDial(t, s.addr), 10*time.Second)
-		return len(got) > 0
+		_, err := s.tryConnect(t, "admin", adminPassword, "postgres")
+		pe, ok := asPgError(err)
+		return ok && pe.Code == "53300"
 	})
-	if len(got) < 5 || got[0] != 'E' || !strings.Contains(string(got), "53300") || !strings.Contains(string(got), "sorry, too many clients already") {
-		t.Fatalf("refused connection read %q", got)
-	}
 	_, err := s.tryConnect(t, "admin", adminPassword, "postgres")
 	wantTooMany(t, err, "sorry, too many clients already")
+	// As in PostgreSQL, the refusal follows the SSL negotiation, so that
+	// psql's default sslmode=prefer shows the reason too.
+	nc := rawDial(t, s.addr)
+	nc.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := nc.Write([]byte{0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f}); err != nil { // SSLRequest
+		t.Fatal(err)
+	}
+	if b := make([]byte, 1); func() bool { _, err := io.ReadFull(nc, b); return err != nil || b[0] != 'N' }() {
+		t.Fatalf("SSLRequest answered %q", b)
+	}
+	fe := pgproto3.NewFrontend(nc, nc)
+	fe.Send(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersion30, Parameters: map[string]string{"user": "admin"}})
+	if err := fe.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	msg, err := fe.Receive()
+	if er, ok := msg.(*pgproto3.ErrorResponse); err != nil || !ok || er.Code != "53300" || er.Message != "sorry, too many clients already" {
+		t.Fatalf("startup answered %#v, %v", msg, err)
+	}
 	for _, nc := range idle {
 		nc.Close()
 	}
