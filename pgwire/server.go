@@ -64,8 +64,9 @@ type Config struct {
 	ReservedConnections int
 	// MaxStartups bounds the connections that have not finished startup
 	// (a flood of idle TCP connections holds file descriptors, not
-	// sessions); further ones are answered 53300 at once and closed. 0
-	// means MaxConnections.
+	// sessions); further ones are answered 53300 after their startup
+	// packet, or at once while as many again are being answered. 0 means
+	// MaxConnections.
 	MaxStartups int
 	// StartupTimeout bounds the startup phase (TLS, authentication, session
 	// creation), like PostgreSQL's authentication_timeout; a connection

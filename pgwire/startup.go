@@ -134,7 +134,7 @@ func (c *conn) authenticated(ctx context.Context, user string, authErr error) er
 	}
 	delay := c.srv.throttle.failed(throttleUser+user, throttleAddr+clientHost(c.raw))
 	// The FATAL must still go out before the startup deadline.
-	delay = min(delay, time.Until(c.startBy)-forcedWriteGrace)
+	delay = max(0, min(delay, time.Until(c.startBy)-forcedWriteGrace))
 	c.log.Info("authentication failed", "reason", authErr.Error(), "delay", delay.Round(time.Millisecond))
 	if delay > 0 {
 		t := time.NewTimer(delay)

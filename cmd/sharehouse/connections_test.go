@@ -429,3 +429,23 @@ func TestConnectionsLoginThrottle(t *testing.T) {
 		t.Errorf("%d failures logged, want 6", failures)
 	}
 }
+
+func TestConnectionsRejectsBadFlags(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--max-connections", "0"}, "--max-connections must be at least 1"},
+		{[]string{"--max-connections", "3", "--superuser-reserved-connections", "3"}, "must be at least 0 and less than --max-connections (3)"},
+		{[]string{"--superuser-reserved-connections", "-1"}, "must be at least 0 and less than --max-connections (100)"},
+		{[]string{"--authentication-timeout", "0s"}, "--authentication-timeout must be positive"},
+		{[]string{"--auth-failure-delay", "-1s"}, "--auth-failure-delay must not be negative"},
+	} {
+		args := append([]string{"serve", "--data", t.TempDir(), "--listen", "127.0.0.1:0", "--http", ""}, tc.args...)
+		_, stderr, err := runBinary(t, t.TempDir(), nil, args...)
+		if err == nil || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%q: err %v, stderr %q; want %q", tc.args, err, stderr, tc.want)
+		}
+	}
+}
