@@ -2,8 +2,10 @@ package pgwire
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"io"
 	"net"
@@ -126,13 +128,13 @@ func (c *conn) startup(ctx context.Context) bool {
 // is told. A success clears the user's failures.
 func (c *conn) authenticated(ctx context.Context, user string, authErr error) error {
 	if authErr == nil {
-		c.srv.throttle.succeeded(throttleUser + user)
+		c.srv.throttle.succeeded(throttleUserKey(user))
 		return nil
 	}
 	if sqlstate.CodeOf(authErr) != sqlstate.InvalidPassword {
 		return authErr // a broken exchange, not a guess
 	}
-	delay := c.srv.throttle.failed(throttleUser+user, throttleAddr+clientHost(c.raw))
+	delay := c.srv.throttle.failed(throttleUserKey(user), throttleAddr+clientHost(c.raw))
 	// The FATAL must still go out before the startup deadline.
 	delay = max(0, min(delay, time.Until(c.startBy)-forcedWriteGrace))
 	c.log.Info("authentication failed", "reason", authErr.Error(), "delay", delay.Round(time.Millisecond))
@@ -152,6 +154,17 @@ const (
 	throttleUser = "u:"
 	throttleAddr = "a:"
 )
+
+// throttleUserKey is user's key in the throttle. A user name may be as
+// long as the startup packet; long ones are hashed so that an entry stays
+// small whatever the client sends.
+func throttleUserKey(user string) string {
+	if len(user) <= 64 {
+		return throttleUser + user
+	}
+	h := sha256.Sum256([]byte(user))
+	return throttleUser + "#" + hex.EncodeToString(h[:16])
+}
 
 // clientHost is the client's address without its port.
 func clientHost(nc net.Conn) string {

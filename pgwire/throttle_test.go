@@ -2,6 +2,7 @@ package pgwire
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -49,5 +50,15 @@ func TestLoginThrottleBounded(t *testing.T) {
 	// The most recent keys are kept.
 	if _, ok := th.entries["u:user999"]; !ok {
 		t.Fatal("the newest key was evicted")
+	}
+}
+
+func TestThrottleUserKeyIsSmall(t *testing.T) {
+	long := strings.Repeat("x", 9000)
+	if k := throttleUserKey(long); len(k) > 70 || k == throttleUserKey(long+"y") {
+		t.Fatalf("key of a long name: %q", k)
+	}
+	if k := throttleUserKey("alice"); k != "u:alice" {
+		t.Fatalf("key of alice: %q", k)
 	}
 }
