@@ -153,6 +153,10 @@ func TestConnectionLimits(t *testing.T) {
 		if got := queryInt64(t, rc, "SELECT rolconnlimit FROM pg_roles WHERE rolname = current_user"); got != 2 {
 			t.Fatalf("%s: recipient's rolconnlimit %d, want 2", mode, got)
 		}
+		// psql's \du shows it where a DBA looks.
+		if out := s.mustPsql(t, "admin", adminPassword, "postgres", "", "-c", `\du `+tenant); !strings.Contains(out, "2 connections") {
+			t.Fatalf("%s: \\du %s: %q", mode, tenant, out)
+		}
 
 		// The tenant holds prov: one more gets in, the third is refused.
 		s.tenant(t, tenant, "postgres")
