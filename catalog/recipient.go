@@ -33,6 +33,8 @@ type Recipient struct {
 	Salt       []byte      `json:"salt,omitempty"`
 	Tokens     []Token     `json:"tokens,omitempty"`
 	Activation *Activation `json:"activation,omitempty"`
+	// ConnLimit is set by ALTER RECIPIENT … CONNECTION LIMIT; see limits.go.
+	ConnLimit *int `json:"conn_limit,omitempty"`
 }
 
 // Token is a bearer token, kept only as a hash and a SCRAM verifier.

@@ -20,6 +20,8 @@ type Tenant struct {
 	Created time.Time `json:"created"`
 	// AuditTable holds the audit events of reads of this tenant's shares.
 	AuditTable TableID `json:"audit_table"`
+	// ConnLimit is set by ALTER TENANT … CONNECTION LIMIT; see limits.go.
+	ConnLimit *int `json:"conn_limit,omitempty"`
 }
 
 // Principal returns the principal a session of t acts as.

@@ -32,6 +32,9 @@ type Config struct {
 	// QueryMemoryLimit bounds what one operator of a query may hold in
 	// memory (a sort's or a join's input); DefaultQueryMemoryLimit if 0.
 	QueryMemoryLimit int64
+	// RecipientConnLimit is the connection limit of token recipients
+	// without one of their own; DefaultRecipientConnLimit if 0.
+	RecipientConnLimit int
 }
 
 // DefaultQueryMemoryLimit is the per-operator memory bound by default.
@@ -47,6 +50,9 @@ type Engine struct {
 	public      string
 	queryMemory int64
 	nextPID     atomic.Uint32
+
+	// recipientLimit: see Config.RecipientConnLimit.
+	recipientLimit int
 }
 
 // New returns an Engine over cfg.Catalog.
@@ -58,6 +64,10 @@ func New(cfg Config) *Engine {
 	e.queryMemory = cfg.QueryMemoryLimit
 	if e.queryMemory == 0 {
 		e.queryMemory = DefaultQueryMemoryLimit
+	}
+	e.recipientLimit = cfg.RecipientConnLimit
+	if e.recipientLimit == 0 {
+		e.recipientLimit = DefaultRecipientConnLimit
 	}
 	if e.log == nil {
 		e.log = slog.New(slog.NewTextHandler(io.Discard, nil))

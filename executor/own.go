@@ -117,6 +117,8 @@ func (x *execution) runOwnStmt(st parser.Own) (ownResult, error) {
 			}
 			return nil
 		})
+	case *parser.AlterConnectionLimit:
+		return x.alterConnectionLimit(s)
 	case *parser.DropTenant:
 		return x.ddl("DROP TENANT", func(tx *catalog.Tx) error {
 			err := tx.DropTenant(s.Name)

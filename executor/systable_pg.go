@@ -47,6 +47,8 @@ type sysRole struct {
 	name    string
 	super   bool
 	comment string
+	// connLimit is rolconnlimit: the login's connection limit, -1 for none.
+	connLimit int
 }
 
 func newSysGen(x *execution, tx *catalog.Tx, db string) *sysGen {
@@ -72,11 +74,11 @@ func (g *sysGen) load() error {
 		return err
 	}
 	for _, t := range tenants {
-		g.roles = append(g.roles, sysRole{oid: uint64(t.ID), name: t.Name, super: t.Super, comment: t.Comment})
+		g.roles = append(g.roles, sysRole{oid: uint64(t.ID), name: t.Name, super: t.Super, comment: t.Comment, connLimit: t.ConnectionLimit()})
 	}
 	who := g.tx.Who()
 	if who.Recipient != 0 {
-		g.roles = append(g.roles, sysRole{oid: uint64(who.Recipient), name: who.Name})
+		g.roles = append(g.roles, sysRole{oid: uint64(who.Recipient), name: who.Name, connLimit: g.recipientConnLimit()})
 	}
 	if g.cur.Name == "" {
 		return nil // the database was dropped under the session: nothing in it
@@ -373,7 +375,7 @@ func (g *sysGen) pgRoles(table string) []sysRow {
 			row := sysRow{
 				"oid": r.oid, "rolname": r.name, "rolsuper": r.super, "rolinherit": true,
 				"rolcreaterole": r.super, "rolcreatedb": true, "rolcanlogin": true,
-				"rolreplication": false, "rolconnlimit": -1, "rolbypassrls": r.super,
+				"rolreplication": false, "rolconnlimit": r.connLimit, "rolbypassrls": r.super,
 			}
 			if table == "pg_roles" {
 				row["rolpassword"] = "********" // pg_authid's verifier is never shown

@@ -298,6 +298,9 @@ func (p *ownParser) alter() Own {
 	switch {
 	case p.accept("tenant"):
 		s := &AlterTenant{Name: p.name()}
+		if p.accept("connection") {
+			return p.connectionLimit(false, s.Name)
+		}
 		for {
 			switch {
 			case s.Password == nil && p.accept("password"):
@@ -365,6 +368,8 @@ func (p *ownParser) alter() Own {
 		case p.accept("rename"):
 			p.expect("to")
 			return &RenameRecipient{Name: name, NewName: p.name()}
+		case p.accept("connection"):
+			return p.connectionLimit(true, name)
 		}
 	}
 	p.fail(p.peek())

@@ -21,6 +21,10 @@ func (x execEngine) LookupSCRAM(ctx context.Context, user string) (executor.SCRA
 	return x.e.LookupSCRAM(ctx, user)
 }
 
+func (x execEngine) LoginLimit(ctx context.Context, user string) (executor.LoginLimit, error) {
+	return x.e.LoginLimit(ctx, user)
+}
+
 func (x execEngine) NewSession(ctx context.Context, opts executor.SessionOptions) (Session, error) {
 	s, err := x.e.NewSession(ctx, opts)
 	if err != nil {

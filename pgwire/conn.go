@@ -34,6 +34,12 @@ type conn struct {
 	pid     uint32 // BackendKeyData; 0 until registered
 	secret  []byte
 	counted bool // counts against MaxConnections
+	// loginKey is the LoginLimit key c counts against once counted.
+	loginKey string
+	// inStartup: c holds a startup slot (under srv.mu).
+	inStartup bool
+	// startBy is when the startup phase times out.
+	startBy time.Time
 
 	// idle is set while the goroutine waits for the next command after
 	// ReadyForQuery (or is in the startup phase): Shutdown may interrupt it.
@@ -365,5 +371,6 @@ func terminationError(ctx context.Context) error {
 
 // startDeadline bounds the startup phase.
 func (c *conn) startDeadline() {
-	c.raw.SetDeadline(time.Now().Add(c.srv.cfg.StartupTimeout))
+	c.startBy = time.Now().Add(c.srv.cfg.StartupTimeout)
+	c.raw.SetDeadline(c.startBy)
 }

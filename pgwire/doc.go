@@ -20,6 +20,11 @@
 //     statements and portals, row limits (PortalSuspended).
 //   - copy.go: COPY FROM STDIN and COPY TO STDOUT sub-protocols.
 //   - cancel.go: BackendKeyData keys and CancelRequest.
+//   - limits.go: connection slots: the cap on connections in startup,
+//     MaxConnections, the superuser's reserved slots, each login's own
+//     limit (all 53300), and which Accept errors pass.
+//   - throttle.go: the growing delay of failed logins, per user and per
+//     client address, in a bounded table.
 //   - encode.go: RowDescription and DataRow encoding of Arrow batches.
 //   - engine.go: the interfaces pgwire needs from the executor (Engine,
 //     Session, Statement); adapter.go: ForExecutor, which wraps

@@ -19,6 +19,9 @@ type Engine interface {
 	// NewSession opens a session for an authenticated user. Its error is
 	// sent to the client as FATAL (3D000 for an unknown database).
 	NewSession(ctx context.Context, opts executor.SessionOptions) (Session, error)
+	// LoginLimit says how an authenticated user counts against the
+	// connection slots and its own connection limit.
+	LoginLimit(ctx context.Context, user string) (executor.LoginLimit, error)
 }
 
 // Statement is a parsed statement; pgwire only asks for its parameter types.

@@ -79,6 +79,10 @@ func (e *fakeEngine) LookupSCRAM(ctx context.Context, user string) (executor.SCR
 	return c, nil
 }
 
+func (e *fakeEngine) LoginLimit(ctx context.Context, user string) (executor.LoginLimit, error) {
+	return executor.LoginLimit{Role: user, Key: user, Limit: -1}, nil
+}
+
 func (e *fakeEngine) NewSession(ctx context.Context, opts executor.SessionOptions) (Session, error) {
 	db := opts.Database
 	if db == "" {

@@ -55,13 +55,30 @@ type Config struct {
 	RequireTLS bool
 	// Logger receives connection and error logs; discarded when nil.
 	Logger *slog.Logger
-	// MaxConnections bounds concurrent sessions; further clients get 53300.
-	// 0 means DefaultConfig's value.
+	// MaxConnections bounds concurrent sessions, counted once
+	// authenticated; further logins get 53300. 0 means DefaultConfig's value.
 	MaxConnections int
+	// ReservedConnections of the MaxConnections slots are kept for
+	// superusers (PostgreSQL's superuser_reserved_connections). Unlike the
+	// other fields, 0 means none; DefaultConfig has 3.
+	ReservedConnections int
+	// MaxStartups bounds the connections that have not finished startup
+	// (a flood of idle TCP connections holds file descriptors, not
+	// sessions); further ones are answered 53300 after their startup
+	// packet, or at once while as many again are being answered. 0 means
+	// MaxConnections.
+	MaxStartups int
 	// StartupTimeout bounds the startup phase (TLS, authentication, session
-	// creation), like PostgreSQL's authentication_timeout. 0 means
-	// DefaultConfig's value.
+	// creation), like PostgreSQL's authentication_timeout; a connection
+	// still in it then is closed without an answer, as PostgreSQL does.
+	// 0 means DefaultConfig's value.
 	StartupTimeout time.Duration
+	// MaxAuthDelay is the longest a failed login waits before it is told
+	// (the delay doubles from 100 ms with each failure for the user or from
+	// the address); 0 means DefaultConfig's value, negative no delay.
+	MaxAuthDelay time.Duration
+	// Now is the clock of the login throttle; time.Now when nil.
+	Now func() time.Time
 	// Rand is the source of nonces, cancel keys and the mock-salt secret;
 	// crypto/rand when nil.
 	Rand io.Reader
@@ -69,7 +86,7 @@ type Config struct {
 
 // DefaultConfig returns the configuration used for zero fields.
 func DefaultConfig() Config {
-	return Config{MaxConnections: 100, StartupTimeout: 30 * time.Second}
+	return Config{MaxConnections: 100, ReservedConnections: 3, StartupTimeout: 60 * time.Second, MaxAuthDelay: throttleMax}
 }
 
 // Validate reports a configuration that cannot work.
@@ -82,6 +99,18 @@ func (c Config) Validate() error {
 	}
 	if c.StartupTimeout < 0 {
 		return fmt.Errorf("pgwire: StartupTimeout %s is negative", c.StartupTimeout)
+	}
+	if c.MaxStartups < 0 {
+		return fmt.Errorf("pgwire: MaxStartups %d is negative", c.MaxStartups)
+	}
+	maxConns := c.MaxConnections
+	if maxConns == 0 {
+		maxConns = DefaultConfig().MaxConnections
+	}
+	if c.ReservedConnections < 0 || c.ReservedConnections >= maxConns {
+		// PostgreSQL's wording for the same misconfiguration.
+		return fmt.Errorf("pgwire: superuser_reserved_connections (%d) must be at least 0 and less than max_connections (%d)",
+			c.ReservedConnections, maxConns)
 	}
 	return nil
 }
@@ -103,8 +132,16 @@ type Server struct {
 	listeners map[net.Listener]struct{}
 	conns     map[*conn]struct{}
 	keys      map[uint32]*conn // BackendKeyData process ID → connection
-	sessions  int              // connections past the startup packet
+	sessions  int              // authenticated connections (see admit)
 	wg        sync.WaitGroup   // one per connection goroutine
+	// Under mu too: the connections still in startup, the sessions per
+	// login limit key, and whether refusals for MaxStartups were logged.
+	startups      int
+	loginSessions map[string]int
+	startupsFull  bool
+	refusing      int // connections being refused (see refuse)
+
+	throttle *loginThrottle // failed logins; has its own lock
 }
 
 // NewServer returns a server for eng. Zero fields of cfg take DefaultConfig's values.
@@ -116,6 +153,15 @@ func NewServer(cfg Config, eng Engine) *Server {
 	if cfg.StartupTimeout <= 0 {
 		cfg.StartupTimeout = def.StartupTimeout
 	}
+	if cfg.MaxStartups <= 0 {
+		cfg.MaxStartups = cfg.MaxConnections
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.MaxAuthDelay == 0 {
+		cfg.MaxAuthDelay = def.MaxAuthDelay
+	}
 	s := &Server{
 		cfg:       cfg,
 		eng:       eng,
@@ -124,6 +170,9 @@ func NewServer(cfg Config, eng Engine) *Server {
 		listeners: map[net.Listener]struct{}{},
 		conns:     map[*conn]struct{}{},
 		keys:      map[uint32]*conn{},
+
+		loginSessions: map[string]int{},
+		throttle:      newLoginThrottle(cfg.Now, cfg.MaxAuthDelay, throttleEntries),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -172,9 +221,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				// Out of file descriptors and the like: wait and retry, as net/http does.
+			if temporaryAcceptError(err) {
+				// Out of file descriptors and the like: wait and retry, as
+				// net/http does; connections ending meanwhile free some.
 				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
 				s.log.Warn("accept failed; retrying", logErr, err, "delay", backoff)
 				select {
@@ -187,7 +236,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			return err
 		}
 		backoff = 0
-		c, cctx := s.newConn(ctx, nc)
+		c, cctx, err := s.newConn(ctx, nc)
+		if errors.Is(err, errTooManyStartups) {
+			s.refuse(ctx, nc)
+			continue
+		}
 		if c == nil {
 			continue // shutting down
 		}
@@ -198,52 +251,56 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 // serveConn serves one connection that did not come from Serve's listener
 // (the fuzz tests use net.Pipe) and returns when it has ended.
 func (s *Server) serveConn(ctx context.Context, nc net.Conn) {
-	c, cctx := s.newConn(ctx, nc)
+	c, cctx, err := s.newConn(ctx, nc)
+	if errors.Is(err, errTooManyStartups) {
+		refuseConn(nc)
+	}
 	if c != nil {
 		c.serve(cctx)
 	}
 }
 
 // newConn registers a connection and returns it with its context; nil if
-// the server is shutting down.
-func (s *Server) newConn(ctx context.Context, nc net.Conn) (*conn, context.Context) {
+// the server is shutting down (nc is closed) or errTooManyStartups (the
+// caller refuses nc).
+func (s *Server) newConn(ctx context.Context, nc net.Conn) (*conn, context.Context, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.shutting.Load() {
 		nc.Close()
-		return nil, nil
+		return nil, nil, nil
 	}
-	c := &conn{srv: s, id: s.nextID.Add(1), raw: nc, nc: nc, stmts: map[string]*prepared{}, portals: map[string]*portal{}}
+	if s.startups >= s.cfg.MaxStartups {
+		if !s.startupsFull {
+			s.startupsFull = true // logged once per episode: a flood must not flood the log
+			s.log.Warn("too many connections in startup; refusing new ones", "max", s.cfg.MaxStartups, logClient, nc.RemoteAddr().String())
+		}
+		return nil, nil, errTooManyStartups
+	}
+	s.startups++
+	c := &conn{srv: s, id: s.nextID.Add(1), raw: nc, nc: nc, stmts: map[string]*prepared{}, portals: map[string]*portal{}, inStartup: true}
 	ctx, c.cancelConn = context.WithCancelCause(ctx)
 	c.log = s.log.With(logConn, c.id, logClient, nc.RemoteAddr().String())
 	s.conns[c] = struct{}{}
 	s.wg.Add(1)
-	return c, ctx
+	return c, ctx, nil
 }
 
 func (s *Server) removeConn(c *conn) {
 	s.mu.Lock()
 	delete(s.conns, c)
+	s.endStartup(c)
 	if c.counted {
 		s.sessions--
+		if s.loginSessions[c.loginKey]--; s.loginSessions[c.loginKey] <= 0 {
+			delete(s.loginSessions, c.loginKey)
+		}
 	}
 	if c.pid != 0 && s.keys[c.pid] == c {
 		delete(s.keys, c.pid)
 	}
 	s.mu.Unlock()
 	s.wg.Done()
-}
-
-// admit counts c as a session; false when MaxConnections are in use.
-func (s *Server) admit(c *conn) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.sessions >= s.cfg.MaxConnections {
-		return false
-	}
-	s.sessions++
-	c.counted = true
-	return true
 }
 
 // Shutdown stops accepting connections and ends sessions with FATAL 57P01:

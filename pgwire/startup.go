@@ -2,11 +2,14 @@ package pgwire
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"io"
 	"net"
+	"os"
 	"sort"
 	"strings"
 	"time"
@@ -69,14 +72,18 @@ func (c *conn) startup(ctx context.Context) bool {
 			"no pg_hba.conf entry for host %q, user %q, database %q, no encryption", host, user, db))
 		return false
 	}
-	if !c.srv.admit(c) {
-		c.sendFatal(sqlstate.Errorf(sqlstate.TooManyConnections, "sorry, too many clients already"))
-		return false
-	}
-
 	c.be = pgproto3.NewBackend(c.rd, nil) // output goes through c.send/c.flush
 	c.be.SetMaxBodyLen(maxBodyLen)
-	if err := c.authenticate(ctx, user); err != nil {
+	if err := c.authenticated(ctx, user, c.authenticate(ctx, user)); err != nil {
+		c.failStartup(err)
+		return false
+	}
+	limit, err := c.srv.eng.LoginLimit(ctx, user)
+	if err == nil {
+		err = c.srv.admit(c, limit)
+	}
+	if err != nil {
+		c.log.Info("connection refused", logErr, err)
 		c.failStartup(err)
 		return false
 	}
@@ -106,7 +113,66 @@ func (c *conn) startup(ctx context.Context) bool {
 		return false
 	}
 	c.raw.SetDeadline(time.Time{})
+	c.srv.mu.Lock()
+	c.srv.endStartup(c)
+	c.srv.mu.Unlock()
 	return true
+}
+
+// authenticated is the one place where the outcome of a login's
+// authentication is known: authErr is nil when the client proved its
+// password or token. It returns the error that ends the startup, if any.
+// A wrong password or token is logged (user, client address, reason; never
+// the secret) and throttled: the failing connection alone waits, longer
+// with each failure for the same user or from the same address, before it
+// is told. A success clears the user's failures.
+func (c *conn) authenticated(ctx context.Context, user string, authErr error) error {
+	if authErr == nil {
+		c.srv.throttle.succeeded(throttleUserKey(user))
+		return nil
+	}
+	if sqlstate.CodeOf(authErr) != sqlstate.InvalidPassword {
+		return authErr // a broken exchange, not a guess
+	}
+	delay := c.srv.throttle.failed(throttleUserKey(user), throttleAddr+clientHost(c.raw))
+	// The FATAL must still go out before the startup deadline.
+	delay = max(0, min(delay, time.Until(c.startBy)-forcedWriteGrace))
+	c.log.Info("authentication failed", "reason", authErr.Error(), "delay", delay.Round(time.Millisecond))
+	if delay > 0 {
+		t := time.NewTimer(delay)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+		}
+	}
+	return authErr
+}
+
+// Throttle key prefixes: user names and addresses never collide.
+const (
+	throttleUser = "u:"
+	throttleAddr = "a:"
+)
+
+// throttleUserKey is user's key in the throttle. A user name may be as
+// long as the startup packet; long ones are hashed so that an entry stays
+// small whatever the client sends.
+func throttleUserKey(user string) string {
+	if len(user) <= 64 {
+		return throttleUser + user
+	}
+	h := sha256.Sum256([]byte(user))
+	return throttleUser + "#" + hex.EncodeToString(h[:16])
+}
+
+// clientHost is the client's address without its port.
+func clientHost(nc net.Conn) string {
+	a := nc.RemoteAddr().String()
+	if host, _, err := net.SplitHostPort(a); err == nil {
+		return host
+	}
+	return a
 }
 
 // failStartup ends the startup phase with a FATAL, unless the connection
@@ -114,11 +180,12 @@ func (c *conn) startup(ctx context.Context) bool {
 func (c *conn) failStartup(err error) {
 	var ioe *ioError
 	if errors.As(err, &ioe) {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			// PostgreSQL logs this and, as here, tells the client nothing.
+			c.log.Info("canceling authentication due to timeout")
+		}
 		c.log.Debug("startup failed", logErr, err)
 		return
-	}
-	if se := sqlstate.CodeOf(err); se == sqlstate.InvalidPassword {
-		c.log.Info("authentication failed")
 	}
 	c.sendFatal(err)
 }

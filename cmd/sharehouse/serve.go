@@ -36,6 +36,8 @@ const (
 	// shutdownTimeout bounds a graceful shutdown; sessions still running
 	// after it are cut.
 	shutdownTimeout = 10 * time.Second
+	// httpIdleTimeout closes keep-alive HTTP connections left idle.
+	httpIdleTimeout = 60 * time.Second
 )
 
 // serveOptions are the flags of `sharehouse serve`.
@@ -61,6 +63,11 @@ type serveOptions struct {
 	cacheSize string
 	// debugAddr serves Go's profiler (net/http/pprof); "" disables it.
 	debugAddr string
+	// Connection slots: see pgwire.Config.
+	maxConnections      int
+	reservedConnections int
+	authTimeout         time.Duration
+	authDelay           time.Duration
 }
 
 func defaultServeOptions() *serveOptions {
@@ -72,6 +79,11 @@ func defaultServeOptions() *serveOptions {
 
 		tokenLifetime:      catalog.DefaultTokenLifetime,
 		activationLifetime: catalog.DefaultActivationLifetime,
+
+		maxConnections:      pgwire.DefaultConfig().MaxConnections,
+		reservedConnections: pgwire.DefaultConfig().ReservedConnections,
+		authTimeout:         pgwire.DefaultConfig().StartupTimeout,
+		authDelay:           pgwire.DefaultConfig().MaxAuthDelay,
 	}
 }
 
@@ -93,6 +105,14 @@ func (o *serveOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.debugAddr, "debug-addr", o.debugAddr, `address of a listener serving Go's profiler at /debug/pprof/ (for operators; "" disables it)`)
 	fs.StringVar(&o.cacheSize, "cache-size", o.cacheSize, "memory for decoded columns of tables, e.g. 4GB or 0 for none (default a quarter of memory)")
 	fs.DurationVar(&o.activationLifetime, "activation-lifetime", o.activationLifetime, "how long an activation link can be used (default 7 days)")
+	fs.IntVar(&o.maxConnections, "max-connections", o.maxConnections,
+		"most concurrent sessions (max_connections); as many more may be in startup. A token recipient without its own CONNECTION LIMIT may hold a quarter of them")
+	fs.IntVar(&o.reservedConnections, "superuser-reserved-connections", o.reservedConnections,
+		"of --max-connections, the slots only superusers may use (superuser_reserved_connections)")
+	fs.DurationVar(&o.authTimeout, "authentication-timeout", o.authTimeout,
+		"how long a client may take to log in before it is disconnected (authentication_timeout)")
+	fs.DurationVar(&o.authDelay, "auth-failure-delay", o.authDelay,
+		"longest wait before a failed login is answered; the wait doubles from 100ms with each failure for the user or from the client address (0 disables it)")
 }
 
 // Validate checks the options that can be checked without touching the disk.
@@ -117,6 +137,19 @@ func (o *serveOptions) Validate() error {
 	}
 	if o.activationLifetime <= 0 {
 		return errors.New("--activation-lifetime must be positive")
+	}
+	if o.maxConnections < 1 {
+		return errors.New("--max-connections must be at least 1")
+	}
+	if o.reservedConnections < 0 || o.reservedConnections >= o.maxConnections {
+		return fmt.Errorf("--superuser-reserved-connections (%d) must be at least 0 and less than --max-connections (%d)",
+			o.reservedConnections, o.maxConnections)
+	}
+	if o.authTimeout <= 0 {
+		return errors.New("--authentication-timeout must be positive")
+	}
+	if o.authDelay < 0 {
+		return errors.New("--auth-failure-delay must not be negative")
 	}
 	if _, err := cacheBytes(o.cacheSize, fallbackMemory); err != nil {
 		return err
@@ -258,7 +291,8 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer, ge
 	// addresses written into activation links and credentials are only
 	// known now. Clients that connect meanwhile wait in the backlog.
 	publicURL, pgAddr := publicAddrs(o, ln.Addr(), httpLn)
-	eng := executor.New(executor.Config{Catalog: cat, Logger: log, PublicURL: publicURL})
+	eng := executor.New(executor.Config{Catalog: cat, Logger: log, PublicURL: publicURL,
+		RecipientConnLimit: recipientConnLimit(o.maxConnections)})
 	if o.demo {
 		if created {
 			if err := loadDemo(ctx, eng, log); err != nil {
@@ -269,13 +303,18 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer, ge
 		}
 	}
 
-	srv := pgwire.NewServer(pgwire.Config{TLS: tlsConfig, RequireTLS: o.tlsRequired, Logger: log}, pgwire.ForExecutor(eng))
+	srv := pgwire.NewServer(pgwire.Config{TLS: tlsConfig, RequireTLS: o.tlsRequired, Logger: log,
+		MaxConnections: o.maxConnections, ReservedConnections: o.reservedConnections, StartupTimeout: o.authTimeout,
+		MaxAuthDelay: authDelay(o.authDelay)},
+		pgwire.ForExecutor(eng))
 	ep := shareEndpoint{pgAddr: pgAddr, sslmode: "disable"}
 	if tlsConfig != nil {
 		ep.sslmode = "require"
 	}
+	// net/http's accept loop backs off on EMFILE by itself; IdleTimeout
+	// keeps idle keep-alive connections from holding descriptors forever.
 	httpSrv := &http.Server{Handler: httpHandler(log, cat, ep), ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		IdleTimeout: httpIdleTimeout, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 
 	// serveCtx is not ctx: a signal must lead to Shutdown, which lets
 	// sessions end cleanly, not to an abrupt cancellation of all of them.
@@ -365,6 +404,20 @@ func publicAddrs(o *serveOptions, pgLn net.Addr, httpLn net.Listener) (publicURL
 		pgAddr = reachable(pgLn)
 	}
 	return publicURL, pgAddr
+}
+
+// recipientConnLimit is the connection limit of a token recipient without
+// one of its own: a quarter of the slots, so that one partner cannot starve
+// the others, the tenants and the admin.
+func recipientConnLimit(maxConnections int) int { return max(1, maxConnections/4) }
+
+// authDelay maps --auth-failure-delay to pgwire's MaxAuthDelay, where 0
+// is the default and a negative value none.
+func authDelay(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }
 
 // randomPassword returns 144 random bits in URL-safe base64, so that it can

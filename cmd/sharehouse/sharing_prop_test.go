@@ -501,7 +501,9 @@ func TestSharingProperties(t *testing.T) {
 	}
 	t.Logf("seed %d, %d steps (rerun: go test -run TestSharingProperties -sharing.seed=%d)", seed, steps, seed)
 
-	s := startServer(t)
+	// It checks after every step that dropped recipients' tokens fail to
+	// log in; the delay of repeated failures is tested in connections_test.go.
+	s := startServer(t, withArgs("--auth-failure-delay", "0"))
 	m := &propModel{t: t, s: s, rnd: rand.New(rand.NewPCG(uint64(seed), 0x5ea7)),
 		conns: map[string]*pgx.Conn{}, tables: map[string]map[string]int{}, shares: map[string]*propShare{},
 		recips: map[string]*propRecipient{}, mounts: map[string]map[string]string{}}
