@@ -67,9 +67,9 @@ func (e *Engine) recipientConnLimit(r catalog.Recipient) int {
 
 // alterConnectionLimit runs ALTER TENANT|RECIPIENT name CONNECTION LIMIT n.
 // Sessions already open stay; the limit applies to the next logins.
-func (x *execution) alterConnectionLimit(s *parser.AlterConnectionLimit) (Result, error) {
+func (x *execution) alterConnectionLimit(s *parser.AlterConnectionLimit) (ownResult, error) {
 	if s.Limit < catalog.NoConnLimit || s.Limit > math.MaxInt32 {
-		return Result{}, sqlstate.Errorf(sqlstate.InvalidParameterValue, "invalid connection limit: %d", s.Limit)
+		return ownResult{}, sqlstate.Errorf(sqlstate.InvalidParameterValue, "invalid connection limit: %d", s.Limit)
 	}
 	if s.Recipient {
 		return x.ddl("ALTER RECIPIENT", func(tx *catalog.Tx) error { return tx.SetRecipientConnLimit(s.Name, s.Limit) })
