@@ -125,6 +125,7 @@ func TestDescribeMatchesRun(t *testing.T) {
 	run(admin, `CREATE TENANT dcons PASSWORD 'c'`)
 	run(admin, `CREATE TENANT dgone PASSWORD 'g'`)
 	run(admin, `ALTER TENANT dgone PASSWORD 'h'`)
+	run(admin, `ALTER TENANT dgone CONNECTION LIMIT 5`)
 	if rows := run(admin, `SHOW TENANTS`); len(rows) < 3 {
 		t.Errorf("SHOW TENANTS: %v", rows)
 	}
@@ -164,6 +165,7 @@ func TestDescribeMatchesRun(t *testing.T) {
 		t.Errorf("CREATE RECIPIENT IF NOT EXISTS of an existing one: %v", rows)
 	}
 	run(prov, `CREATE RECIPIENT cons_r USING ID 'dcons'`)
+	run(prov, `ALTER RECIPIENT acme CONNECTION LIMIT 3`)
 	run(prov, `ALTER RECIPIENT acme SET PROPERTIES ('team' = 'data')`)
 	if rows := run(prov, `ALTER RECIPIENT acme ROTATE TOKEN`); len(rows) != 1 || !strings.Contains(rows[0][1], "/activate/") {
 		t.Errorf("ROTATE TOKEN: %v", rows)
