@@ -21,6 +21,10 @@ func (x execEngine) LookupSCRAM(ctx context.Context, user string) (executor.SCRA
 	return x.e.LookupSCRAM(ctx, user)
 }
 
+func (x execEngine) AuditLogin(ctx context.Context, ev executor.LoginEvent) {
+	x.e.AuditLogin(ctx, ev)
+}
+
 func (x execEngine) NewSession(ctx context.Context, opts executor.SessionOptions) (Session, error) {
 	s, err := x.e.NewSession(ctx, opts)
 	if err != nil {

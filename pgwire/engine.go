@@ -19,6 +19,8 @@ type Engine interface {
 	// NewSession opens a session for an authenticated user. Its error is
 	// sent to the client as FATAL (3D000 for an unknown database).
 	NewSession(ctx context.Context, opts executor.SessionOptions) (Session, error)
+	// AuditLogin records an authentication verdict (err nil: success).
+	AuditLogin(ctx context.Context, ev executor.LoginEvent)
 }
 
 // Statement is a parsed statement; pgwire only asks for its parameter types.

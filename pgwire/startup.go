@@ -76,7 +76,9 @@ func (c *conn) startup(ctx context.Context) bool {
 
 	c.be = pgproto3.NewBackend(c.rd, nil) // output goes through c.send/c.flush
 	c.be.SetMaxBodyLen(maxBodyLen)
-	if err := c.authenticate(ctx, user); err != nil {
+	err := c.authenticate(ctx, user)
+	c.srv.eng.AuditLogin(ctx, executor.LoginEvent{User: user, Database: db, ClientAddr: c.raw.RemoteAddr().String(), Err: err})
+	if err != nil {
 		c.failStartup(err)
 		return false
 	}
