@@ -250,12 +250,15 @@ func (s *Session) Describe(ctx context.Context, st *Statement, params []Param) (
 	if st.empty {
 		return nil, nil
 	}
-	x := &execution{s: s, ctx: ctx, params: params, paramTypes: st.paramTypes, describeOnly: true}
+	x := &execution{s: s, ctx: ctx, params: params, paramTypes: st.paramTypes, describeOnly: true, started: s.eng.now()}
 	cols, err := x.describe(st)
 	if err != nil {
+		err = translate(err)
 		s.statementFailed()
+		// The extended protocol's refusal comes here, before any Execute.
+		x.audit(statementKind(st.p.SQL), 0, 0, err)
 	}
-	return cols, translate(err)
+	return cols, err
 }
 
 // statementFailed records an error: inside a block the block fails; an
