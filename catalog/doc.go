@@ -14,7 +14,9 @@
 // database.go, schema.go, table.go (objects), view.go (views: a Table with
 // a stored query and the tables it reads, no storage; DROP … CASCADE
 // follows those dependencies), data.go (reads and writes of table rows
-// through storage).
+// through storage), audit.go (audit events: durable in the store's journal
+// before the read they record is acknowledged, then moved into each
+// tenant's system.access.audit table in the background).
 //
 // Invariants: one DDL statement is one write Tx; values returned from a Tx
 // are copies and outlive it; names are stored as given (the executor folds
