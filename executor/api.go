@@ -2,6 +2,7 @@ package executor
 
 import (
 	"context"
+	"errors"
 	"io"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -35,6 +36,11 @@ type Rows interface {
 	// then not acknowledge the read (no CommandComplete).
 	Close(cause error) error
 }
+
+// ErrStoppedReading is the Close cause for rows the client chose not to
+// read to the end (a portal closed, or dropped at Sync, after a partial
+// Execute): the read ended without failing, and is audited as OK.
+var ErrStoppedReading = errors.New("portal closed before all rows were read")
 
 // Sent is what a front end wrote to its client for one result: the rows,
 // and the bytes of the messages that carried them (pgwire: the DataRow or

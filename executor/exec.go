@@ -249,6 +249,9 @@ func (r *planRows) Close(cause error) error {
 	if r.sent != nil {
 		sent = *r.sent
 	}
+	if errors.Is(cause, ErrStoppedReading) {
+		cause = nil
+	}
 	return r.x.audit("SELECT", sent.Rows, sent.Bytes, translate(cause))
 }
 

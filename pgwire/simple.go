@@ -98,7 +98,7 @@ func (rs *rowStream) close(cause error) error {
 }
 
 // errPortalClosed is the Rows.Close cause for rows nobody will read.
-var errPortalClosed = errors.New("portal closed before all rows were read")
+var errPortalClosed = executor.ErrStoppedReading
 
 // execPortal runs p, or resumes it, sending up to maxRows rows (0: all).
 // With describe the RowDescription is sent first (simple protocol). The

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
 )
 
 // auditEvent is one row of system.access.audit.
@@ -305,6 +307,67 @@ func TestAuditLogins(t *testing.T) {
 	for _, secret := range []string{cred.BearerToken, wrong, tenantPassword("prov"), "not-the-password"} {
 		if strings.Contains(all, secret) {
 			t.Errorf("the audit contains a secret %.6s…", secret)
+		}
+	}
+}
+
+// TestAuditSuspendedPortal: Executes with a row limit add up to one
+// event with every row sent; a portal dropped at Sync after a partial read
+// is an OK read of the rows sent.
+func TestAuditSuspendedPortal(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	prov := auditFixture(t, s, 5)
+	cred := newRecipient(t, prov, "paged")
+	ctx, cancel := context.WithTimeout(context.Background(), queryTimeout)
+	defer cancel()
+	pc, err := pgconn.Connect(ctx, recipientURL(t, cred, "sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc, err := pc.Hijack()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { hc.Conn.Close() })
+	hc.Conn.SetDeadline(time.Now().Add(queryTimeout))
+	fe := hc.Frontend
+	// run sends Parse, Bind, executes Executes of 2 rows and Sync, and
+	// returns the DataRows' rows and bytes.
+	run := func(executes int) (rows, size int64) {
+		t.Helper()
+		fe.Send(&pgproto3.Parse{Query: "SELECT id, customer FROM public.orders ORDER BY id"})
+		fe.Send(&pgproto3.Bind{})
+		for range executes {
+			fe.Send(&pgproto3.Execute{MaxRows: 2})
+		}
+		fe.Send(&pgproto3.Sync{})
+		mustFlush(t, fe)
+		for {
+			msg, err := fe.Receive()
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch m := msg.(type) {
+			case *pgproto3.DataRow:
+				b, _ := m.Encode(nil)
+				rows, size = rows+1, size+int64(len(b))
+			case *pgproto3.ErrorResponse:
+				t.Fatalf("%s: %s", m.Code, m.Message)
+			case *pgproto3.ReadyForQuery:
+				return rows, size
+			}
+		}
+	}
+	reads := "recipient_name = 'paged' AND event_type = 'SELECT'"
+	for i, executes := range []int{3, 1} {
+		rows, size := run(executes)
+		if want := min(int64(2*executes), 5); rows != want {
+			t.Fatalf("%d Executes of 2 rows sent %d rows", executes, rows)
+		}
+		ev := waitAudit(t, prov, reads, i+1)[i]
+		if ev.Rows != rows || ev.Bytes != size || ev.Status != "OK" || ev.SQLState != "" {
+			t.Errorf("%d Executes sent %d rows, %d bytes; audit: %+v", executes, rows, size, ev)
 		}
 	}
 }
