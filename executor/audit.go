@@ -2,7 +2,9 @@ package executor
 
 import (
 	"context"
+	"errors"
 	"strings"
+	"syscall"
 
 	"github.com/apache/arrow/go/v17/arrow"
 
@@ -67,7 +69,11 @@ func (x *execution) audit(event string, rows, bytes int64, err error) error {
 	}
 	if rerr := x.s.eng.cat.Record(evs...); rerr != nil {
 		x.s.log.Error("audit event not recorded", "err", rerr)
-		return sqlstate.Wrap(rerr, sqlstate.IOError, "could not record the audit event of this statement")
+		code := sqlstate.IOError
+		if errors.Is(rerr, syscall.ENOSPC) {
+			code = sqlstate.DiskFull
+		}
+		return sqlstate.Wrap(rerr, code, "could not record the audit event of this statement")
 	}
 	return nil
 }
