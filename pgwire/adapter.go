@@ -21,16 +21,16 @@ func (x execEngine) LookupSCRAM(ctx context.Context, user string) (executor.SCRA
 	return x.e.LookupSCRAM(ctx, user)
 }
 
-func (x execEngine) AuditLogin(ctx context.Context, ev executor.LoginEvent) {
-	x.e.AuditLogin(ctx, ev)
-}
-
 func (x execEngine) NewSession(ctx context.Context, opts executor.SessionOptions) (Session, error) {
 	s, err := x.e.NewSession(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
 	return execSession{s}, nil
+}
+
+func (x execEngine) AuditLogin(ctx context.Context, ev executor.LoginEvent) {
+	x.e.AuditLogin(ctx, ev)
 }
 
 // execSession forwards to *executor.Session. Statements it hands out are

@@ -54,6 +54,7 @@ func (c *conn) startup(ctx context.Context) bool {
 
 	user := sm.Parameters["user"]
 	db := sm.Parameters["database"]
+	c.database = db
 	c.log = c.log.With(logUser, user, logDB, db)
 	if user == "" {
 		c.sendFatal(sqlstate.Errorf(sqlstate.InvalidAuthorization, "no PostgreSQL user name specified in startup packet"))
@@ -76,9 +77,7 @@ func (c *conn) startup(ctx context.Context) bool {
 
 	c.be = pgproto3.NewBackend(c.rd, nil) // output goes through c.send/c.flush
 	c.be.SetMaxBodyLen(maxBodyLen)
-	err := c.authenticate(ctx, user)
-	c.srv.eng.AuditLogin(ctx, executor.LoginEvent{User: user, Database: db, ClientAddr: c.raw.RemoteAddr().String(), Err: err})
-	if err != nil {
+	if err := c.authenticate(ctx, user); err != nil {
 		c.failStartup(err)
 		return false
 	}
