@@ -9,14 +9,16 @@
 // forgotten: they are unreachable, and look exactly like absent ones
 // (NotFound), never like forbidden ones.
 //
+// The audit (audit.go): an event is durable in the store's journal before
+// the read it records is acknowledged, then moved into the provider's
+// system.access.audit table in the background, exactly once.
+//
 // Files: catalog.go (Open, Tx, keys), errors.go (Error and its kinds),
 // tenant.go and scram.go (tenants and their SCRAM-SHA-256 verifiers),
 // database.go, schema.go, table.go (objects), view.go (views: a Table with
 // a stored query and the tables it reads, no storage; DROP … CASCADE
 // follows those dependencies), data.go (reads and writes of table rows
-// through storage), audit.go (audit events: durable in the store's journal
-// before the read they record is acknowledged, then moved into each
-// tenant's system.access.audit table in the background).
+// through storage).
 //
 // Invariants: one DDL statement is one write Tx; values returned from a Tx
 // are copies and outlive it; names are stored as given (the executor folds

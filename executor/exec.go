@@ -24,8 +24,7 @@ type execution struct {
 	describeOnly bool
 	ec           *evalContext
 	started      time.Time
-	shared       []sharedAccess     // shared tables touched, for the audit
-	refused      []catalog.TableRef // table names that did not resolve, for the audit
+	shared       []sharedAccess // shared tables touched, for the audit
 	// colRefs, when set, hears each bare column reference bound and the
 	// relation it belongs to (CREATE VIEW qualifies them so).
 	colRefs func(cr *pg.ColumnRef, rel string)
@@ -38,6 +37,8 @@ type execution struct {
 	// write transaction: one that fails before then left nothing to undo,
 	// so a ROLLBACK TO SAVEPOINT after it is possible (writeClean).
 	touched bool
+	// refused are the table names that did not resolve, for the audit.
+	refused []catalog.TableRef
 }
 
 func (x *execution) mem() memory.Allocator { return x.s.eng.mem }
