@@ -2,7 +2,11 @@ package catalog
 
 import (
 	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -69,81 +73,138 @@ func auditTableOf(t Tenant) Table {
 		Via: &ShareVia{Share: "system.access.audit"}}
 }
 
-// auditLog batches events and appends them to their providers' audit
-// tables in the background, so a consumer's read never waits for the
-// writer; Close flushes what is pending.
+// auditLog makes audit events durable before the read they record is
+// acknowledged, and moves them into the providers' audit tables in the
+// background. Durable means in the store's audit journal: an fsync shared by
+// every reader that records an event meanwhile (storage.Journal), which no
+// open write transaction delays. The writer then appends the journal's
+// events to the audit tables in one catalog transaction that also records
+// the last journal sequence number applied (so a crash between the two
+// applies nothing twice), and releases them from the journal. Open applies
+// what a crash left in the journal before anyone reads.
 type auditLog struct {
-	c      *Catalog
-	mu     sync.Mutex
-	queue  []AuditEvent
-	wake   chan struct{}
-	done   chan struct{}
-	closed bool
+	c       *Catalog
+	j       *storage.Journal
+	flushMu sync.Mutex // one move into the tables at a time
+	wake    chan struct{}
+	stop    chan struct{}
+	done    chan struct{}
+	closed  atomic.Bool
 }
 
-const auditFlushEvery = 200 * time.Millisecond
+// auditFlushEvery spaces the writer's moves into the audit tables: events
+// show in system.access.audit at most this long (plus a commit) after the
+// read, while the writer slot stays free for other writes.
+const auditFlushEvery = 50 * time.Millisecond
 
-func newAuditLog(c *Catalog) *auditLog {
-	a := &auditLog{c: c, wake: make(chan struct{}, 1), done: make(chan struct{})}
-	go a.run()
-	return a
-}
+// auditJournal is the journal's file in the data directory; auditApplied
+// is the key of cat.meta holding the last sequence number applied.
+const auditJournal = "audit.journal"
 
-// Audit records ev for its provider.
-func (c *Catalog) Audit(ev AuditEvent) {
-	a := c.audit
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.closed {
-		return
-	}
-	a.queue = append(a.queue, ev)
-	if len(a.queue) >= 1024 {
-		select {
-		case a.wake <- struct{}{}:
-		default:
+var auditApplied = []byte("audit.applied")
+
+func newAuditLog(ctx context.Context, c *Catalog) (*auditLog, error) {
+	var applied uint64
+	err := c.store.View(ctx, func(tx *storage.Tx) error {
+		if v := tx.Bolt().Bucket(bucketMeta).Get(auditApplied); len(v) == 8 {
+			applied = binary.BigEndian.Uint64(v)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	j, err := c.store.OpenJournal(auditJournal, applied)
+	if err != nil {
+		return nil, err
+	}
+	a := &auditLog{c: c, j: j, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	if err := a.flush(ctx); err != nil {
+		j.Close()
+		return nil, fmt.Errorf("audit: apply the journal: %w", err)
+	}
+	go a.run()
+	return a, nil
 }
 
-// FlushAudit writes the pending audit events now (tests, shutdown).
+// Record makes evs durable for their providers and returns once they are,
+// so that a front end acknowledges a read only after its audit event.
+// Concurrent calls share one fsync. The wait is not cancellable: a read
+// that was answered must be recorded. The events show in
+// system.access.audit shortly after (auditFlushEvery). An error means the
+// events may be lost: the read must not be acknowledged.
+func (c *Catalog) Record(evs ...AuditEvent) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	a := c.audit
+	if a.closed.Load() {
+		return fmt.Errorf("audit: %w", storage.ErrClosed)
+	}
+	data, err := json.Marshal(evs)
+	if err != nil {
+		return err
+	}
+	if _, err := a.j.Append(data); err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	select {
+	case a.wake <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// FlushAudit moves the recorded events into the audit tables now (tests,
+// shutdown).
 func (c *Catalog) FlushAudit(ctx context.Context) error { return c.audit.flush(ctx) }
 
 func (a *auditLog) run() {
 	defer close(a.done)
-	t := time.NewTicker(auditFlushEvery)
-	defer t.Stop()
 	for {
 		select {
-		case <-t.C:
 		case <-a.wake:
+		case <-a.stop:
+			return
 		}
-		a.mu.Lock()
-		closed := a.closed
-		a.mu.Unlock()
+		// Let the events of this interval gather: one catalog write for all.
+		select {
+		case <-time.After(auditFlushEvery):
+		case <-a.stop:
+			return
+		}
 		if err := a.flush(context.Background()); err != nil {
 			a.c.log.Error("audit: write failed", "err", err)
-		}
-		if closed {
-			return
 		}
 	}
 }
 
 func (a *auditLog) flush(ctx context.Context) error {
-	a.mu.Lock()
-	evs := a.queue
-	a.queue = nil
-	a.mu.Unlock()
-	if len(evs) == 0 {
+	a.flushMu.Lock()
+	defer a.flushMu.Unlock()
+	recs := a.j.Pending()
+	if len(recs) == 0 {
 		return nil
 	}
 	byProvider := map[TenantID][]AuditEvent{}
-	for _, ev := range evs {
-		byProvider[ev.Provider] = append(byProvider[ev.Provider], ev)
+	var order []TenantID
+	for _, r := range recs {
+		var evs []AuditEvent
+		if err := json.Unmarshal(r.Data, &evs); err != nil {
+			// Checksummed, so written by another version: keep going.
+			a.c.log.Error("audit: undecodable journal record skipped", "seq", r.Seq, "err", err)
+			continue
+		}
+		for _, ev := range evs {
+			if _, ok := byProvider[ev.Provider]; !ok {
+				order = append(order, ev.Provider)
+			}
+			byProvider[ev.Provider] = append(byProvider[ev.Provider], ev)
+		}
 	}
-	return a.c.Update(ctx, System, func(tx *Tx) error {
-		for p, evs := range byProvider {
+	last := recs[len(recs)-1].Seq
+	err := a.c.Update(ctx, System, func(tx *Tx) error {
+		for _, p := range order {
 			var t Tenant
 			ok, err := tx.byID(uint64(p), &t)
 			if err != nil {
@@ -152,15 +213,20 @@ func (a *auditLog) flush(ctx context.Context) error {
 			if !ok || t.AuditTable == 0 {
 				continue // the provider is gone
 			}
-			rec := auditRecord(evs)
+			rec := auditRecord(byProvider[p])
 			err = tx.st.Append(ctx, storage.TableID(t.AuditTable), rec)
 			rec.Release()
 			if err != nil {
 				return err
 			}
 		}
-		return nil
+		return tx.bucket(bucketMeta).Put(auditApplied, binary.BigEndian.AppendUint64(nil, last))
 	})
+	if err != nil {
+		return err
+	}
+	a.j.Release(last)
+	return nil
 }
 
 func auditRecord(evs []AuditEvent) arrow.Record {
@@ -182,21 +248,59 @@ func auditRecord(evs []AuditEvent) arrow.Record {
 	return b.NewRecord()
 }
 
-// Close stops the audit writer after writing what is pending. The store
-// is closed by its owner afterwards.
+// Close stops the audit writer after moving what is recorded into the
+// tables (what it cannot move stays in the journal for the next Open).
+// The store is closed by its owner afterwards.
 func (c *Catalog) Close() error {
 	a := c.audit
-	a.mu.Lock()
-	if a.closed {
-		a.mu.Unlock()
+	if a.closed.Swap(true) {
 		return nil
 	}
-	a.closed = true
-	a.mu.Unlock()
-	select {
-	case a.wake <- struct{}{}:
-	default:
-	}
+	close(a.stop)
 	<-a.done
-	return a.flush(context.Background())
+	err := a.flush(context.Background())
+	if cerr := a.j.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// AuditOwner returns whose audit log records the logins of user: a
+// tenant's own, or the provider's for its token recipient. ok is false for
+// a name that is neither.
+func (tx *Tx) AuditOwner(user string) (owner TenantID, ok bool, err error) {
+	t, ok, err := tx.TenantByName(user)
+	if err != nil || ok {
+		return t.ID, ok, err
+	}
+	r, ok, err := tx.TokenLogin(user)
+	if err != nil || !ok {
+		return 0, false, err
+	}
+	return r.Owner, true, nil
+}
+
+// RefusalVia returns the share a statement of the principal was refused
+// in, when it named database: for a token recipient its provider's share
+// of that name (every database a recipient names is one of its provider's
+// shares, granted or not any more), for a tenant the share its mount of
+// that name stands for. ok is false when the database is none of these:
+// the refusal concerns no provider.
+func (tx *Tx) RefusalVia(database string) (via ShareVia, ok bool, err error) {
+	if tx.who.Recipient != 0 {
+		return ShareVia{Share: database, Provider: tx.TenantName(tx.who.Provider), ProviderID: tx.who.Provider}, true, nil
+	}
+	if tx.who.Tenant == 0 {
+		return ShareVia{}, false, nil
+	}
+	var d Database
+	found, err := get(tx.bucket(bucketDatabases), key(uint64(tx.who.Tenant), database), &d)
+	if err != nil || !found || d.Mount == 0 {
+		return ShareVia{}, false, err
+	}
+	var s Share
+	if found, err = tx.byID(uint64(d.Mount), &s); err != nil || !found {
+		return ShareVia{}, false, err
+	}
+	return ShareVia{Share: s.Name, Provider: tx.TenantName(s.Owner), ProviderID: s.Owner}, true, nil
 }

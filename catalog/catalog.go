@@ -99,7 +99,9 @@ func Open(ctx context.Context, store *storage.Store, cfg Config) (*Catalog, erro
 	} else if n > 0 {
 		c.log.Info("dropped temporary schemas of ended sessions", "schemas", n)
 	}
-	c.audit = newAuditLog(c)
+	if c.audit, err = newAuditLog(ctx, c); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 

@@ -9,6 +9,10 @@
 // forgotten: they are unreachable, and look exactly like absent ones
 // (NotFound), never like forbidden ones.
 //
+// The audit (audit.go): an event is durable in the store's journal before
+// the read it records is acknowledged, then moved into the provider's
+// system.access.audit table in the background, exactly once.
+//
 // Files: catalog.go (Open, Tx, keys), errors.go (Error and its kinds),
 // tenant.go and scram.go (tenants and their SCRAM-SHA-256 verifiers),
 // database.go, schema.go, table.go (objects), view.go (views: a Table with

@@ -2,6 +2,7 @@ package executor
 
 import (
 	"context"
+	"errors"
 	"io"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -30,7 +31,43 @@ type Rows interface {
 	Next(ctx context.Context) (arrow.Record, error)
 	// Close releases the snapshot and records the audit event; cause says
 	// why reading stopped (nil when all rows were read). Safe to call twice.
+	// For a read of a shared table it returns once the audit event is
+	// durable, and an error if it could not be made so: the front end must
+	// then not acknowledge the read (no CommandComplete).
 	Close(cause error) error
+}
+
+// ErrStoppedReading is the Close cause for rows the client chose not to
+// read to the end (a portal closed, or dropped at Sync, after a partial
+// Execute): the read ended without failing, and is audited as OK.
+var ErrStoppedReading = errors.New("portal closed before all rows were read")
+
+// Sent is what a front end wrote to its client for one result: the rows,
+// and the bytes of the messages that carried them (pgwire: the DataRow or
+// CopyData messages, their type byte and length included). The audit
+// records it, so that rows_returned and bytes_transferred are what the
+// client was sent, not what the plan produced.
+type Sent struct {
+	Rows  int64
+	Bytes int64
+}
+
+// SentRecorder is implemented by Rows whose reads are audited. A front end
+// calls RecordSent once, before Close, with everything it sent of them
+// (over all the Executes of a suspended portal); without the call the
+// audit counts the rows handed out and no bytes.
+type SentRecorder interface {
+	RecordSent(Sent)
+}
+
+// LoginEvent is one authentication verdict of a front end, for the audit
+// (Engine.AuditLogin). It carries no secret: never the password or token.
+type LoginEvent struct {
+	User       string // as the client gave it
+	Database   string // the database it asked for
+	ClientAddr string // host:port
+	// Err is nil when the client authenticated, else what it was told.
+	Err error
 }
 
 // Result is what running one statement produced.
@@ -75,7 +112,13 @@ type CopyOut struct {
 	Binary  bool
 	Columns int
 	// Next returns the next CopyData payload, or io.EOF.
-	Next  func(ctx context.Context) ([]byte, error)
+	Next func(ctx context.Context) ([]byte, error)
+	// RecordSent, when set, is told before Close what was written of the
+	// payloads (Rows counts CopyData messages; the audit keeps its own
+	// count of data rows and takes Bytes).
+	RecordSent func(Sent)
+	// Close ends the copy and, as Rows.Close, returns once its audit event
+	// is durable.
 	Close func(cause error) error
 	// Tag returns the CommandComplete tag ("COPY n") once Next has
 	// returned io.EOF: payloads and rows differ (headers, trailers).

@@ -766,6 +766,7 @@ func (q *queryBinder) bindTable(rv *pg.RangeVar) (*relation, error) {
 	}
 	t, err := q.tx.Table(ref)
 	if err != nil {
+		q.x.noteRefused(ref)
 		return nil, relationError(err, rv)
 	}
 	if t.IsView() {

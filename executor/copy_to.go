@@ -43,12 +43,17 @@ func (x *execution) copyTo(cs *pg.CopyStmt, opts copyOptions) (Result, error) {
 		return Result{}, err
 	}
 	out := &copyOutStream{p: p, enc: enc, s: x.s}
+	var sent Sent
 	return Result{Tag: "COPY", CopyOut: &CopyOut{
-		Binary:  opts.format == "binary",
-		Columns: len(p.cols),
-		Next:    out.next,
-		Close:   func(error) error { p.release(); return nil },
-		Tag:     func() string { return fmt.Sprintf("COPY %d", out.Rows) },
+		Binary:     opts.format == "binary",
+		Columns:    len(p.cols),
+		Next:       out.next,
+		RecordSent: func(s Sent) { sent = s },
+		Close: func(cause error) error {
+			p.release()
+			return x.audit("COPY", out.Rows, sent.Bytes, translate(cause))
+		},
+		Tag: func() string { return fmt.Sprintf("COPY %d", out.Rows) },
 	}}, nil
 }
 

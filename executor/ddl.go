@@ -482,6 +482,7 @@ func rangeVarRef(x *execution, tx *catalog.Tx, rv *pg.RangeVar) (catalog.Table, 
 	}
 	t, err := tx.Table(ref)
 	if err != nil {
+		x.noteRefused(ref)
 		return catalog.Table{}, ref, relationError(err, rv)
 	}
 	x.noteShared(t, ref)

@@ -151,7 +151,9 @@ func (e *Engine) NewSession(ctx context.Context, opts SessionOptions) (*Session,
 		return err
 	})
 	if err != nil {
-		return nil, translate(err)
+		err = translate(err)
+		e.auditConnect(who, db, opts.ClientAddr, err)
+		return nil, err
 	}
 	s := newSession(e, who, db, opts)
 	return s, nil

@@ -37,6 +37,8 @@ type execution struct {
 	// write transaction: one that fails before then left nothing to undo,
 	// so a ROLLBACK TO SAVEPOINT after it is possible (writeClean).
 	touched bool
+	// refused are the table names that did not resolve, for the audit.
+	refused []catalog.TableRef
 }
 
 func (x *execution) mem() memory.Allocator { return x.s.eng.mem }
@@ -208,10 +210,13 @@ type planRows struct {
 	cols   []Column
 	s      *Session // told when reading fails: the transaction is aborted
 	x      *execution
-	rows   int64
-	bytes  int64
+	rows   int64 // handed out
+	sent   *Sent // what the front end sent of them, once it said
 	closed bool
 }
+
+// RecordSent keeps what pgwire sent, for the audit at Close.
+func (r *planRows) RecordSent(s Sent) { r.sent = &s }
 
 func (r *planRows) Columns() []Column { return r.cols }
 
@@ -228,20 +233,27 @@ func (r *planRows) Next(ctx context.Context) (arrow.Record, error) {
 	}
 	if err == nil {
 		r.rows += rec.NumRows()
-		r.bytes += recordBytes(rec)
 	}
 	return rec, err
 }
 
 func (r *planRows) Close(cause error) error {
-	if !r.closed {
-		r.closed = true
-		r.p.release()
-		if r.x != nil {
-			r.x.audit("SELECT", r.rows, r.bytes, translate(cause))
-		}
+	if r.closed {
+		return nil
 	}
-	return nil
+	r.closed = true
+	r.p.release()
+	if r.x == nil {
+		return nil
+	}
+	sent := Sent{Rows: r.rows}
+	if r.sent != nil {
+		sent = *r.sent
+	}
+	if errors.Is(cause, ErrStoppedReading) {
+		cause = nil
+	}
+	return r.x.audit("SELECT", sent.Rows, sent.Bytes, translate(cause))
 }
 
 // tableRef resolves a RangeVar to database, schema and table as the

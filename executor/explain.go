@@ -141,6 +141,7 @@ func (x *execution) runExplain(ex *pg.ExplainStmt) (Result, error) {
 	}
 	defer p.release()
 	var lines []string
+	event, computed := "EXPLAIN", int64(0)
 	if analyze {
 		root := instrument(p.root)
 		p.root = root
@@ -156,8 +157,13 @@ func (x *execution) runExplain(ex *pg.ExplainStmt) (Result, error) {
 		}
 		lines = explainLines(root, 0, nil)
 		lines = append(lines, fmt.Sprintf("Execution Time: %.3f ms", float64(time.Since(start).Microseconds())/1000))
+		event, computed = "EXPLAIN ANALYZE", root.rows
 	} else {
 		lines = explainLines(p.root, 0, nil)
+	}
+	// The query ran (ANALYZE) but sent nothing: its rows, no bytes.
+	if err := x.audit(event, computed, 0, nil); err != nil {
+		return Result{}, err
 	}
 	rows := make([][]string, len(lines))
 	for i, l := range lines {

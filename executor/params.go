@@ -107,11 +107,13 @@ func (x *execution) inferFromPeer(e, peer Expr) Expr {
 
 // inferParams binds a prepared statement once to learn its parameter types.
 func (s *Session) inferParams(ctx context.Context, st *Statement) error {
-	x := &execution{s: s, ctx: ctx, paramTypes: st.paramTypes, describeOnly: true}
+	x := &execution{s: s, ctx: ctx, paramTypes: st.paramTypes, describeOnly: true, started: s.eng.now()}
 	// As in PostgreSQL, Parse already reports unknown tables, columns
-	// and type errors.
+	// and type errors: a consumer refused a table is audited here.
 	if _, err := x.describe(st); err != nil {
-		return translate(err)
+		err = translate(err)
+		x.audit(statementKind(st.p.SQL), 0, 0, err)
+		return err
 	}
 	for i, t := range x.paramTypes {
 		if t.OID == sqltype.Unknown {

@@ -234,8 +234,12 @@ func (s *Session) Execute(ctx context.Context, st *Statement, params []Param) (r
 	}
 	x := &execution{s: s, ctx: ctx, params: params, paramTypes: st.paramTypes, started: s.eng.now()}
 	defer func() {
-		if err != nil || res.Rows == nil {
-			x.audit(statementKind(st.p.SQL), 0, 0, err)
+		// A result with rows or a COPY TO is audited when it is closed,
+		// with what was sent.
+		if err != nil || (res.Rows == nil && res.CopyOut == nil) {
+			if aerr := x.audit(statementKind(st.p.SQL), 0, 0, err); aerr != nil && err == nil {
+				err, res = aerr, Result{}
+			}
 		}
 	}()
 	return x.run(st)
@@ -246,12 +250,15 @@ func (s *Session) Describe(ctx context.Context, st *Statement, params []Param) (
 	if st.empty {
 		return nil, nil
 	}
-	x := &execution{s: s, ctx: ctx, params: params, paramTypes: st.paramTypes, describeOnly: true}
+	x := &execution{s: s, ctx: ctx, params: params, paramTypes: st.paramTypes, describeOnly: true, started: s.eng.now()}
 	cols, err := x.describe(st)
 	if err != nil {
+		err = translate(err)
 		s.statementFailed()
+		// The extended protocol's refusal comes here, before any Execute.
+		x.audit(statementKind(st.p.SQL), 0, 0, err)
 	}
-	return cols, translate(err)
+	return cols, err
 }
 
 // statementFailed records an error: inside a block the block fails; an

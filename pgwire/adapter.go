@@ -33,6 +33,10 @@ func (x execEngine) NewSession(ctx context.Context, opts executor.SessionOptions
 	return execSession{s}, nil
 }
 
+func (x execEngine) AuditLogin(ctx context.Context, ev executor.LoginEvent) {
+	x.e.AuditLogin(ctx, ev)
+}
+
 // execSession forwards to *executor.Session. Statements it hands out are
 // *executor.Statement, so the type assertions below cannot fail for
 // statements that came from the same session.

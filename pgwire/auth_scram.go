@@ -44,7 +44,10 @@ var errMalformedSCRAM = sqlstate.Errorf(sqlstate.ProtocolViolation, "malformed S
 // user, so neither the messages nor their timing tell it from a wrong
 // password. It returns nil once the proof checked out and AuthenticationOk
 // is buffered.
-func (c *conn) authenticate(ctx context.Context, user string) error {
+func (c *conn) authenticate(ctx context.Context, user string) (err error) {
+	defer func() { // the verdict, for the audit (never the secret)
+		c.srv.eng.AuditLogin(ctx, executor.LoginEvent{User: user, Database: c.database, ClientAddr: c.raw.RemoteAddr().String(), Err: err})
+	}()
 	failed := sqlstate.Errorf(sqlstate.InvalidPassword, "password authentication failed for user %q", user)
 	cred, err := c.srv.eng.LookupSCRAM(ctx, user)
 	mock := err != nil || len(cred.StoredKey) != sha256.Size || len(cred.ServerKey) != sha256.Size || cred.Iterations <= 0 || len(cred.Salt) == 0

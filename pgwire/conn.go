@@ -64,6 +64,7 @@ type conn struct {
 	portals        map[string]*portal
 	ignoreTillSync bool   // an extended-protocol message failed: skip to Sync
 	authKey        []byte // the SCRAM StoredKey the client proved
+	database       string // the startup packet's, for the login audit
 	// inExtBatch: an Execute ran since the last Sync, so the session holds
 	// an implicit transaction that Sync ends; extBatchErr fails it.
 	inExtBatch  bool

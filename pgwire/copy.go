@@ -105,7 +105,11 @@ func msgType(msg pgproto3.FrontendMessage) byte {
 // the executor returns, CopyDone and CommandComplete.
 func (c *conn) copyOut(ctx context.Context, res executor.Result) (err error) {
 	co := res.CopyOut
+	var sent executor.Sent
 	closeOut := func(cause error) error {
+		if co.RecordSent != nil {
+			co.RecordSent(sent)
+		}
 		if co.Close != nil {
 			return co.Close(cause)
 		}
@@ -129,7 +133,10 @@ func (c *conn) copyOut(ctx context.Context, res executor.Result) (err error) {
 			closeOut(err)
 			return err
 		}
+		before := len(c.wbuf)
 		c.wbuf = appendCopyData(c.wbuf, data)
+		sent.Rows++
+		sent.Bytes += int64(len(c.wbuf) - before)
 		n++
 		if err := c.maybeFlush(); err != nil {
 			closeOut(err)

@@ -16,6 +16,8 @@ type Engine interface {
 	// unknown user in particular) fails authentication exactly like a wrong
 	// password would.
 	LookupSCRAM(ctx context.Context, user string) (executor.SCRAMCredential, error)
+	// AuditLogin records an authentication verdict (Err nil: success).
+	AuditLogin(ctx context.Context, ev executor.LoginEvent)
 	// NewSession opens a session for an authenticated user. Its error is
 	// sent to the client as FATAL (3D000 for an unknown database).
 	NewSession(ctx context.Context, opts executor.SessionOptions) (Session, error)

@@ -71,6 +71,8 @@ func (e *fakeEngine) addUser(user, password string) {
 	e.creds[user] = scramCredential(password, []byte("0123456789abcdef"), 4096)
 }
 
+func (e *fakeEngine) AuditLogin(context.Context, executor.LoginEvent) {}
+
 func (e *fakeEngine) LookupSCRAM(ctx context.Context, user string) (executor.SCRAMCredential, error) {
 	c, ok := e.creds[user]
 	if !ok {

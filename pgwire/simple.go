@@ -87,10 +87,19 @@ type rowStream struct {
 	enc  *rowEncoder
 	rec  arrow.Record
 	pos  int
+	sent executor.Sent // DataRows written so far, for the audit
+}
+
+// close tells the rows what was sent of them, then closes them.
+func (rs *rowStream) close(cause error) error {
+	if r, ok := rs.rows.(executor.SentRecorder); ok {
+		r.RecordSent(rs.sent)
+	}
+	return rs.rows.Close(cause)
 }
 
 // errPortalClosed is the Rows.Close cause for rows nobody will read.
-var errPortalClosed = errors.New("portal closed before all rows were read")
+var errPortalClosed = executor.ErrStoppedReading
 
 // execPortal runs p, or resumes it, sending up to maxRows rows (0: all).
 // With describe the RowDescription is sent first (simple protocol). The
@@ -149,10 +158,11 @@ func (c *conn) execPortal(ctx context.Context, p *portal, maxRows int64, describ
 			c.send(&pgproto3.PortalSuspended{})
 			return nil
 		}
-		rows := p.out.rows
+		out := p.out
 		p.out = nil
 		p.done = true
-		if err := rows.Close(nil); err != nil {
+		// Not acknowledged before its audit event is durable.
+		if err := out.close(nil); err != nil {
 			return err
 		}
 		c.complete(p.res, n)
@@ -178,7 +188,7 @@ func (p *portal) closeRows(cause error) {
 		return
 	}
 	p.out.enc.reset()
-	p.out.rows.Close(cause)
+	p.out.close(cause)
 	p.out = nil
 }
 
@@ -218,7 +228,10 @@ func (c *conn) sendRows(ctx context.Context, rs *rowStream, maxRows int64) (n in
 			rs.rec, rs.pos = rec, 0
 			continue
 		}
+		before := len(c.wbuf)
 		c.wbuf = rs.enc.appendRow(c.wbuf, rs.pos)
+		rs.sent.Rows++
+		rs.sent.Bytes += int64(len(c.wbuf) - before)
 		rs.pos++
 		n++
 		if err := c.maybeFlush(); err != nil {

@@ -57,6 +57,7 @@ func (c *conn) startup(ctx context.Context) bool {
 
 	user := sm.Parameters["user"]
 	db := sm.Parameters["database"]
+	c.database = db
 	c.log = c.log.With(logUser, user, logDB, db)
 	if user == "" {
 		c.sendFatal(sqlstate.Errorf(sqlstate.InvalidAuthorization, "no PostgreSQL user name specified in startup packet"))

@@ -17,6 +17,9 @@
 //	                     month_day_nano intervals stored as
 //	                     fixed_size_binary(16), listed in the footer).
 //	dir/data/*.tmp       a file being written; never referenced.
+//	dir/*.journal        append-only journals (Journal: group-committed
+//	                     records beside bbolt, e.g. the catalog's audit
+//	                     events before they reach their table).
 //
 // # Model
 //
