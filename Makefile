@@ -64,6 +64,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzJSONParse$$' -fuzztime $(FUZZTIME) ./executor
 	$(GO) test -run '^$$' -fuzz '^FuzzJSONPath$$' -fuzztime $(FUZZTIME) ./executor
 	$(GO) test -run '^$$' -fuzz '^FuzzReadPart$$' -fuzztime $(FUZZTIME) ./storage
+	$(GO) test -run '^$$' -fuzz '^FuzzJournalDecode$$' -fuzztime $(FUZZTIME) ./storage
 	# The hostile-client run with a random seed for a minute: huge and deep
 	# statements, giant values, connection floods, revocation during FETCH.
 	SHAREHOUSE_HOSTILE_SEED=0 SHAREHOUSE_HOSTILE_DURATION=$${HOSTILE_DURATION:-60s} $(GO) test -run '^TestHostileClients$$' -count=1 -timeout 15m ./cmd/sharehouse
