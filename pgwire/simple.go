@@ -88,6 +88,19 @@ type rowStream struct {
 	pos  int
 }
 
+// resumer is Rows that re-check access before a suspended portal resumes.
+type resumer interface {
+	Resume(ctx context.Context) error
+}
+
+func (rs *rowStream) rowsResumer() (resumer, bool) {
+	if rs == nil {
+		return nil, false
+	}
+	r, ok := rs.rows.(resumer)
+	return r, ok
+}
+
 // errPortalClosed is the Rows.Close cause for rows nobody will read.
 var errPortalClosed = errors.New("portal closed before all rows were read")
 
@@ -132,6 +145,14 @@ func (c *conn) execPortal(ctx context.Context, p *portal, maxRows int64, describ
 			if describe {
 				c.send(rowDescription(cols, formats))
 			}
+		}
+	} else if r, ok := p.out.rowsResumer(); ok {
+		// Resuming after PortalSuspended is a read like a new statement:
+		// access to shared tables may have ended meanwhile.
+		if err := r.Resume(sctx); err != nil {
+			p.closeRows(err)
+			p.done = true
+			return err
 		}
 	}
 	if p.out != nil {
