@@ -90,6 +90,9 @@ func Open(ctx context.Context, store *storage.Store, cfg Config) (*Catalog, erro
 			return nil, fmt.Errorf("catalog: create bucket %s: %w", b, err)
 		}
 	}
+	if err := ensureLoginSecret(tx.Bolt().Bucket(bucketMeta), c.rand); err != nil {
+		return nil, fmt.Errorf("catalog: login secret: %w", err)
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, err
 	}

@@ -32,13 +32,13 @@ func (tx *Tx) canRead(s Share) (bool, error) {
 	if tx.who.Tenant == 0 || s.Owner == tx.who.Tenant {
 		return false, nil
 	}
-	if slices.Contains(s.Tenants, tx.who.Tenant) {
+	if slices.Contains(s.Tenants, tx.who.Tenant) || slices.Contains(s.TenantNames, tx.who.Name) {
 		return true, nil
 	}
 	// A tenant recipient of the provider with a grant.
 	found := false
 	err := each(tx.bucket(bucketRecipients), uint64(s.Owner), func(r Recipient) error {
-		if r.Tenant == tx.who.Tenant && tx.granted(s.ID, r.ID) {
+		if r.isTenantRecipientOf(tx.who.Tenant, tx.who.Name) && tx.granted(s.ID, r.ID) {
 			found = true
 		}
 		return nil
@@ -76,6 +76,15 @@ func (tx *Tx) TenantName(id TenantID) string {
 		}
 	}
 	return ""
+}
+
+// ShareTenants lists the tenant names share s was added for (ADD TENANTS).
+func (tx *Tx) ShareTenants(s Share) []string {
+	var out []string
+	for _, id := range s.Tenants {
+		out = append(out, tx.TenantName(id))
+	}
+	return append(out, s.TenantNames...)
 }
 
 // recipientDatabases: a token recipient sees one database per granted share.

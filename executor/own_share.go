@@ -433,9 +433,7 @@ func (x *execution) show(s *parser.Show) (Result, error) {
 			for _, g := range grants {
 				to = append(to, g.Recipient.Name)
 			}
-			for _, id := range sh.Tenants {
-				to = append(to, tx.TenantName(id))
-			}
+			to = append(to, tx.ShareTenants(sh)...)
 			sort.Strings(to)
 			rows = append(rows, []string{timeText(sh.Created), "OUTBOUND", sh.Name, "", strings.Join(to, ", "), x.s.who.Name, sh.Comment})
 		}
@@ -495,8 +493,8 @@ func (x *execution) show(s *parser.Show) (Result, error) {
 			rows = append(rows, []string{timeText(g.Created), g.Share.Name, "RECIPIENT", g.Recipient.Name})
 		}
 		sh, _ := tx.Share(s.Name)
-		for _, id := range sh.Tenants {
-			rows = append(rows, []string{"", sh.Name, "TENANT", tx.TenantName(id)})
+		for _, name := range tx.ShareTenants(sh) {
+			rows = append(rows, []string{"", sh.Name, "TENANT", name})
 		}
 	case parser.ShowGrantsToRecipient:
 		cols = []string{"created_on", "share", "privilege", "recipient"}
