@@ -54,7 +54,7 @@ var (
 	bucketTables    = []byte("cat.tables")    // schemaID|name → Table
 	allBuckets      = [][]byte{bucketMeta, bucketTenants, bucketDatabases, bucketSchemas, bucketTables, bucketIDs,
 		bucketShares, bucketRecipients, bucketGrants, bucketLogins, bucketActivations,
-		bucketSequences, bucketSeqState}
+		bucketSequences, bucketSeqState, bucketAllocatedIDs}
 )
 
 // firstID is the first object ID handed out: PostgreSQL's FirstNormalObjectId,
@@ -202,15 +202,6 @@ func (tx *Tx) Who() Principal { return tx.who }
 func (tx *Tx) Now() time.Time { return tx.c.now() }
 
 func (tx *Tx) bucket(name []byte) *bolt.Bucket { return tx.st.Bolt().Bucket(name) }
-
-// nextID returns a new server-wide object ID.
-func (tx *Tx) nextID() (uint64, error) {
-	seq, err := tx.bucket(bucketMeta).NextSequence()
-	if err != nil {
-		return 0, err
-	}
-	return firstID + seq, nil
-}
 
 // key builds a bucket key: a parent ID then a name. Names are compared
 // byte for byte, as PostgreSQL compares identifiers.

@@ -123,3 +123,66 @@ func TestSharingRecipientIsolation(t *testing.T) {
 		t.Errorf("a's recipients: %q", rows)
 	}
 }
+
+// TestObjectIDsRevealNothing: the OIDs a tenant sees of its own objects
+// (pg_class, pg_namespace, RowDescription's table OID) follow no order, so
+// they tell nothing of other tenants' objects created between them; they
+// fit an int4, and survive a restart.
+func TestObjectIDsRevealNothing(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	s.mustCreateTenant(t, "ids_a")
+	s.mustCreateTenant(t, "ids_b")
+	a := s.tenant(t, "ids_a", "postgres")
+	b := s.tenant(t, "ids_b", "postgres")
+	const n = 12
+	oidOf := func(conn *pgx.Conn, table string) int64 {
+		return queryInt64(t, conn, "SELECT oid::int8 FROM pg_class WHERE relname = $1", table)
+	}
+	var bOIDs []int64
+	for i := 0; i < n; i++ {
+		mustExec(t, b, fmt.Sprintf("CREATE TABLE b%d (id bigint)", i))
+		if i%2 == 0 { // tenant a creates objects between some of b's
+			mustExec(t, a, fmt.Sprintf("CREATE TABLE a%d (id bigint)", i))
+			mustExec(t, a, fmt.Sprintf("CREATE SCHEMA s%d", i))
+		}
+		bOIDs = append(bOIDs, oidOf(b, fmt.Sprintf("b%d", i)))
+	}
+	increasing, decreasing := true, true
+	seen := map[int64]bool{}
+	for i, oid := range bOIDs {
+		if oid < 16384 || oid >= 1<<31 || seen[oid] {
+			t.Errorf("oid %d of b%d: want a unique OID in [16384, 2^31)", oid, i)
+		}
+		seen[oid] = true
+		if i > 0 {
+			increasing = increasing && oid > bOIDs[i-1]
+			decreasing = decreasing && oid < bOIDs[i-1]
+		}
+	}
+	if increasing || decreasing {
+		t.Errorf("b's table OIDs are ordered, so gaps count a's objects: %v", bOIDs)
+	}
+	// RowDescription's table OID is the same OID, in both protocols.
+	for _, simple := range []bool{true, false} {
+		ctx, cancel := context.WithTimeout(context.Background(), queryTimeout)
+		rows, err := b.Query(ctx, "SELECT id FROM b3", modeArgs(simple)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fd := rows.FieldDescriptions()
+		rows.Close()
+		cancel()
+		if len(fd) != 1 || int64(fd[0].TableOID) != bOIDs[3] {
+			t.Errorf("RowDescription of b3 (simple %v): %+v, want table OID %d", simple, fd, bOIDs[3])
+		}
+	}
+	s.stop(t)
+	s.restart(t)
+	b = s.tenant(t, "ids_b", "postgres")
+	for i, want := range bOIDs {
+		if got := oidOf(b, fmt.Sprintf("b%d", i)); got != want {
+			t.Errorf("after a restart b%d has OID %d, want %d", i, got, want)
+		}
+	}
+}
