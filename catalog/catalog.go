@@ -54,7 +54,7 @@ var (
 	bucketTables    = []byte("cat.tables")    // schemaID|name → Table
 	allBuckets      = [][]byte{bucketMeta, bucketTenants, bucketDatabases, bucketSchemas, bucketTables, bucketIDs,
 		bucketShares, bucketRecipients, bucketGrants, bucketLogins, bucketActivations,
-		bucketSequences, bucketSeqState}
+		bucketSequences, bucketSeqState, bucketAllocatedIDs}
 )
 
 // firstID is the first object ID handed out: PostgreSQL's FirstNormalObjectId,
@@ -89,6 +89,9 @@ func Open(ctx context.Context, store *storage.Store, cfg Config) (*Catalog, erro
 		if _, err := tx.Bolt().CreateBucketIfNotExists(b); err != nil {
 			return nil, fmt.Errorf("catalog: create bucket %s: %w", b, err)
 		}
+	}
+	if err := ensureLoginSecret(tx.Bolt().Bucket(bucketMeta), c.rand); err != nil {
+		return nil, fmt.Errorf("catalog: login secret: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, err
@@ -201,15 +204,6 @@ func (tx *Tx) Who() Principal { return tx.who }
 func (tx *Tx) Now() time.Time { return tx.c.now() }
 
 func (tx *Tx) bucket(name []byte) *bolt.Bucket { return tx.st.Bolt().Bucket(name) }
-
-// nextID returns a new server-wide object ID.
-func (tx *Tx) nextID() (uint64, error) {
-	seq, err := tx.bucket(bucketMeta).NextSequence()
-	if err != nil {
-		return 0, err
-	}
-	return firstID + seq, nil
-}
 
 // key builds a bucket key: a parent ID then a name. Names are compared
 // byte for byte, as PostgreSQL compares identifiers.

@@ -32,13 +32,13 @@ func (tx *Tx) canRead(s Share) (bool, error) {
 	if tx.who.Tenant == 0 || s.Owner == tx.who.Tenant {
 		return false, nil
 	}
-	if slices.Contains(s.Tenants, tx.who.Tenant) {
+	if slices.Contains(s.Tenants, tx.who.Tenant) || slices.Contains(s.TenantNames, tx.who.Name) {
 		return true, nil
 	}
 	// A tenant recipient of the provider with a grant.
 	found := false
 	err := each(tx.bucket(bucketRecipients), uint64(s.Owner), func(r Recipient) error {
-		if r.Tenant == tx.who.Tenant && tx.granted(s.ID, r.ID) {
+		if r.isTenantRecipientOf(tx.who.Tenant, tx.who.Name) && tx.granted(s.ID, r.ID) {
 			found = true
 		}
 		return nil
@@ -48,6 +48,9 @@ func (tx *Tx) canRead(s Share) (bool, error) {
 
 // InboundShares lists the shares of other tenants the principal may read.
 func (tx *Tx) InboundShares() ([]Share, error) {
+	if tx.who.Recipient != 0 {
+		return tx.recipientShares()
+	}
 	var out []Share
 	cur := tx.bucket(bucketShares).Cursor()
 	for k, v := cur.First(); k != nil; k, v = cur.Next() {
@@ -66,16 +69,61 @@ func (tx *Tx) InboundShares() ([]Share, error) {
 	return out, nil
 }
 
+// recipientShares is InboundShares for a token recipient, which every
+// statement (and every FETCH of a cursor) resolves: only its provider's
+// shares are candidates, and its token is checked once, not per share.
+func (tx *Tx) recipientShares() ([]Share, error) {
+	if _, ok, err := tx.recipientSelf(); err != nil || !ok {
+		return nil, err
+	}
+	var out []Share
+	err := each(tx.bucket(bucketShares), uint64(tx.who.Provider), func(s Share) error {
+		if tx.granted(s.ID, tx.who.Recipient) {
+			out = append(out, s)
+		}
+		return nil
+	})
+	return out, err
+}
+
 // TenantName returns the name of tenant id (for listings of inbound shares).
 func (tx *Tx) TenantName(id TenantID) string {
-	cur := tx.bucket(bucketTenants).Cursor()
-	for k, v := cur.First(); k != nil; k, v = cur.Next() {
-		var t Tenant
-		if decode(k, v, &t) == nil && t.ID == id {
-			return t.Name
+	var t Tenant
+	if ok, err := tx.byID(uint64(id), &t); err != nil || !ok {
+		return ""
+	}
+	return t.Name
+}
+
+// ShareTenants lists the tenant names share s was added for (ADD TENANTS).
+func (tx *Tx) ShareTenants(s Share) []string {
+	var out []string
+	for _, id := range s.Tenants {
+		out = append(out, tx.TenantName(id))
+	}
+	return append(out, s.TenantNames...)
+}
+
+// recipientDatabase is the database name of a token recipient: the granted
+// share of that name, looked up alone (every statement resolves one).
+func (tx *Tx) recipientDatabase(name string) (Database, error) {
+	s, err := tx.shareOf(tx.who.Provider, name)
+	if err != nil && !IsNotFound(err) {
+		return Database{}, err
+	}
+	if err == nil {
+		if ok, err := tx.canRead(s); err != nil {
+			return Database{}, err
+		} else if ok {
+			return shareDatabase(s), nil
 		}
 	}
-	return ""
+	return Database{}, notFound("database", name)
+}
+
+// shareDatabase is share s as a token recipient's database.
+func shareDatabase(s Share) Database {
+	return Database{ID: DatabaseID(s.ID), Tenant: s.Owner, Name: s.Name, Comment: s.Comment, Created: s.Created, Mount: s.ID}
 }
 
 // recipientDatabases: a token recipient sees one database per granted share.
@@ -86,7 +134,7 @@ func (tx *Tx) recipientDatabases() ([]Database, error) {
 	}
 	out := make([]Database, 0, len(shares))
 	for _, s := range shares {
-		out = append(out, Database{ID: DatabaseID(s.ID), Tenant: s.Owner, Name: s.Name, Comment: s.Comment, Created: s.Created, Mount: s.ID})
+		out = append(out, shareDatabase(s))
 	}
 	return out, nil
 }

@@ -21,16 +21,7 @@ type Database struct {
 // Database returns the principal's database called name.
 func (tx *Tx) Database(name string) (Database, error) {
 	if tx.who.Recipient != 0 {
-		dbs, err := tx.recipientDatabases()
-		if err != nil {
-			return Database{}, err
-		}
-		for _, d := range dbs {
-			if d.Name == name {
-				return d, nil
-			}
-		}
-		return Database{}, notFound("database", name)
+		return tx.recipientDatabase(name)
 	}
 	var db Database
 	ok, err := get(tx.bucket(bucketDatabases), key(uint64(tx.who.Tenant), name), &db)

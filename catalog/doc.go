@@ -18,10 +18,12 @@
 // database.go, schema.go, table.go (objects), view.go (views: a Table with
 // a stored query and the tables it reads, no storage; DROP … CASCADE
 // follows those dependencies), data.go (reads and writes of table rows
-// through storage).
+// through storage), login.go (what a tenant's name is to other tenants,
+// and token recipients' provider.recipient logins), ids.go (object IDs,
+// drawn at random so that they tell nothing of other tenants).
 //
 // Invariants: one DDL statement is one write Tx; values returned from a Tx
 // are copies and outlive it; names are stored as given (the executor folds
-// case before calling); object IDs are unique across the server and double
-// as PostgreSQL OIDs.
+// case before calling); object IDs are unique across the server, double
+// as PostgreSQL OIDs and follow no order.
 package catalog

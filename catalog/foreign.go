@@ -125,7 +125,7 @@ func (tx *Tx) ReferencesTo(id TableID) ([]Reference, error) {
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Table.ID != out[j].Table.ID {
-			return out[i].Table.ID < out[j].Table.ID
+			return createdBefore(out[i].Table, out[j].Table)
 		}
 		return out[i].Key.Name < out[j].Key.Name
 	})

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"io"
 )
 
 // bucketIDs indexes objects by ID: id → the bucket and key of its record.
@@ -17,6 +18,59 @@ type idEntry struct {
 }
 
 func idKey(id uint64) []byte { return binary.BigEndian.AppendUint64(nil, id) }
+
+// Object IDs are OIDs to clients (pg_class.oid, RowDescription's table
+// OID, pg_namespace, pg_roles …), and every tenant's come from one space,
+// so a counter would let a tenant count other tenants' objects between two
+// of its own. An ID is therefore drawn uniformly at random from the IDs
+// never handed out, in [idFloor, maxID): unique server-wide (storage keys
+// tables by it), a uint32 that int4-reading clients also take (below
+// 2^31), stable across restarts (it is stored), and telling nothing of
+// other tenants. IDs are never reused. Data directories from before keep
+// theirs: those were handed out in sequence from firstID, and the floor is
+// above the last of them.
+//
+// What a share shows is the provider's: a consumer sees the IDs of the
+// tables shared with it, random like the rest.
+
+// createdBefore orders tables by creation, as sequential IDs did.
+func createdBefore(a, b Table) bool {
+	if !a.Created.Equal(b.Created) {
+		return a.Created.Before(b.Created)
+	}
+	if a.Name != b.Name {
+		return a.Name < b.Name
+	}
+	return a.ID < b.ID
+}
+
+// bucketAllocatedIDs holds every ID drawn at random: id → nothing.
+var bucketAllocatedIDs = []byte("cat.allocated_ids")
+
+// maxID bounds IDs below 2^31.
+const maxID = 1 << 31
+
+// idFloor is the least ID drawn at random: above every ID that earlier
+// versions handed out in sequence (cat.meta's bucket sequence).
+func (tx *Tx) idFloor() uint64 { return firstID + tx.bucket(bucketMeta).Sequence() + 1 }
+
+// nextID returns a new server-wide object ID (see above).
+func (tx *Tx) nextID() (uint64, error) {
+	used := tx.bucket(bucketAllocatedIDs)
+	lo := tx.idFloor()
+	for {
+		var b [8]byte
+		if _, err := io.ReadFull(tx.c.rand, b[:]); err != nil {
+			return 0, fmt.Errorf("catalog: object id: %w", err)
+		}
+		id := lo + binary.BigEndian.Uint64(b[:])%(maxID-lo)
+		k := idKey(id)
+		if used.Get(k) != nil {
+			continue
+		}
+		return id, used.Put(k, []byte{})
+	}
+}
 
 // indexID records where object id lives.
 func (tx *Tx) indexID(id uint64, bucket, key []byte) error {

@@ -25,9 +25,14 @@ type Recipient struct {
 	Comment    string            `json:"comment,omitempty"`
 	Properties map[string]string `json:"properties,omitempty"`
 	Created    time.Time         `json:"created"`
-	// Tenant is set for a tenant recipient.
+	// TenantName is set for a tenant recipient (USING ID), Tenant too
+	// when the name was a tenant's at creation; else the recipient is the
+	// tenant holding the name at each read (login.go).
 	Tenant     TenantID `json:"tenant,omitempty"`
 	TenantName string   `json:"tenant_name,omitempty"`
+	// Qualified: a token recipient that logs in as provider.recipient;
+	// one created before per-tenant recipient names has a bare login.
+	Qualified bool `json:"qualified,omitempty"`
 	// Salt is shared by all of a token recipient's tokens, so that during a
 	// rotation's grace period one SCRAM exchange can check either.
 	Salt       []byte      `json:"salt,omitempty"`
@@ -54,10 +59,26 @@ type Activation struct {
 
 // AuthenticationType is TOKEN or TENANT.
 func (r Recipient) AuthenticationType() string {
-	if r.Tenant != 0 {
+	if r.IsTenant() {
 		return "TENANT"
 	}
 	return "TOKEN"
+}
+
+// IsTenant reports whether r is a tenant recipient (USING ID).
+func (r Recipient) IsTenant() bool { return r.Tenant != 0 || r.TenantName != "" }
+
+// LegacyLogin reports whether r is a token recipient with a server-wide
+// bare login name (created before recipients were per tenant).
+func (r Recipient) LegacyLogin() bool { return !r.IsTenant() && !r.Qualified }
+
+// isTenantRecipientOf reports whether r names tenant t: by ID when bound
+// at creation, else by the name t holds now.
+func (r Recipient) isTenantRecipientOf(t TenantID, name string) bool {
+	if r.Tenant != 0 {
+		return r.Tenant == t
+	}
+	return r.TenantName != "" && r.TenantName == name
 }
 
 // ActiveTokens returns the tokens valid at now.
@@ -73,7 +94,7 @@ func (r Recipient) ActiveTokens(now time.Time) []Token {
 
 var (
 	bucketRecipients  = []byte("cat.recipients")  // owner|name → Recipient
-	bucketLogins      = []byte("cat.logins")      // login name → owner|name of a token recipient
+	bucketLogins      = []byte("cat.logins")      // legacy bare login name → owner|name of a token recipient
 	bucketActivations = []byte("cat.activations") // SHA-256 of code → owner|name
 )
 
@@ -109,8 +130,8 @@ func (tx *Tx) Recipients() ([]Recipient, error) {
 	return out, err
 }
 
-// loginTaken reports whether name is a tenant or a token recipient login:
-// like PostgreSQL role names, login names are server-wide.
+// loginTaken reports whether name is a tenant or a legacy bare token
+// recipient login (CREATE TENANT, by the superuser, keeps them apart).
 func (tx *Tx) loginTaken(name string) (bool, error) {
 	if _, ok, err := tx.lookupTenant(name); err != nil || ok {
 		return ok, err
@@ -120,7 +141,8 @@ func (tx *Tx) loginTaken(name string) (bool, error) {
 
 // CreateRecipient creates a recipient. A token recipient gets a one-time
 // activation code (returned, never stored); a tenant recipient (usingTenant
-// set) needs none.
+// set) needs none. Only the principal's own recipients are consulted: the
+// answer never depends on other tenants' objects (login.go).
 func (tx *Tx) CreateRecipient(name, usingTenant, comment string, props map[string]string) (Recipient, string, error) {
 	if err := tx.requireWritable(); err != nil {
 		return Recipient{}, "", err
@@ -141,32 +163,29 @@ func (tx *Tx) CreateRecipient(name, usingTenant, comment string, props map[strin
 	r := Recipient{ID: RecipientID(id), Owner: tx.who.Tenant, Name: name, Comment: comment, Properties: props, Created: tx.Now().UTC()}
 	var code string
 	if usingTenant != "" {
+		if usingTenant == tx.who.Name {
+			return Recipient{}, "", &Error{Kind: Invalid, Object: "recipient", Name: name, Detail: "a tenant cannot be its own recipient"}
+		}
+		// A name no tenant holds is accepted alike (login.go).
 		t, ok, err := tx.lookupTenant(usingTenant)
 		if err != nil {
 			return Recipient{}, "", err
 		}
-		if !ok {
-			return Recipient{}, "", notFound("tenant", usingTenant)
+		if ok {
+			r.Tenant = t.ID
 		}
-		if t.ID == tx.who.Tenant {
-			return Recipient{}, "", &Error{Kind: Invalid, Object: "recipient", Name: name, Detail: "a tenant cannot be its own recipient"}
-		}
-		r.Tenant, r.TenantName = t.ID, t.Name
+		r.TenantName = usingTenant
 	} else {
-		if taken, err := tx.loginTaken(name); err != nil {
-			return Recipient{}, "", err
-		} else if taken {
-			return Recipient{}, "", &Error{Kind: Exists, Object: "role", Name: name,
-				Detail: "role \"" + name + "\" already exists: a token recipient's name is its login name, unique on the server"}
-		}
-		r.Salt = make([]byte, 16)
-		if _, err := io.ReadFull(tx.c.rand, r.Salt); err != nil {
+		if err := validTokenName(name); err != nil {
 			return Recipient{}, "", err
 		}
+		r.Qualified = true
+		var owner Tenant
+		if _, err := tx.byID(uint64(r.Owner), &owner); err != nil {
+			return Recipient{}, "", err
+		}
+		r.Salt = tx.loginSalt(owner.Name + loginSep + name)
 		if code, err = tx.newActivation(&r); err != nil {
-			return Recipient{}, "", err
-		}
-		if err := tx.bucket(bucketLogins).Put([]byte(name), key(uint64(r.Owner), name)); err != nil {
 			return Recipient{}, "", err
 		}
 	}
@@ -202,7 +221,7 @@ func (tx *Tx) RotateRecipientToken(name string, grace time.Duration) (string, er
 	if err != nil {
 		return "", err
 	}
-	if r.Tenant != 0 {
+	if r.IsTenant() {
 		return "", &Error{Kind: Invalid, Object: "recipient", Name: name, Detail: "recipient \"" + name + "\" authenticates as a tenant and has no token"}
 	}
 	limit := tx.Now().UTC().Add(grace)
@@ -247,18 +266,18 @@ func (tx *Tx) RenameRecipient(name, to string) error {
 	if _, err := tx.Recipient(to); err == nil {
 		return exists("recipient", to)
 	}
-	if r.Tenant == 0 {
-		if taken, err := tx.loginTaken(to); err != nil {
-			return err
-		} else if taken {
-			return &Error{Kind: Exists, Object: "role", Name: to}
-		}
-		if err := tx.bucket(bucketLogins).Delete([]byte(name)); err != nil {
+	if !r.IsTenant() {
+		if err := validTokenName(to); err != nil {
 			return err
 		}
-		if err := tx.bucket(bucketLogins).Put([]byte(to), key(uint64(r.Owner), to)); err != nil {
-			return err
+		// The login follows the name: provider.to. A legacy bare login
+		// becomes qualified (its salt stays: its tokens keep working).
+		if tx.ownsLegacyLogin(r, name) {
+			if err := tx.bucket(bucketLogins).Delete([]byte(name)); err != nil {
+				return err
+			}
 		}
+		r.Qualified = true
 		if r.Activation != nil {
 			if err := tx.bucket(bucketActivations).Put(r.Activation.Hash, key(uint64(r.Owner), to)); err != nil {
 				return err
@@ -291,7 +310,7 @@ func (tx *Tx) dropRecipient(r Recipient) error {
 	if err := tx.dropGrantsTo(r.ID); err != nil {
 		return err
 	}
-	if r.Tenant == 0 {
+	if tx.ownsLegacyLogin(r, r.Name) {
 		if err := tx.bucket(bucketLogins).Delete([]byte(r.Name)); err != nil {
 			return err
 		}
@@ -357,19 +376,7 @@ func (tx *Tx) Activate(code string) (Credential, error) {
 	if err := tx.putRecipient(r); err != nil {
 		return Credential{}, err
 	}
-	return Credential{User: r.Name, Token: token, Expires: t.Expires}, nil
-}
-
-// TokenLogin finds the token recipient that logs in as user, whoever owns
-// it; ok is false for no such login. For authentication only.
-func (tx *Tx) TokenLogin(user string) (Recipient, bool, error) {
-	k := tx.bucket(bucketLogins).Get([]byte(user))
-	if k == nil {
-		return Recipient{}, false, nil
-	}
-	var r Recipient
-	ok, err := get(tx.bucket(bucketRecipients), bytes.Clone(k), &r)
-	return r, ok, err
+	return Credential{User: tx.LoginName(r), Token: token, Expires: t.Expires}, nil
 }
 
 // RecipientPrincipal is the principal of a session logged in with the

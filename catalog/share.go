@@ -42,6 +42,9 @@ type Share struct {
 	Objects []ShareObject `json:"objects,omitempty"`
 	// Tenants may mount the share (ALTER SHARE … ADD TENANTS).
 	Tenants []TenantID `json:"tenants,omitempty"`
+	// TenantNames were added while no tenant held them: whichever tenant
+	// holds one at a read may mount the share (login.go).
+	TenantNames []string `json:"tenant_names,omitempty"`
 }
 
 var bucketShares = []byte("cat.shares") // owner|name → Share
@@ -327,8 +330,12 @@ func (tx *Tx) SetShareTenants(share string, tenants []string, add bool) error {
 			if err != nil {
 				return err
 			}
+			if !ok || !add {
+				// A name no tenant holds is accepted alike (login.go).
+				s.TenantNames = setName(s.TenantNames, name, add && !ok)
+			}
 			if !ok {
-				return notFound("tenant", name)
+				continue
 			}
 			i := slices.Index(s.Tenants, t.ID)
 			switch {

@@ -98,6 +98,9 @@ func (tx *Tx) CreateTenant(name, password, comment string, super bool) (Tenant, 
 	if err := validName("tenant", name); err != nil {
 		return Tenant{}, err
 	}
+	if err := validTenantName(name); err != nil {
+		return Tenant{}, err
+	}
 	if taken, err := tx.loginTaken(name); err != nil {
 		return Tenant{}, err
 	} else if taken {

@@ -192,7 +192,7 @@ func (tx *Tx) dependents(id TableID) ([]Table, error) {
 			}
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	sort.Slice(out, func(i, j int) bool { return createdBefore(out[i], out[j]) })
 	return out, nil
 }
 

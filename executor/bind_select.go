@@ -777,6 +777,7 @@ func (q *queryBinder) bindTable(rv *pg.RangeVar) (*relation, error) {
 		return nil, err
 	}
 	q.x.noteShared(t, ref)
+	q.x.noteSharedRead(t, ref, rv)
 	q.plan.releases = append(q.plan.releases, snap.Release)
 	alias := t.Name
 	if rv.Alias != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"time"
 
@@ -45,6 +46,31 @@ type cursor struct {
 	pos     int64        // rows read so far (PostgreSQL's portal position)
 	done    bool
 	hist    scrollState // a SCROLL cursor's rows read (cursor_scroll.go)
+
+	// reads are the tables the plan reads through shares, re-checked by
+	// every FETCH and MOVE (cursor_access.go); shared is what the audit
+	// records those reads under. refused, once set, is the answer to every
+	// later FETCH and MOVE: access ended, and the plan is released.
+	reads   []sharedRead
+	shared  []sharedAccess
+	refused error
+}
+
+// checkAccess re-checks, for FETCH and MOVE, that the session may still
+// read what the cursor reads through shares. A cursor refused once yields
+// nothing more, even if access comes back.
+func (c *cursor) checkAccess(ctx context.Context, s *Session) error {
+	if c.refused != nil {
+		return c.refused
+	}
+	if err := s.checkSharedReads(ctx, c.reads); err != nil {
+		if sqlstate.CodeOf(err) == sqlstate.UndefinedTable || sqlstate.CodeOf(err) == sqlstate.InvalidCatalogName {
+			c.refused = err
+			c.release()
+		}
+		return err
+	}
+	return nil
 }
 
 // take returns up to max of the cursor's next rows (a retained record the
@@ -93,14 +119,20 @@ func (c *cursor) skip(ctx context.Context, n int64) (int64, error) {
 	return moved, nil
 }
 
-func (c *cursor) close() {
+// release lets go of the cursor's batches, plan and snapshots.
+func (c *cursor) release() {
 	if c.pending != nil {
 		c.pending.Release()
 		c.pending = nil
 	}
 	c.hist.release()
+	c.done = true
+	// Each FETCH recorded its own reads; the plan's close records none.
+	c.rows.x.shared = nil
 	c.rows.Close(nil)
 }
+
+func (c *cursor) close() { c.release() }
 
 // closeCursors ends the cursors a transaction's end ends: all but WITH
 // HOLD ones on commit, and on rollback also those the block declared.
@@ -149,7 +181,8 @@ func (x *execution) runDeclareCursor(dc *pg.DeclareCursorStmt, sql string) (Resu
 	s.cursors[dc.Portalname] = &cursor{
 		name: dc.Portalname, sql: sql, hold: hold, scroll: dc.Options&cursorScroll != 0,
 		created: s.eng.now(), inBlock: s.inBlock || s.implicit,
-		rows: &planRows{p: p, cols: toColumns(p.cols), s: s, x: x},
+		rows:  &planRows{p: p, cols: toColumns(p.cols), s: s, x: x},
+		reads: slices.Clone(x.sharedReads), shared: slices.Clone(x.shared),
 	}
 	return Result{Tag: "DECLARE CURSOR"}, nil
 }
@@ -198,6 +231,12 @@ func (x *execution) runFetch(fs *pg.FetchStmt) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	// FETCH and MOVE are reads of what the cursor reads: audited as such
+	// (MOVE sends nothing: 0 rows, 0 bytes), refusals with their SQLSTATE.
+	x.shared = slices.Clone(c.shared)
+	if err := c.checkAccess(x.ctx, x.s); err != nil {
+		return Result{}, err
+	}
 	if c.scroll {
 		return x.runScrollFetch(c, fs)
 	}
@@ -215,7 +254,7 @@ func (x *execution) runFetch(fs *pg.FetchStmt) (Result, error) {
 		}
 		return Result{Tag: fmt.Sprintf("MOVE %d", moved)}, nil
 	}
-	return Result{Tag: "FETCH", Rows: &fetchRows{c: c, left: count}}, nil
+	return Result{Tag: "FETCH", Rows: &sentRows{Rows: &fetchRows{c: c, left: count}, x: x, c: c}}, nil
 }
 
 func (x *execution) runClosePortal(cp *pg.ClosePortalStmt) (Result, error) {
@@ -278,6 +317,44 @@ func (r *fetchRows) release() {
 func (r *fetchRows) Close(error) error {
 	r.release()
 	return nil
+}
+
+// sentRows is one FETCH's result: it counts the rows and bytes handed
+// out, records them in the audit when it closes, and re-checks the
+// cursor's access when pgwire resumes it after PortalSuspended.
+type sentRows struct {
+	Rows
+	x           *execution // the FETCH
+	c           *cursor
+	rows, bytes int64
+	closed      bool
+}
+
+func (r *sentRows) Next(ctx context.Context) (arrow.Record, error) {
+	rec, err := r.Rows.Next(ctx)
+	if err == nil {
+		r.rows += rec.NumRows()
+		r.bytes += recordBytes(rec)
+	}
+	return rec, err
+}
+
+// Resume re-checks access before a suspended FETCH portal goes on.
+func (r *sentRows) Resume(ctx context.Context) error {
+	err := r.c.checkAccess(ctx, r.x.s)
+	if err != nil {
+		r.x.s.statementFailed()
+	}
+	return err
+}
+
+func (r *sentRows) Close(cause error) error {
+	err := r.Rows.Close(cause)
+	if !r.closed {
+		r.closed = true
+		r.x.audit("FETCH", r.rows, r.bytes, translate(cause))
+	}
+	return err
 }
 
 // pgCursors lists the session's open cursors, oldest first.

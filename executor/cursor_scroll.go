@@ -171,5 +171,5 @@ func (x *execution) runScrollFetch(c *cursor, fs *pg.FetchStmt) (Result, error) 
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{Tag: "FETCH", Rows: batchRows(c.rows.p.cols, rec)}, nil
+	return Result{Tag: "FETCH", Rows: &sentRows{Rows: batchRows(c.rows.p.cols, rec), x: x, c: c}}, nil
 }

@@ -105,7 +105,14 @@ func (e *Engine) LookupSCRAM(ctx context.Context, user string) (SCRAMCredential,
 		}
 		tokens := r.ActiveTokens(tx.Now())
 		if !ok || len(tokens) == 0 {
-			return sqlstate.Errorf(sqlstate.InvalidPassword, "password authentication failed for user %q", user)
+			// No proof matches; the salt is the one the login shows
+			// whether or not it exists (catalog/login.go).
+			m := tx.MockLogin(user)
+			if ok {
+				m.Salt = r.Salt
+			}
+			cred = SCRAMCredential{Salt: m.Salt, Iterations: m.Iterations, StoredKey: m.StoredKey, ServerKey: m.ServerKey}
+			return nil
 		}
 		cred = SCRAMCredential{Salt: r.Salt, Iterations: catalog.SCRAMIterations, StoredKey: tokens[0].StoredKey, ServerKey: tokens[0].ServerKey}
 		for _, t := range tokens[1:] {

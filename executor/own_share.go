@@ -425,9 +425,7 @@ func (x *execution) show(s *parser.Show) (ownResult, error) {
 			for _, g := range grants {
 				to = append(to, g.Recipient.Name)
 			}
-			for _, id := range sh.Tenants {
-				to = append(to, tx.TenantName(id))
-			}
+			to = append(to, tx.ShareTenants(sh)...)
 			sort.Strings(to)
 			rows = append(rows, []string{timeText(sh.Created), "OUTBOUND", sh.Name, "", strings.Join(to, ", "), x.s.who.Name, sh.Comment})
 		}
@@ -484,8 +482,8 @@ func (x *execution) show(s *parser.Show) (ownResult, error) {
 			rows = append(rows, []string{timeText(g.Created), g.Share.Name, "RECIPIENT", g.Recipient.Name})
 		}
 		sh, _ := tx.Share(s.Name)
-		for _, id := range sh.Tenants {
-			rows = append(rows, []string{"", sh.Name, "TENANT", tx.TenantName(id)})
+		for _, name := range tx.ShareTenants(sh) {
+			rows = append(rows, []string{"", sh.Name, "TENANT", name})
 		}
 	case parser.ShowGrantsToRecipient:
 		grants, err := tx.GrantsToRecipient(s.Name)

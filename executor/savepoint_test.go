@@ -114,7 +114,7 @@ func TestRecipientSavepoints(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := session(t, e, "r", "sh", scram.StoredKey)
+	r := session(t, e, cred.User, "sh", scram.StoredKey)
 	mustRun(t, r, `BEGIN`)
 	mustRun(t, r, `SAVEPOINT s1`)
 	wantCode(t, r, `INSERT INTO public.t VALUES (2)`, sqlstate.ReadOnlySQLTransaction)

@@ -58,7 +58,7 @@ func TestSharingFlows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	acme := session(t, e, "acme", "fin", scram.StoredKey)
+	acme := session(t, e, cred.User, "fin", scram.StoredKey)
 	if got := flat(mustRun(t, acme, `SELECT id, amount FROM finance.orders ORDER BY id`)); got != "1,10.50|2,20.25" {
 		t.Fatalf("acme reads %q", got)
 	}

@@ -98,6 +98,19 @@ func (rs *rowStream) close(cause error) error {
 	return rs.rows.Close(cause)
 }
 
+// resumer is Rows that re-check access before a suspended portal resumes.
+type resumer interface {
+	Resume(ctx context.Context) error
+}
+
+func (rs *rowStream) rowsResumer() (resumer, bool) {
+	if rs == nil {
+		return nil, false
+	}
+	r, ok := rs.rows.(resumer)
+	return r, ok
+}
+
 // errPortalClosed is the Rows.Close cause for rows nobody will read.
 var errPortalClosed = executor.ErrStoppedReading
 
@@ -145,6 +158,14 @@ func (c *conn) execPortal(ctx context.Context, p *portal, maxRows int64, describ
 			if describe {
 				c.send(rowDescription(cols, formats))
 			}
+		}
+	} else if r, ok := p.out.rowsResumer(); ok {
+		// Resuming after PortalSuspended is a read like a new statement:
+		// access to shared tables may have ended meanwhile.
+		if err := r.Resume(sctx); err != nil {
+			p.closeRows(err)
+			p.done = true
+			return err
 		}
 	}
 	if p.out != nil {

@@ -85,12 +85,20 @@ func TestSharingObjectsByID(t *testing.T) {
 		wantCode(t, loginErr(t, cred, "sh"), "3D000")
 	})
 
-	t.Run("a token recipient's name is a login name", func(t *testing.T) {
-		wantCode(t, execErr(prov, "CREATE RECIPIENT globex"), "42710")
+	t.Run("recipient names are the tenant's own", func(t *testing.T) {
+		// Only the tenant's own recipients clash; tenants' and other
+		// tenants' recipients' names are free (sharing_isolation_test.go).
 		wantCode(t, execErr(prov, "CREATE RECIPIENT acme"), "42710")
+		mustCreateRecipient(t, prov, "CREATE RECIPIENT globex")
 		s.mustCreateTenant(t, "other")
-		wantCode(t, execErr(s.tenant(t, "other", "postgres"), "CREATE RECIPIENT acme"), "42710")
-		admin := s.admin(t, "postgres")
-		wantCode(t, execErr(admin, "CREATE TENANT acme PASSWORD 'x'"), "42710")
+		mustCreateRecipient(t, s.tenant(t, "other", "postgres"), "CREATE RECIPIENT acme")
+		s.mustCreateTenant(t, "acme")
+		if cred.User != "prov.acme" {
+			t.Errorf("credential user %q, want prov.acme", cred.User)
+		}
+		// A tenant named like the recipient does not shadow its login.
+		if err := loginErr(t, cred, "sh2"); err != nil {
+			t.Errorf("prov.acme after tenant acme was created: %v", err)
+		}
 	})
 }

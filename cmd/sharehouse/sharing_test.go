@@ -74,8 +74,8 @@ func TestSharingDeltaFlow(t *testing.T) {
 	if err != nil {
 		t.Fatalf("sharehouse activate: %v\n%s%s", err, out, errOut)
 	}
-	file := filepath.Join(home, "acme_corp.share.json")
-	if !strings.Contains(out, "acme_corp.share.json") {
+	file := filepath.Join(home, "provider_co.acme_corp.share.json")
+	if !strings.Contains(out, "provider_co.acme_corp.share.json") {
 		t.Errorf("activate did not say where it saved: %q", out)
 	}
 	info, err := os.Stat(file)
@@ -90,8 +90,8 @@ func TestSharingDeltaFlow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cred.User != "acme_corp" || cred.Endpoint != "postgres://"+s.addr || len(cred.BearerToken) < 43 {
-		t.Errorf("credential %+v: want user acme_corp, endpoint postgres://%s, a 256-bit token", cred, s.addr)
+	if cred.User != "provider_co.acme_corp" || cred.Endpoint != "postgres://"+s.addr || len(cred.BearerToken) < 43 {
+		t.Errorf("credential %+v: want user provider_co.acme_corp, endpoint postgres://%s, a 256-bit token", cred, s.addr)
 	}
 	if strings.Contains(out+errOut, cred.BearerToken) {
 		t.Error("sharehouse activate printed the token")
@@ -276,7 +276,7 @@ func TestSharingPublicAddresses(t *testing.T) {
 	// The link's host is not this server; redeem its code here. The
 	// base path is the proxy's business, the server serves /activate/.
 	cred := mustActivate(t, "http://"+s.httpAddr+"/activate/"+linkCode(link))
-	if cred.Endpoint != "postgres://pg.example.com:6543" || !strings.HasPrefix(cred.ConnectionString, "postgres://far_away@pg.example.com:6543/") {
+	if cred.Endpoint != "postgres://pg.example.com:6543" || !strings.HasPrefix(cred.ConnectionString, "postgres://admin.far_away@pg.example.com:6543/") {
 		t.Errorf("credential endpoint %q, connection string %q: want --public-pg-addr", cred.Endpoint, cred.ConnectionString)
 	}
 	// And it logs in at the real address.
