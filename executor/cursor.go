@@ -319,25 +319,28 @@ func (r *fetchRows) Close(error) error {
 	return nil
 }
 
-// sentRows is one FETCH's result: it counts the rows and bytes handed
-// out, records them in the audit when it closes, and re-checks the
-// cursor's access when pgwire resumes it after PortalSuspended.
+// sentRows is one FETCH's result: it records what pgwire sent of it in
+// the audit when it closes, and re-checks the cursor's access when pgwire
+// resumes it after PortalSuspended.
 type sentRows struct {
 	Rows
-	x           *execution // the FETCH
-	c           *cursor
-	rows, bytes int64
-	closed      bool
+	x      *execution // the FETCH
+	c      *cursor
+	rows   int64 // rows handed out, when no front end says what it sent
+	sent   *Sent
+	closed bool
 }
 
 func (r *sentRows) Next(ctx context.Context) (arrow.Record, error) {
 	rec, err := r.Rows.Next(ctx)
 	if err == nil {
 		r.rows += rec.NumRows()
-		r.bytes += recordBytes(rec)
 	}
 	return rec, err
 }
+
+// RecordSent keeps what pgwire sent, for the audit at Close.
+func (r *sentRows) RecordSent(s Sent) { r.sent = &s }
 
 // Resume re-checks access before a suspended FETCH portal goes on.
 func (r *sentRows) Resume(ctx context.Context) error {
@@ -348,11 +351,23 @@ func (r *sentRows) Resume(ctx context.Context) error {
 	return err
 }
 
+// Close audits the FETCH; its error (the event could not be made durable)
+// fails the statement, so a FETCH is not acknowledged before its event.
 func (r *sentRows) Close(cause error) error {
 	err := r.Rows.Close(cause)
-	if !r.closed {
-		r.closed = true
-		r.x.audit("FETCH", r.rows, r.bytes, translate(cause))
+	if r.closed {
+		return err
+	}
+	r.closed = true
+	sent := Sent{Rows: r.rows}
+	if r.sent != nil {
+		sent = *r.sent
+	}
+	if errors.Is(cause, ErrStoppedReading) {
+		cause = nil
+	}
+	if aerr := r.x.audit("FETCH", sent.Rows, sent.Bytes, translate(cause)); aerr != nil {
+		return aerr
 	}
 	return err
 }

@@ -7,14 +7,11 @@ package main
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
 )
-
-var timestampRE = regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)? \+0000`)
 
 // answer is what a statement answered, with name replaced by NAME and
 // activation links by LINK, so that answers about two names compare.
