@@ -265,19 +265,21 @@ func (c *Catalog) Close() error {
 	return err
 }
 
-// AuditOwner returns whose audit log records the logins of user: a
-// tenant's own, or the provider's for its token recipient. ok is false for
-// a name that is neither.
-func (tx *Tx) AuditOwner(user string) (owner TenantID, ok bool, err error) {
+// AuditOwner returns whose audit log records the logins of user, and the
+// name the events carry: a tenant's own log under its name, or the
+// provider's for its token recipient under the recipient's name (a login
+// as provider.recipient is recorded as recipient, as its reads are). ok is
+// false for a name that is neither.
+func (tx *Tx) AuditOwner(user string) (owner TenantID, name string, ok bool, err error) {
 	t, ok, err := tx.TenantByName(user)
 	if err != nil || ok {
-		return t.ID, ok, err
+		return t.ID, user, ok, err
 	}
 	r, ok, err := tx.TokenLogin(user)
 	if err != nil || !ok {
-		return 0, false, err
+		return 0, "", false, err
 	}
-	return r.Owner, true, nil
+	return r.Owner, r.Name, true, nil
 }
 
 // RefusalVia returns the share a statement of the principal was refused

@@ -141,10 +141,11 @@ func (e *Engine) AuditLogin(ctx context.Context, ev LoginEvent) {
 		status = "ERROR"
 	}
 	var owner catalog.TenantID
+	var name string
 	var ok bool
 	err := e.cat.View(ctx, catalog.System, func(tx *catalog.Tx) error {
 		var err error
-		owner, ok, err = tx.AuditOwner(ev.User)
+		owner, name, ok, err = tx.AuditOwner(ev.User)
 		return err
 	})
 	if err != nil {
@@ -155,7 +156,7 @@ func (e *Engine) AuditLogin(ctx context.Context, ev LoginEvent) {
 		return
 	}
 	err = e.cat.Record(catalog.AuditEvent{Provider: owner, Time: e.now(), EventType: "LOGIN",
-		Recipient: ev.User, Share: ev.Database, ClientAddr: ev.ClientAddr, Status: status, SQLState: string(code)})
+		Recipient: name, Share: ev.Database, ClientAddr: ev.ClientAddr, Status: status, SQLState: string(code)})
 	if err != nil {
 		e.log.Error("audit: login not recorded", "err", err)
 	}
