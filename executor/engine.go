@@ -46,7 +46,9 @@ type Engine struct {
 	version     string
 	public      string
 	queryMemory int64
-	nextPID     atomic.Uint32
+	// valueCap lowers the largest value (maxValueBytes) in tests.
+	valueCap int64
+	nextPID  atomic.Uint32
 }
 
 // New returns an Engine over cfg.Catalog.
