@@ -103,9 +103,11 @@ func resolveConcatOp(l, r argInfo) (funcImpl, error) {
 		bi := infoOf(sqltype.ByteaT)
 		return funcImpl{Name: "||", Args: []argInfo{bi, bi}, Result: bi, Eval: func(ec *evalContext, args []arrow.Array, n int) (arrow.Array, error) {
 			x, y := args[0].(*array.Binary), args[1].(*array.Binary)
-			if err := reserveRows(ec, "||", args, n, errAllocSize, func(i int) int64 { return int64(x.ValueLen(i) + y.ValueLen(i)) }); err != nil {
+			_, release, err := reserveRows(ec, "||", args, n, errAllocSize, func(i int) int64 { return int64(x.ValueLen(i) + y.ValueLen(i)) })
+			if err != nil {
 				return nil, err
 			}
+			defer release()
 			return rowwise(ec.mem, arrow.BinaryTypes.Binary, args, n, func(b array.Builder, _ []arrow.Array, i int) error {
 				v := append(append([]byte{}, x.Value(i)...), y.Value(i)...)
 				b.(*array.BinaryBuilder).Append(v)
@@ -133,9 +135,11 @@ func resolveConcatOp(l, r argInfo) (funcImpl, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := reserveRows(ec, "||", args, n, errAllocSize, func(i int) int64 { return x.size(i) + y.size(i) }); err != nil {
+		_, release, err := reserveRows(ec, "||", args, n, errAllocSize, func(i int) int64 { return x.size(i) + y.size(i) })
+		if err != nil {
 			return nil, err
 		}
+		defer release()
 		var sb []byte
 		return rowwise(ec.mem, arrow.BinaryTypes.String, args, n, func(b array.Builder, _ []arrow.Array, i int) error {
 			sb = append(append(sb[:0], x.get(i)...), y.get(i)...)
@@ -158,7 +162,7 @@ func sizedStrFn(what string, size func(s []string) int64, tooLarge func(int64) e
 		}
 		vals := make([]string, len(args))
 		if size != nil {
-			err := reserveRows(ec, what, args, n, tooLarge, func(i int) int64 {
+			_, release, err := reserveRows(ec, what, args, n, tooLarge, func(i int) int64 {
 				for j, s := range ss {
 					vals[j] = s.Value(i)
 				}
@@ -167,6 +171,7 @@ func sizedStrFn(what string, size func(s []string) int64, tooLarge func(int64) e
 			if err != nil {
 				return nil, err
 			}
+			defer release()
 		}
 		return rowwise(ec.mem, arrow.BinaryTypes.String, args, n, func(b array.Builder, _ []arrow.Array, i int) error {
 			for j, s := range ss {
@@ -184,13 +189,6 @@ func sizedStrFn(what string, size func(s []string) int64, tooLarge func(int64) e
 
 // strIntFn builds a strict kernel of (text, int4[, text]) → text, e.g. left.
 func strIntFn(f func(s string, k int64, rest []string) (string, error)) kernel {
-	return sizedStrIntFn("", nil, f)
-}
-
-// sizedStrIntFn is strIntFn for a function that grows its argument
-// (repeat, lpad, rpad): size gives a row's result bytes before it is built,
-// and a result past maxValueBytes is "requested length too large".
-func sizedStrIntFn(what string, size func(s string, k int64, rest []string) int64, f func(s string, k int64, rest []string) (string, error)) kernel {
 	return func(ec *evalContext, args []arrow.Array, n int) (arrow.Array, error) {
 		s := args[0].(*array.String)
 		ks := intValues(args[1])
@@ -199,17 +197,6 @@ func sizedStrIntFn(what string, size func(s string, k int64, rest []string) int6
 			rest = append(rest, a.(*array.String))
 		}
 		rv := make([]string, len(rest))
-		if size != nil {
-			err := reserveRows(ec, what, args, n, lengthTooLarge, func(i int) int64 {
-				for j, r := range rest {
-					rv[j] = r.Value(i)
-				}
-				return size(s.Value(i), ks(i), rv)
-			})
-			if err != nil {
-				return nil, err
-			}
-		}
 		return rowwise(ec.mem, arrow.BinaryTypes.String, args, n, func(b array.Builder, _ []arrow.Array, i int) error {
 			for j, r := range rest {
 				rv[j] = r.Value(i)
@@ -221,6 +208,34 @@ func sizedStrIntFn(what string, size func(s string, k int64, rest []string) int6
 			b.(*array.StringBuilder).Append(r)
 			return nil
 		})
+	}
+}
+
+// sizedStrIntFn is strIntFn for a function that grows its argument
+// (repeat, lpad, rpad): size gives a row's result bytes (at most) before it
+// is built, and a result past the value cap is "requested length too
+// large"; write fills a row's result in place and returns its length.
+func sizedStrIntFn(what string, size func(s string, k int64, rest []string) int64, write func(dst []byte, s string, k int64, rest []string) int) kernel {
+	return func(ec *evalContext, args []arrow.Array, n int) (arrow.Array, error) {
+		s := args[0].(*array.String)
+		ks := intValues(args[1])
+		var rest []*array.String
+		for _, a := range args[2:] {
+			rest = append(rest, a.(*array.String))
+		}
+		rv := make([]string, len(rest))
+		row := func(i int) []string {
+			for j, r := range rest {
+				rv[j] = r.Value(i)
+			}
+			return rv
+		}
+		total, release, err := reserveRows(ec, what, args, n, lengthTooLarge, func(i int) int64 { return size(s.Value(i), ks(i), row(i)) })
+		if err != nil {
+			return nil, err
+		}
+		defer release()
+		return writeStrings(ec, args, n, total, func(dst []byte, i int) int { return write(dst, s.Value(i), ks(i), row(i)) }), nil
 	}
 }
 
@@ -360,24 +375,35 @@ func splitPart(s, delim string, field int64) (string, error) {
 	return parts[field-1], nil
 }
 
-func pad(s string, length int64, fill string, left bool) string {
+// writePad writes pad(s, length, fill, left) into dst, which holds at
+// least padSize bytes, and returns its length.
+func writePad(dst []byte, s string, length int64, fill string, left bool) int {
 	if length <= 0 {
-		return ""
+		return 0
 	}
 	n := int64(utf8.RuneCountInString(s))
 	if n >= length || fill == "" {
-		return runePrefix(s, int(min(length, n)))
+		return copy(dst, runePrefix(s, int(min(length, n))))
 	}
-	need := int(length - n)
-	fr := []rune(fill)
-	var p strings.Builder
-	for i := 0; i < need; i++ {
-		p.WriteRune(fr[i%len(fr)])
+	need := length - n
+	runes := int64(utf8.RuneCountInString(fill))
+	padBytes := need/runes*int64(len(fill)) + int64(len(runePrefix(fill, int(need%runes))))
+	at := 0
+	if !left {
+		at = copy(dst, s)
 	}
+	p := dst[at : at+int(padBytes)]
+	if full := int(need/runes) * len(fill); full > 0 {
+		fillRepeat(p[:full], []byte(fill))
+		copy(p[full:], fill)
+	} else {
+		copy(p, fill)
+	}
+	at += int(padBytes)
 	if left {
-		return p.String() + s
+		at += copy(dst[at:], s)
 	}
-	return s + p.String()
+	return at
 }
 
 // padSize is the bytes of pad(s, length, fill, _), computed without
@@ -892,7 +918,11 @@ func pgReplacement(r string) string {
 // reserveOverlay bounds overlay's values by the string and its
 // replacement together (the head and tail are parts of the string).
 func reserveOverlay(ec *evalContext, args []arrow.Array, n int, s, r *array.String) error {
-	return reserveRows(ec, "overlay()", args, n, errAllocSize, func(i int) int64 { return int64(s.ValueLen(i) + r.ValueLen(i)) })
+	_, release, err := reserveRows(ec, "overlay()", args, n, errAllocSize, func(i int) int64 { return int64(s.ValueLen(i) + r.ValueLen(i)) })
+	if err == nil {
+		release() // a bound, checked; overlay builds its rows one by one
+	}
+	return err
 }
 
 // stringFunctions is the overload table of the string functions.
@@ -1006,9 +1036,9 @@ func stringFunctions(name string) []overload {
 		left := name == "lpad"
 		return []overload{
 			ov(params(T, I), text, sizedStrIntFn(name+"()", func(s string, k int64, _ []string) int64 { return padSize(s, k, " ") },
-				func(s string, k int64, _ []string) (string, error) { return pad(s, k, " ", left), nil })),
+				func(dst []byte, s string, k int64, _ []string) int { return writePad(dst, s, k, " ", left) })),
 			ov(params(T, I, T), text, sizedStrIntFn(name+"()", func(s string, k int64, rest []string) int64 { return padSize(s, k, rest[0]) },
-				func(s string, k int64, rest []string) (string, error) { return pad(s, k, rest[0], left), nil })),
+				func(dst []byte, s string, k int64, rest []string) int { return writePad(dst, s, k, rest[0], left) })),
 		}
 	case "left":
 		return []overload{ov(params(T, I), text, strIntFn(func(s string, k int64, _ []string) (string, error) { return leftChars(s, k), nil }))}
@@ -1016,11 +1046,10 @@ func stringFunctions(name string) []overload {
 		return []overload{ov(params(T, I), text, strIntFn(func(s string, k int64, _ []string) (string, error) { return rightChars(s, k), nil }))}
 	case "repeat":
 		size := func(s string, k int64, _ []string) int64 { return int64(len(s)) * max(k, 0) }
-		return []overload{ov(params(T, I), text, sizedStrIntFn("repeat()", size, func(s string, k int64, _ []string) (string, error) {
-			if k <= 0 {
-				return "", nil
-			}
-			return strings.Repeat(s, int(k)), nil
+		return []overload{ov(params(T, I), text, sizedStrIntFn("repeat()", size, func(dst []byte, s string, k int64, _ []string) int {
+			n := len(s) * int(max(k, 0))
+			fillRepeat(dst[:n], []byte(s))
+			return n
 		}))}
 	case "starts_with":
 		return []overload{ov(params(T, T), sqltype.BoolT, strToBool(func(s []string) bool { return strings.HasPrefix(s[0], s[1]) }))}

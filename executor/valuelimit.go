@@ -20,6 +20,7 @@ import (
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
+	"github.com/apache/arrow/go/v17/arrow/memory"
 
 	"github.com/sharehouse/sharehouse/executor/sqlstate"
 )
@@ -193,7 +194,10 @@ func lengthTooLarge(int64) error { return errLengthTooLarge() }
 // reserveRows checks a kernel's variable-width output before it is built:
 // size(i) is row i's result bytes; rows with a NULL argument are skipped
 // (a strict kernel builds nothing for them, and their values are garbage).
-func reserveRows(ec *evalContext, what string, args []arrow.Array, n int, tooLarge func(int64) error, size func(i int) int64) error {
+// It returns the batch's bytes, charged to the statement's budget until
+// the caller calls release (once the batch is built): parallel workers
+// building batches at once do not each see the whole room.
+func reserveRows(ec *evalContext, what string, args []arrow.Array, n int, tooLarge func(int64) error, size func(i int) int64) (total int64, release func(), err error) {
 	o := ec.newValueOut(what)
 	vs := make([]validity, 0, len(args))
 	for _, a := range args {
@@ -209,10 +213,47 @@ rows:
 			}
 		}
 		if err := o.add(size(i), tooLarge); err != nil {
-			return err
+			return 0, nil, err
 		}
 	}
-	return nil
+	if err := ec.budget.grow(what, o.built); err != nil {
+		return 0, nil, err
+	}
+	return o.built, func() { ec.budget.shrink(o.built) }, nil
+}
+
+// writeStrings builds a strict text kernel's output in place: total is at
+// least the batch's bytes (reserveRows), write fills row i's value into dst
+// and returns its length. No value is built twice, no buffer regrown.
+func writeStrings(ec *evalContext, args []arrow.Array, n int, total int64, write func(dst []byte, i int) int) arrow.Array {
+	valid, nulls := andValidity(ec.mem, args, n)
+	v := validity{}
+	if valid != nil {
+		v.bits = valid.Bytes()
+	}
+	offs := memory.NewResizableBuffer(ec.mem)
+	offs.Resize((n + 1) * 4)
+	o := arrow.Int32Traits.CastFromBytes(offs.Bytes())
+	data := memory.NewResizableBuffer(ec.mem)
+	data.Resize(int(total))
+	dst := data.Bytes()
+	at := 0
+	for i := 0; i < n; i++ {
+		o[i] = int32(at)
+		if v.valid(i) {
+			at += write(dst[at:], i)
+		}
+	}
+	o[n] = int32(at)
+	data.Resize(at)
+	d := array.NewData(arrow.BinaryTypes.String, n, []*memory.Buffer{valid, offs, data}, nil, nulls, 0)
+	for _, b := range []*memory.Buffer{valid, offs, data} {
+		if b != nil {
+			b.Release()
+		}
+	}
+	defer d.Release()
+	return array.MakeFromData(d)
 }
 
 // heldValues is an aggregate state's charge on the statement's memBudget:

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sharehouse/sharehouse/executor/sqlstate"
 )
@@ -165,9 +166,14 @@ func TestPadSize(t *testing.T) {
 	for _, tc := range []struct {
 		s, fill string
 		n       int64
-	}{{"hi", "xy", 5}, {"hello", "xy", 3}, {"é", "ñü", 6}, {"", "abc", 7}, {"a", "", 4}, {"abc", "x", 0}, {"a", "€", 4}} {
-		if got, want := padSize(tc.s, tc.n, tc.fill), int64(len(pad(tc.s, tc.n, tc.fill, true))); got < want || tc.fill != "" && tc.n > int64(len([]rune(tc.s))) && got != want {
-			t.Errorf("padSize(%q, %d, %q) = %d, pad has %d bytes", tc.s, tc.n, tc.fill, got, want)
+	}{{"hi", "xy", 5}, {"hello", "xy", 3}, {"é", "ñü", 6}, {"", "abc", 7}, {"a", "", 4}, {"abc", "x", 0}, {"a", "€", 4}, {"ab", "xyz", 10}, {"abcdef", "xy", 3}} {
+		for _, left := range []bool{true, false} {
+			want := padReference(tc.s, tc.n, tc.fill, left)
+			size := padSize(tc.s, tc.n, tc.fill)
+			dst := make([]byte, size)
+			if got := string(dst[:writePad(dst, tc.s, tc.n, tc.fill, left)]); got != want || size < int64(len(want)) {
+				t.Errorf("writePad(%q, %d, %q, %v) = %q in %d bytes, want %q", tc.s, tc.n, tc.fill, left, got, size, want)
+			}
 		}
 	}
 	if got, want := translateSize("aébc", "éb", "xyz"), int64(len(translateString("aébc", "éb", "xyz"))); got != want {
@@ -176,4 +182,25 @@ func TestPadSize(t *testing.T) {
 	if got, want := replaceSize("abab", "ab", "xyz"), int64(len(strings.ReplaceAll("abab", "ab", "xyz"))); got != want {
 		t.Errorf("replaceSize = %d, want %d", got, want)
 	}
+}
+
+// padReference is lpad/rpad written plainly, the oracle of writePad.
+func padReference(s string, length int64, fill string, left bool) string {
+	if length <= 0 {
+		return ""
+	}
+	n := int64(utf8.RuneCountInString(s))
+	if n >= length || fill == "" {
+		return runePrefix(s, int(min(length, n)))
+	}
+	need := int(length - n)
+	fr := []rune(fill)
+	var p strings.Builder
+	for i := 0; i < need; i++ {
+		p.WriteRune(fr[i%len(fr)])
+	}
+	if left {
+		return p.String() + s
+	}
+	return s + p.String()
 }
