@@ -309,3 +309,18 @@ func arrayBytes(a arrow.Array) int64 {
 	}
 	return 8 * n
 }
+
+// chargedBatchBytes is the size from which a projected batch is charged to
+// the statement's budget while it is in flight (projectOp): smaller ones
+// cost nothing to account.
+const chargedBatchBytes = 1 << 20
+
+// batchValueBytes estimates what a batch's rows hold (arrayBytes: slices
+// of a larger column count their rows only).
+func batchValueBytes(rec arrow.Record) int64 {
+	var n int64
+	for _, c := range rec.Columns() {
+		n += arrayBytes(c)
+	}
+	return n
+}
