@@ -17,6 +17,8 @@ type arrayAggState struct {
 	elems [][]*string
 	seen  []bool
 	buf   []byte
+	sizes []int64 // per group: the bytes of its values
+	held  heldValues
 }
 
 func resolveArrayAgg(impl aggImpl, a argInfo) (aggImpl, error) {
@@ -30,7 +32,8 @@ func resolveArrayAgg(impl aggImpl, a argInfo) (aggImpl, error) {
 }
 
 func (s *arrayAggState) Update(groups []uint32, ngroups int, args []arrow.Array) error {
-	s.elems, s.seen = grow(s.elems, ngroups), grow(s.seen, ngroups)
+	s.elems, s.seen, s.sizes = grow(s.elems, ngroups), grow(s.seen, ngroups), grow(s.sizes, ngroups)
+	s.held.budget = s.ec.budget
 	col := args[0]
 	if s.enc == nil || !arrow.TypeEqual(s.encDT, col.DataType()) {
 		enc, err := sqltype.TextEncoder(s.t, col.DataType(), s.ec.format)
@@ -39,21 +42,36 @@ func (s *arrayAggState) Update(groups []uint32, ngroups int, args []arrow.Array)
 		}
 		s.enc, s.encDT = enc, col.DataType()
 	}
+	var added int64
 	for i, g := range groups {
 		s.seen[g] = true
+		if len(s.elems[g]) >= maxArraySize {
+			return errArraySize()
+		}
 		if col.IsNull(i) {
 			s.elems[g] = append(s.elems[g], nil)
+			added += elemOverhead
 			continue
 		}
 		s.buf = s.enc(s.buf[:0], col, i)
+		// The literal quotes and separates each value: the bound is the
+		// result's, as PostgreSQL's array is one allocation.
+		if size := s.sizes[g] + int64(len(s.buf)) + 3; size > s.ec.maxValue() {
+			return errAllocSize(size)
+		}
 		v := string(s.buf)
 		s.elems[g] = append(s.elems[g], &v)
+		s.sizes[g] += int64(len(v)) + 3
+		added += int64(len(v)) + elemOverhead
 	}
-	return nil
+	return s.held.charge("array_agg()", added)
 }
 
 func (s *arrayAggState) Finish(ngroups int) (arrow.Array, error) {
-	s.elems, s.seen = grow(s.elems, ngroups), grow(s.seen, ngroups)
+	s.elems, s.seen, s.sizes = grow(s.elems, ngroups), grow(s.seen, ngroups), grow(s.sizes, ngroups)
+	if err := reserveGroups(s.ec, "array_agg()", func(g int) int64 { return s.sizes[g] + 2 }, ngroups); err != nil {
+		return nil, err
+	}
 	b := array.NewStringBuilder(s.ec.mem)
 	defer b.Release()
 	for g := 0; g < ngroups; g++ {
@@ -66,4 +84,7 @@ func (s *arrayAggState) Finish(ngroups int) (arrow.Array, error) {
 	return b.NewArray(), nil
 }
 
-func (s *arrayAggState) Release() { s.elems = nil }
+func (s *arrayAggState) Release() {
+	s.elems, s.sizes = nil, nil
+	s.held.release()
+}

@@ -502,32 +502,47 @@ type stringAggState struct {
 	bytea bool
 	bufs  [][]byte
 	seen  []bool
+	held  heldValues
 }
 
 func (s *stringAggState) Update(groups []uint32, ngroups int, args []arrow.Array) error {
 	s.bufs, s.seen = grow(s.bufs, ngroups), grow(s.seen, ngroups)
-	add := func(buf []byte, a arrow.Array, i int) []byte {
+	s.held.budget = s.ec.budget
+	value := func(a arrow.Array, i int) string {
 		if b, ok := a.(*array.Binary); ok {
-			return append(buf, b.Value(i)...)
+			return b.ValueString(i) // no copy
 		}
-		return append(buf, a.(*array.String).Value(i)...)
+		return a.(*array.String).Value(i)
 	}
 	v, d := validityOf(args[0]), validityOf(args[1])
+	var added int64
 	for i, g := range groups {
 		if !v.valid(i) {
 			continue
 		}
+		val := value(args[0], i)
+		more := len(val)
+		var sep string
 		if s.seen[g] && d.valid(i) {
-			s.bufs[g] = add(s.bufs[g], args[1], i)
+			sep = value(args[1], i)
+			more += len(sep)
 		}
-		s.bufs[g] = add(s.bufs[g], args[0], i)
+		// PostgreSQL's string buffer stops at 1 GB; so does a group here.
+		if have := len(s.bufs[g]); int64(have+more) > s.ec.maxValue() {
+			return errStringBuffer(int64(have), int64(more))
+		}
+		s.bufs[g] = append(append(s.bufs[g], sep...), val...)
+		added += int64(more)
 		s.seen[g] = true
 	}
-	return nil
+	return s.held.charge("string_agg()", added)
 }
 
 func (s *stringAggState) Finish(ngroups int) (arrow.Array, error) {
 	s.bufs, s.seen = grow(s.bufs, ngroups), grow(s.seen, ngroups)
+	if err := reserveGroups(s.ec, "string_agg()", func(g int) int64 { return int64(len(s.bufs[g])) }, ngroups); err != nil {
+		return nil, err
+	}
 	var b array.Builder
 	if s.bytea {
 		b = array.NewBinaryBuilder(s.ec.mem, arrow.BinaryTypes.Binary)
@@ -550,4 +565,7 @@ func (s *stringAggState) Finish(ngroups int) (arrow.Array, error) {
 	return b.NewArray(), nil
 }
 
-func (s *stringAggState) Release() { s.bufs = nil }
+func (s *stringAggState) Release() {
+	s.bufs = nil
+	s.held.release()
+}

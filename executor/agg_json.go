@@ -25,6 +25,8 @@ type jsonAggState struct {
 	object bool
 	items  [][]string // per group: values, or key and value pairs
 	seen   []bool
+	sizes  []int64 // per group: the bytes of its document so far
+	held   heldValues
 }
 
 func resolveJSONAgg(impl aggImpl, name string, args []argInfo) (aggImpl, error) {
@@ -44,7 +46,8 @@ func resolveJSONAgg(impl aggImpl, name string, args []argInfo) (aggImpl, error) 
 }
 
 func (s *jsonAggState) Update(groups []uint32, ngroups int, args []arrow.Array) error {
-	s.items, s.seen = grow(s.items, ngroups), grow(s.seen, ngroups)
+	s.items, s.seen, s.sizes = grow(s.items, ngroups), grow(s.seen, ngroups), grow(s.sizes, ngroups)
+	s.held.budget = s.ec.budget
 	ss := make([]*stringer, len(args))
 	for j, a := range args {
 		st, err := newStringer(s.ec, a, s.infos[j], true)
@@ -53,26 +56,58 @@ func (s *jsonAggState) Update(groups []uint32, ngroups int, args []arrow.Array) 
 		}
 		ss[j] = st
 	}
+	var added int64
+	// keep appends one item (a key or a value) to group g; a document past
+	// 1 GB fails as PostgreSQL's string buffer does. Keys are quoted and
+	// followed by " : ", values by ", ": 6 bytes bound both.
+	keep := func(g uint32, item string) error {
+		more := int64(len(item)) + 6
+		if s.sizes[g]+more > s.ec.maxValue() {
+			return errStringBuffer(s.sizes[g], more)
+		}
+		s.items[g] = append(s.items[g], item)
+		s.sizes[g] += more
+		added += more + elemOverhead
+		return nil
+	}
 	for i, g := range groups {
 		s.seen[g] = true
 		if s.object {
 			if args[0].IsNull(i) {
 				return sqlstate.Errorf(sqlstate.InvalidParameterValue, "field name must not be null")
 			}
-			s.items[g] = append(s.items[g], ss[0].get(i))
+			if err := keep(g, ss[0].get(i)); err != nil {
+				return err
+			}
 		}
-		v := args[len(args)-1]
-		if v.IsNull(i) {
-			s.items[g] = append(s.items[g], "null")
-			continue
+		item := "null"
+		if !args[len(args)-1].IsNull(i) {
+			item = jsonValue(s.infos[len(args)-1].T.OID, ss[len(args)-1].get(i), s.binary)
 		}
-		s.items[g] = append(s.items[g], jsonValue(s.infos[len(args)-1].T.OID, ss[len(args)-1].get(i), s.binary))
+		if err := keep(g, item); err != nil {
+			return err
+		}
 	}
-	return nil
+	return s.held.charge(s.name(), added)
+}
+
+func (s *jsonAggState) name() string {
+	switch {
+	case s.object && s.binary:
+		return "jsonb_object_agg()"
+	case s.object:
+		return "json_object_agg()"
+	case s.binary:
+		return "jsonb_agg()"
+	}
+	return "json_agg()"
 }
 
 func (s *jsonAggState) Finish(ngroups int) (arrow.Array, error) {
-	s.items, s.seen = grow(s.items, ngroups), grow(s.seen, ngroups)
+	s.items, s.seen, s.sizes = grow(s.items, ngroups), grow(s.seen, ngroups), grow(s.sizes, ngroups)
+	if err := reserveGroups(s.ec, s.name(), func(g int) int64 { return s.sizes[g] + 4 }, ngroups); err != nil {
+		return nil, err
+	}
 	b := array.NewStringBuilder(s.ec.mem)
 	defer b.Release()
 	for g := 0; g < ngroups; g++ {
@@ -106,4 +141,7 @@ func pairs(items []string, sep string) []string {
 	return out
 }
 
-func (s *jsonAggState) Release() { s.items = nil }
+func (s *jsonAggState) Release() {
+	s.items, s.sizes = nil, nil
+	s.held.release()
+}

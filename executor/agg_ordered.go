@@ -27,11 +27,20 @@ type orderedAggState struct {
 	keys   []sortKey
 	cols   [][]arrow.Array // per argument (then per key), the batches seen
 	groups []uint32
+	held   heldValues // the batches kept, until Release
 }
 
 func (s *orderedAggState) Update(groups []uint32, ngroups int, args []arrow.Array) error {
 	if s.cols == nil {
 		s.cols = make([][]arrow.Array, len(args))
+	}
+	s.held.budget = s.ec.budget
+	var n int64
+	for _, a := range args {
+		n += arrayBytes(a)
+	}
+	if err := s.held.charge("the ordered aggregate's rows", n+4*int64(len(groups))); err != nil {
+		return err
 	}
 	for i, a := range args {
 		a.Retain()
@@ -85,5 +94,6 @@ func (s *orderedAggState) Release() {
 		releaseArrays(parts)
 	}
 	s.cols = nil
+	s.held.release()
 	s.inner.Release()
 }

@@ -742,6 +742,20 @@ func resolveArrayOp(op string, l, r argInfo) (funcImpl, bool) {
 					return []*string{&v}, nil
 				}
 			}
+			o := ec.newValueOut("||")
+			for i := 0; i < n; i++ {
+				var size int64 // the literals' bytes bound the result's
+				for _, a := range in {
+					if s, ok := a.(*array.String); ok {
+						size += int64(s.ValueLen(i))
+					} else {
+						size += 64
+					}
+				}
+				if err := o.add(size, errAllocSize); err != nil {
+					return nil, err
+				}
+			}
 			sb := array.NewStringBuilder(ec.mem)
 			defer sb.Release()
 			for i := 0; i < n; i++ {
@@ -756,6 +770,9 @@ func resolveArrayOp(op string, l, r argInfo) (funcImpl, bool) {
 				if la && ra && in[0].IsNull(i) && in[1].IsNull(i) {
 					sb.AppendNull()
 					continue
+				}
+				if len(x)+len(y) > maxArraySize {
+					return nil, errArraySize()
 				}
 				sb.Append(sqltype.FormatArrayLiteral(append(x, y...)))
 			}

@@ -49,7 +49,9 @@ type Engine struct {
 	version     string
 	public      string
 	queryMemory int64
-	nextPID     atomic.Uint32
+	// valueCap lowers the largest value (maxValueBytes) in tests.
+	valueCap int64
+	nextPID  atomic.Uint32
 
 	// recipientLimit: see Config.RecipientConnLimit.
 	recipientLimit int

@@ -47,6 +47,8 @@ func (x *execution) mem() memory.Allocator { return x.s.eng.mem }
 func (x *execution) evalContext() *evalContext {
 	if x.ec == nil {
 		x.ec = newEvalContext(x.ctx, x.mem(), x.s.eng.now(), x.s.settings.format())
+		x.ec.budget = newMemBudget(x.s.eng.queryMemory)
+		x.ec.valueCap = x.s.eng.valueCap
 	}
 	return x.ec
 }

@@ -34,6 +34,10 @@ type evalContext struct {
 	stmtTime time.Time
 	// format is the session's text format (TimeZone …) for casts to text.
 	format sqltype.Format
+	// budget is the statement's memory account (valuelimit.go); nil: none.
+	budget *memBudget
+	// valueCap is the largest value a function builds; 0: maxValueBytes.
+	valueCap int64
 }
 
 func newEvalContext(ctx context.Context, mem memory.Allocator, now time.Time, f sqltype.Format) *evalContext {
@@ -82,6 +86,9 @@ func (c *constExpr) Eval(ec *evalContext, rec arrow.Record) (arrow.Array, error)
 		(*w).Retain()
 		return *w, nil
 	}
+	if err := c.fits(ec, n); err != nil {
+		return nil, err
+	}
 	// From the Go allocator, not the query's: the plan keeps it, and the
 	// collector frees it with the plan.
 	a, err := broadcast(defaultMem, c.value, n)
@@ -91,6 +98,24 @@ func (c *constExpr) Eval(ec *evalContext, rec arrow.Record) (arrow.Array, error)
 	a.Retain() // the plan's reference
 	c.wide.Store(&a)
 	return a, nil
+}
+
+// fits checks n copies of a variable-width constant against what the
+// statement may hold (SELECT repeat('x', 100000000) FROM big copies it to
+// every row of a batch).
+func (c *constExpr) fits(ec *evalContext, n int) error {
+	var size int
+	switch v := c.value.(type) {
+	case *array.String:
+		size = v.ValueLen(0)
+	case *array.Binary:
+		size = v.ValueLen(0)
+	}
+	if size < 1<<10 {
+		return nil
+	}
+	o := ec.newValueOut("the constant's copies")
+	return o.reserve(int64(size) * int64(n))
 }
 
 // isNull reports whether the constant is NULL.

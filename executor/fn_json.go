@@ -85,14 +85,24 @@ func jsonBuildKernel(infos []argInfo, object, single, binary bool) kernel {
 		b := array.NewStringBuilder(ec.mem)
 		defer b.Release()
 		b.Reserve(n)
+		o := ec.newValueOut("the JSON values")
 		for i := 0; i < n; i++ {
 			vals := make([]string, len(args))
+			var size int64 // the document's bytes: values, separators, braces
 			for j, a := range args {
 				if a.IsNull(i) {
 					vals[j] = "null"
-					continue
+				} else {
+					vals[j] = jsonValue(infos[j].T.OID, ss[j].get(i), binary)
 				}
-				vals[j] = jsonValue(infos[j].T.OID, ss[j].get(i), binary)
+				// PostgreSQL builds the document in one string buffer.
+				if more := int64(len(vals[j])) + 3; size+more > ec.maxValue() {
+					return nil, errStringBuffer(size, more)
+				}
+				size += int64(len(vals[j])) + 3
+			}
+			if err := o.add(size, errAllocSize); err != nil {
+				return nil, err
 			}
 			switch {
 			case single && args[0].IsNull(i):

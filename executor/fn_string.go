@@ -64,6 +64,24 @@ func newStringer(ec *evalContext, a arrow.Array, info argInfo, boolWords bool) (
 	return &stringer{enc: enc, arr: a}, nil
 }
 
+// size is the bytes get(i) returns, or at most that: text by its length,
+// other types by a bound on their printed form (bytea's hex doubles it).
+func (s *stringer) size(i int) int64 {
+	switch {
+	case s.str != nil:
+		return int64(s.str.ValueLen(i))
+	case s.bl != nil:
+		return 5
+	}
+	switch a := s.arr.(type) {
+	case *array.String:
+		return int64(a.ValueLen(i))
+	case *array.Binary:
+		return 2*int64(a.ValueLen(i)) + 2
+	}
+	return 64 // a number, date or other fixed-width value
+}
+
 func (s *stringer) get(i int) string {
 	switch {
 	case s.str != nil:
@@ -85,6 +103,11 @@ func resolveConcatOp(l, r argInfo) (funcImpl, error) {
 		bi := infoOf(sqltype.ByteaT)
 		return funcImpl{Name: "||", Args: []argInfo{bi, bi}, Result: bi, Eval: func(ec *evalContext, args []arrow.Array, n int) (arrow.Array, error) {
 			x, y := args[0].(*array.Binary), args[1].(*array.Binary)
+			_, release, err := reserveRows(ec, "||", args, n, errAllocSize, func(i int) int64 { return int64(x.ValueLen(i) + y.ValueLen(i)) })
+			if err != nil {
+				return nil, err
+			}
+			defer release()
 			return rowwise(ec.mem, arrow.BinaryTypes.Binary, args, n, func(b array.Builder, _ []arrow.Array, i int) error {
 				v := append(append([]byte{}, x.Value(i)...), y.Value(i)...)
 				b.(*array.BinaryBuilder).Append(v)
@@ -112,6 +135,11 @@ func resolveConcatOp(l, r argInfo) (funcImpl, error) {
 		if err != nil {
 			return nil, err
 		}
+		_, release, err := reserveRows(ec, "||", args, n, errAllocSize, func(i int) int64 { return x.size(i) + y.size(i) })
+		if err != nil {
+			return nil, err
+		}
+		defer release()
 		var sb []byte
 		return rowwise(ec.mem, arrow.BinaryTypes.String, args, n, func(b array.Builder, _ []arrow.Array, i int) error {
 			sb = append(append(sb[:0], x.get(i)...), y.get(i)...)
@@ -122,13 +150,29 @@ func resolveConcatOp(l, r argInfo) (funcImpl, error) {
 }
 
 // strFn builds a strict kernel over string arguments returning text.
-func strFn(f func(s []string) (string, error)) kernel {
+func strFn(f func(s []string) (string, error)) kernel { return sizedStrFn("", nil, nil, f) }
+
+// sizedStrFn is strFn for a function whose result can outgrow its
+// arguments: size gives a row's result bytes before it is built (reserveRows).
+func sizedStrFn(what string, size func(s []string) int64, tooLarge func(int64) error, f func(s []string) (string, error)) kernel {
 	return func(ec *evalContext, args []arrow.Array, n int) (arrow.Array, error) {
 		ss := make([]*array.String, len(args))
 		for i, a := range args {
 			ss[i] = a.(*array.String)
 		}
 		vals := make([]string, len(args))
+		if size != nil {
+			_, release, err := reserveRows(ec, what, args, n, tooLarge, func(i int) int64 {
+				for j, s := range ss {
+					vals[j] = s.Value(i)
+				}
+				return size(vals)
+			})
+			if err != nil {
+				return nil, err
+			}
+			defer release()
+		}
 		return rowwise(ec.mem, arrow.BinaryTypes.String, args, n, func(b array.Builder, _ []arrow.Array, i int) error {
 			for j, s := range ss {
 				vals[j] = s.Value(i)
@@ -143,8 +187,7 @@ func strFn(f func(s []string) (string, error)) kernel {
 	}
 }
 
-// strIntFn builds a strict kernel of (text, int4[, text]) → text, e.g. left,
-// repeat, lpad.
+// strIntFn builds a strict kernel of (text, int4[, text]) → text, e.g. left.
 func strIntFn(f func(s string, k int64, rest []string) (string, error)) kernel {
 	return func(ec *evalContext, args []arrow.Array, n int) (arrow.Array, error) {
 		s := args[0].(*array.String)
@@ -165,6 +208,34 @@ func strIntFn(f func(s string, k int64, rest []string) (string, error)) kernel {
 			b.(*array.StringBuilder).Append(r)
 			return nil
 		})
+	}
+}
+
+// sizedStrIntFn is strIntFn for a function that grows its argument
+// (repeat, lpad, rpad): size gives a row's result bytes (at most) before it
+// is built, and a result past the value cap is "requested length too
+// large"; write fills a row's result in place and returns its length.
+func sizedStrIntFn(what string, size func(s string, k int64, rest []string) int64, write func(dst []byte, s string, k int64, rest []string) int) kernel {
+	return func(ec *evalContext, args []arrow.Array, n int) (arrow.Array, error) {
+		s := args[0].(*array.String)
+		ks := intValues(args[1])
+		var rest []*array.String
+		for _, a := range args[2:] {
+			rest = append(rest, a.(*array.String))
+		}
+		rv := make([]string, len(rest))
+		row := func(i int) []string {
+			for j, r := range rest {
+				rv[j] = r.Value(i)
+			}
+			return rv
+		}
+		total, release, err := reserveRows(ec, what, args, n, lengthTooLarge, func(i int) int64 { return size(s.Value(i), ks(i), row(i)) })
+		if err != nil {
+			return nil, err
+		}
+		defer release()
+		return writeStrings(ec, args, n, total, func(dst []byte, i int) int { return write(dst, s.Value(i), ks(i), row(i)) }), nil
 	}
 }
 
@@ -304,24 +375,81 @@ func splitPart(s, delim string, field int64) (string, error) {
 	return parts[field-1], nil
 }
 
-func pad(s string, length int64, fill string, left bool) string {
+// writePad writes pad(s, length, fill, left) into dst, which holds at
+// least padSize bytes, and returns its length.
+func writePad(dst []byte, s string, length int64, fill string, left bool) int {
 	if length <= 0 {
-		return ""
+		return 0
 	}
 	n := int64(utf8.RuneCountInString(s))
 	if n >= length || fill == "" {
-		return runePrefix(s, int(min(length, n)))
+		return copy(dst, runePrefix(s, int(min(length, n))))
 	}
-	need := int(length - n)
-	fr := []rune(fill)
-	var p strings.Builder
-	for i := 0; i < need; i++ {
-		p.WriteRune(fr[i%len(fr)])
+	need := length - n
+	runes := int64(utf8.RuneCountInString(fill))
+	padBytes := need/runes*int64(len(fill)) + int64(len(runePrefix(fill, int(need%runes))))
+	at := 0
+	if !left {
+		at = copy(dst, s)
 	}
+	p := dst[at : at+int(padBytes)]
+	if full := int(need/runes) * len(fill); full > 0 {
+		fillRepeat(p[:full], []byte(fill))
+		copy(p[full:], fill)
+	} else {
+		copy(p, fill)
+	}
+	at += int(padBytes)
 	if left {
-		return p.String() + s
+		at += copy(dst[at:], s)
 	}
-	return s + p.String()
+	return at
+}
+
+// padSize is the bytes of pad(s, length, fill, _), computed without
+// building it.
+func padSize(s string, length int64, fill string) int64 {
+	if length <= 0 {
+		return 0
+	}
+	n := int64(utf8.RuneCountInString(s))
+	if n >= length || fill == "" {
+		return int64(len(s)) // at most: a prefix of s
+	}
+	need := length - n
+	runes := int64(utf8.RuneCountInString(fill))
+	part := int64(len(runePrefix(fill, int(need%runes))))
+	return int64(len(s)) + need/runes*int64(len(fill)) + part
+}
+
+// translateSize is the bytes of translateString(s, from, to).
+func translateSize(s, from, to string) int64 {
+	fr, tr := []rune(from), []rune(to)
+	var n int64
+	for _, r := range s {
+		idx := -1
+		for i, f := range fr {
+			if f == r {
+				idx = i
+				break
+			}
+		}
+		switch {
+		case idx < 0:
+			n += int64(utf8.RuneLen(r))
+		case idx < len(tr):
+			n += int64(utf8.RuneLen(tr[idx]))
+		}
+	}
+	return n
+}
+
+// replaceSize is the bytes of strings.ReplaceAll(s, from, to).
+func replaceSize(s, from, to string) int64 {
+	if from == "" {
+		return int64(len(s))
+	}
+	return int64(len(s)) + int64(strings.Count(s, from))*(int64(len(to))-int64(len(from)))
 }
 
 func leftChars(s string, k int64) string {
@@ -417,6 +545,9 @@ func concatKernel(infos []argInfo, ws bool) kernel {
 			}
 			ss[i] = s
 		}
+		if err := reserveConcat(ec, args, ss, ws, n); err != nil {
+			return nil, err
+		}
 		b := array.NewStringBuilder(ec.mem)
 		defer b.Release()
 		b.Reserve(n)
@@ -448,6 +579,39 @@ func concatKernel(infos []argInfo, ws bool) kernel {
 		}
 		return b.NewArray(), nil
 	}
+}
+
+// reserveConcat checks concat's and concat_ws's values before they are
+// built: each at most maxValueBytes, as PostgreSQL's string buffer words it.
+func reserveConcat(ec *evalContext, args []arrow.Array, ss []*stringer, ws bool, n int) error {
+	o := ec.newValueOut("concat()")
+	for i := 0; i < n; i++ {
+		first, sep := 0, int64(0)
+		if ws {
+			if args[0].IsNull(i) {
+				continue
+			}
+			first, sep = 1, ss[0].size(i)
+		}
+		var have int64
+		for j := first; j < len(args); j++ {
+			if args[j].IsNull(i) {
+				continue
+			}
+			more := ss[j].size(i)
+			if have > 0 || j > first {
+				more += sep
+			}
+			if have+more > ec.maxValue() {
+				return errStringBuffer(have, more)
+			}
+			have += more
+		}
+		if err := o.add(have, errAllocSize); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // LIKE. A pattern is compiled once and reused while the pattern value does
@@ -751,6 +915,16 @@ func pgReplacement(r string) string {
 	return b.String()
 }
 
+// reserveOverlay bounds overlay's values by the string and its
+// replacement together (the head and tail are parts of the string).
+func reserveOverlay(ec *evalContext, args []arrow.Array, n int, s, r *array.String) error {
+	_, release, err := reserveRows(ec, "overlay()", args, n, errAllocSize, func(i int) int64 { return int64(s.ValueLen(i) + r.ValueLen(i)) })
+	if err == nil {
+		release() // a bound, checked; overlay builds its rows one by one
+	}
+	return err
+}
+
 // stringFunctions is the overload table of the string functions.
 func stringFunctions(name string) []overload {
 	T, I := sqltype.Text, sqltype.Int4
@@ -829,14 +1003,16 @@ func stringFunctions(name string) []overload {
 		// position(sub IN s) arrives as position(s, sub), as PostgreSQL's grammar builds it.
 		return []overload{ov(params(T, T), sqltype.Int4T, strToInt(func(s []string) int32 { return strpos(s[0], s[1]) }))}
 	case "replace":
-		return []overload{ov(params(T, T, T), text, strFn(func(s []string) (string, error) {
+		size := func(s []string) int64 { return replaceSize(s[0], s[1], s[2]) }
+		return []overload{ov(params(T, T, T), text, sizedStrFn("replace()", size, func(n int64) error { return errStringBuffer(n/2, n-n/2) }, func(s []string) (string, error) {
 			if s[1] == "" {
 				return s[0], nil
 			}
 			return strings.ReplaceAll(s[0], s[1], s[2]), nil
 		}))}
 	case "translate":
-		return []overload{ov(params(T, T, T), text, strFn(func(s []string) (string, error) { return translateString(s[0], s[1], s[2]), nil }))}
+		size := func(s []string) int64 { return translateSize(s[0], s[1], s[2]) }
+		return []overload{ov(params(T, T, T), text, sizedStrFn("translate()", size, lengthTooLarge, func(s []string) (string, error) { return translateString(s[0], s[1], s[2]), nil }))}
 	case "split_part":
 		return []overload{ov(params(T, T, I), text, func(ec *evalContext, args []arrow.Array, n int) (arrow.Array, error) {
 			s, d := args[0].(*array.String), args[1].(*array.String)
@@ -859,22 +1035,21 @@ func stringFunctions(name string) []overload {
 	case "lpad", "rpad":
 		left := name == "lpad"
 		return []overload{
-			ov(params(T, I), text, strIntFn(func(s string, k int64, _ []string) (string, error) { return pad(s, k, " ", left), nil })),
-			ov(params(T, I, T), text, strIntFn(func(s string, k int64, rest []string) (string, error) { return pad(s, k, rest[0], left), nil })),
+			ov(params(T, I), text, sizedStrIntFn(name+"()", func(s string, k int64, _ []string) int64 { return padSize(s, k, " ") },
+				func(dst []byte, s string, k int64, _ []string) int { return writePad(dst, s, k, " ", left) })),
+			ov(params(T, I, T), text, sizedStrIntFn(name+"()", func(s string, k int64, rest []string) int64 { return padSize(s, k, rest[0]) },
+				func(dst []byte, s string, k int64, rest []string) int { return writePad(dst, s, k, rest[0], left) })),
 		}
 	case "left":
 		return []overload{ov(params(T, I), text, strIntFn(func(s string, k int64, _ []string) (string, error) { return leftChars(s, k), nil }))}
 	case "right":
 		return []overload{ov(params(T, I), text, strIntFn(func(s string, k int64, _ []string) (string, error) { return rightChars(s, k), nil }))}
 	case "repeat":
-		return []overload{ov(params(T, I), text, strIntFn(func(s string, k int64, _ []string) (string, error) {
-			if k <= 0 {
-				return "", nil
-			}
-			if int64(len(s))*k > 1<<30 {
-				return "", sqlstate.Errorf(sqlstate.ProgramLimitExceeded, "requested length too large")
-			}
-			return strings.Repeat(s, int(k)), nil
+		size := func(s string, k int64, _ []string) int64 { return int64(len(s)) * max(k, 0) }
+		return []overload{ov(params(T, I), text, sizedStrIntFn("repeat()", size, func(dst []byte, s string, k int64, _ []string) int {
+			n := len(s) * int(max(k, 0))
+			fillRepeat(dst[:n], []byte(s))
+			return n
 		}))}
 	case "starts_with":
 		return []overload{ov(params(T, T), sqltype.BoolT, strToBool(func(s []string) bool { return strings.HasPrefix(s[0], s[1]) }))}
@@ -910,6 +1085,9 @@ func stringFunctions(name string) []overload {
 			ov(params(T, T, I), text, func(ec *evalContext, args []arrow.Array, n int) (arrow.Array, error) {
 				s, r := args[0].(*array.String), args[1].(*array.String)
 				f := values[int32](args[2])
+				if err := reserveOverlay(ec, args, n, s, r); err != nil {
+					return nil, err
+				}
 				return rowwise(ec.mem, arrow.BinaryTypes.String, args, n, func(b array.Builder, _ []arrow.Array, i int) error {
 					out, err := ovl(s.Value(i), r.Value(i), int64(f[i]), int64(utf8.RuneCountInString(r.Value(i))))
 					if err != nil {
@@ -922,6 +1100,9 @@ func stringFunctions(name string) []overload {
 			ov(params(T, T, I, I), text, func(ec *evalContext, args []arrow.Array, n int) (arrow.Array, error) {
 				s, r := args[0].(*array.String), args[1].(*array.String)
 				f, c := values[int32](args[2]), values[int32](args[3])
+				if err := reserveOverlay(ec, args, n, s, r); err != nil {
+					return nil, err
+				}
 				return rowwise(ec.mem, arrow.BinaryTypes.String, args, n, func(b array.Builder, _ []arrow.Array, i int) error {
 					out, err := ovl(s.Value(i), r.Value(i), int64(f[i]), int64(c[i]))
 					if err != nil {

@@ -78,6 +78,7 @@ func (p *projectOp) close() {
 	if p.st != nil {
 		p.st.close()
 	}
+	p.uncharge()
 	p.out.release()
 	p.child.close()
 }
@@ -97,13 +98,37 @@ func (p *projectOp) next(ctx context.Context) (arrow.Record, error) {
 	if err != nil {
 		return nil, err
 	}
+	p.uncharge()
 	return p.out.set(out), nil
+}
+
+// uncharge gives back the charge of the batch last returned, which the
+// next replaces (projectBatch charged it).
+func (p *projectOp) uncharge() {
+	if p.out.cur != nil {
+		if n := batchValueBytes(p.out.cur); n >= chargedBatchBytes {
+			p.env.start.budget.shrink(n)
+		}
+	}
 }
 
 func (p *projectOp) explainDetails() []string { return p.st.explain() }
 
 func (p *projectOp) projectBatch(ec *evalContext, rec arrow.Record) (arrow.Record, error) {
-	return evalAll(ec, p.schema, p.exprs, rec)
+	out, err := evalAll(ec, p.schema, p.exprs, rec)
+	if err != nil {
+		return nil, err
+	}
+	// A large batch (large values) stays charged from when it is built
+	// until the next replaces it, so the batches waiting between parallel
+	// workers and the consumer count against the query memory limit.
+	if n := batchValueBytes(out); n >= chargedBatchBytes {
+		if err := ec.budget.grow("the query's rows", n); err != nil {
+			out.Release()
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // newStage projects in a stage; over a filter not yet started it filters

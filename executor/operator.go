@@ -9,7 +9,6 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/apache/arrow/go/v17/arrow/memory"
 
-	"github.com/sharehouse/sharehouse/executor/sqlstate"
 	"github.com/sharehouse/sharehouse/executor/sqltype"
 )
 
@@ -58,11 +57,10 @@ func (e *env) fits(what string, recs []arrow.Record) error {
 }
 
 // fitsBytes is fits for n bytes held some other way (an aggregate's groups).
+// The values the statement's aggregates keep (string_agg …) count too.
 func (e *env) fitsBytes(what string, n int64) error {
-	if e.memLimit > 0 && n > e.memLimit {
-		return sqlstate.Errorf(sqlstate.OutOfMemory, "out of memory: %s needs more than %d MB", what, e.memLimit>>20).
-			WithDetail("sharehouse does not spill to disk yet; the limit is the server's query memory limit").
-			WithHint("Add a WHERE clause or a LIMIT, or aggregate before sorting.")
+	if e.memLimit > 0 && n+e.start.budget.heldBytes() > e.memLimit {
+		return errOutOfMemory(what, e.memLimit)
 	}
 	return nil
 }

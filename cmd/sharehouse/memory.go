@@ -65,6 +65,19 @@ func cacheBytes(flag string, total int64) (int64, error) {
 	return int64(n), nil
 }
 
+// queryMemoryBytes resolves --query-memory: "" is the executor's default
+// (0 here); otherwise a positive size such as 256MB or 2GiB.
+func queryMemoryBytes(flag string) (int64, error) {
+	if flag == "" {
+		return 0, nil
+	}
+	n, err := humanize.ParseBytes(flag)
+	if err != nil || n == 0 || n > 1<<50 {
+		return 0, fmt.Errorf("--query-memory %q: want a size such as 256MB or 2GiB", flag)
+	}
+	return int64(n), nil
+}
+
 // tuneGC sets the collector's target (GOGC) and, unless GOMEMLIMIT is
 // set, a soft heap limit of 3/4 of memory.
 func tuneGC(getenv func(string) string, total int64) {

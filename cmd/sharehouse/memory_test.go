@@ -26,3 +26,16 @@ func TestCacheBytes(t *testing.T) {
 		t.Errorf("totalMemory() = %d: too small to be this machine's", total)
 	}
 }
+
+func TestQueryMemoryBytes(t *testing.T) {
+	for _, tc := range []struct {
+		flag string
+		want int64
+		ok   bool
+	}{{"", 0, true}, {"256MB", 256e6, true}, {"2GiB", 2 << 30, true}, {"0", 0, false}, {"lots", 0, false}} {
+		got, err := queryMemoryBytes(tc.flag)
+		if got != tc.want || (err == nil) != tc.ok {
+			t.Errorf("queryMemoryBytes(%q) = %d, %v; want %d, ok %v", tc.flag, got, err, tc.want, tc.ok)
+		}
+	}
+}

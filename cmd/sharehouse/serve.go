@@ -61,6 +61,9 @@ type serveOptions struct {
 	// cacheSize bounds the decoded columns kept in memory; "" is a quarter
 	// of memory.
 	cacheSize string
+	// queryMemory bounds what one query holds (sorts, joins, aggregates,
+	// the values it builds); "" is executor.DefaultQueryMemoryLimit.
+	queryMemory string
 	// debugAddr serves Go's profiler (net/http/pprof); "" disables it.
 	debugAddr string
 	// Connection slots: see pgwire.Config.
@@ -104,6 +107,7 @@ func (o *serveOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.tokenLifetime, "token-lifetime", o.tokenLifetime, "how long a recipient's bearer token is valid after activation (default 90 days)")
 	fs.StringVar(&o.debugAddr, "debug-addr", o.debugAddr, `address of a listener serving Go's profiler at /debug/pprof/ (for operators; "" disables it)`)
 	fs.StringVar(&o.cacheSize, "cache-size", o.cacheSize, "memory for decoded columns of tables, e.g. 4GB or 0 for none (default a quarter of memory)")
+	fs.StringVar(&o.queryMemory, "query-memory", o.queryMemory, "memory one query may hold (its sorts, joins, aggregates and the values it builds), e.g. 1GB; past it the query fails with 53200 (default 4GiB)")
 	fs.DurationVar(&o.activationLifetime, "activation-lifetime", o.activationLifetime, "how long an activation link can be used (default 7 days)")
 	fs.IntVar(&o.maxConnections, "max-connections", o.maxConnections,
 		"most concurrent sessions (max_connections); as many more may be in startup. A token recipient without its own CONNECTION LIMIT may hold a quarter of them")
@@ -152,6 +156,9 @@ func (o *serveOptions) Validate() error {
 		return errors.New("--auth-failure-delay must not be negative")
 	}
 	if _, err := cacheBytes(o.cacheSize, fallbackMemory); err != nil {
+		return err
+	}
+	if _, err := queryMemoryBytes(o.queryMemory); err != nil {
 		return err
 	}
 	if o.publicURL != "" {
@@ -209,6 +216,10 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer, ge
 	memTotal := totalMemory()
 	tuneGC(getenv, memTotal)
 	cacheSize, err := cacheBytes(o.cacheSize, memTotal)
+	if err != nil {
+		return err
+	}
+	queryMemory, err := queryMemoryBytes(o.queryMemory)
 	if err != nil {
 		return err
 	}
@@ -291,7 +302,7 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer, ge
 	// addresses written into activation links and credentials are only
 	// known now. Clients that connect meanwhile wait in the backlog.
 	publicURL, pgAddr := publicAddrs(o, ln.Addr(), httpLn)
-	eng := executor.New(executor.Config{Catalog: cat, Logger: log, PublicURL: publicURL,
+	eng := executor.New(executor.Config{Catalog: cat, Logger: log, PublicURL: publicURL, QueryMemoryLimit: queryMemory,
 		RecipientConnLimit: recipientConnLimit(o.maxConnections)})
 	if o.demo {
 		if created {
