@@ -270,9 +270,9 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer, ge
 	}
 
 	srv := pgwire.NewServer(pgwire.Config{TLS: tlsConfig, RequireTLS: o.tlsRequired, Logger: log}, pgwire.ForExecutor(eng))
-	ep := shareEndpoint{pgAddr: pgAddr, sslmode: "disable"}
-	if tlsConfig != nil {
-		ep.sslmode = "require"
+	ep, err := newShareEndpoint(pgAddr, tlsConfig)
+	if err != nil {
+		return err
 	}
 	httpSrv := &http.Server{Handler: httpHandler(log, cat, ep), ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
@@ -294,7 +294,7 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer, ge
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := httpSrv.Serve(httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			if err := serveHTTP(httpSrv, httpLn, tlsConfig); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				errc <- fmt.Errorf("http: %w", err)
 			}
 		}()
@@ -358,7 +358,11 @@ func publicAddrs(o *serveOptions, pgLn net.Addr, httpLn net.Listener) (publicURL
 		return net.JoinHostPort(host, fmt.Sprint(ta.Port))
 	}
 	if publicURL == "" && httpLn != nil {
-		publicURL = "http://" + reachable(httpLn.Addr())
+		scheme := "http://"
+		if o.tlsCert != "" {
+			scheme = "https://" // serveHTTP speaks TLS
+		}
+		publicURL = scheme + reachable(httpLn.Addr())
 	}
 	pgAddr = o.publicPgAddr
 	if pgAddr == "" {
