@@ -68,7 +68,7 @@ func translate(err error) error {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return sqlstate.Errorf(sqlstate.QueryCanceled, "canceling statement due to statement timeout")
 	}
-	if se := diskFull(err); se != nil {
+	if se := outOfSpace(err); se != nil {
 		return se
 	}
 	if errors.Is(err, catalog.ErrCorrupt) {

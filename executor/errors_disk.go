@@ -9,6 +9,16 @@ import (
 	"github.com/sharehouse/sharehouse/executor/sqlstate"
 )
 
+// outOfSpace is the one place where running out of space becomes 53100
+// disk_full: the disk itself (diskFull) or a tenant's quota
+// (quotaExceeded). nil for other errors.
+func outOfSpace(err error) *sqlstate.Error {
+	if se := diskFull(err); se != nil {
+		return se
+	}
+	return quotaExceeded(err)
+}
+
 // diskFull returns err as PostgreSQL's 53100 disk_full when a write below
 // failed for want of space (ENOSPC) or of quota (EDQUOT), wherever it
 // surfaced (a data file, the bbolt commit, the audit), and nil otherwise.

@@ -26,6 +26,8 @@ func (x *execution) runOwn(st parser.Own) (Result, error) {
 			}
 			return nil
 		})
+	case *parser.AlterTenantQuota:
+		return x.alterTenantQuota(s)
 	case *parser.DropTenant:
 		return x.ddl("DROP TENANT", func(tx *catalog.Tx) error {
 			err := tx.DropTenant(s.Name)
@@ -47,9 +49,13 @@ func (x *execution) runOwn(st parser.Own) (Result, error) {
 			}
 			var rows [][]string
 			for _, t := range ts {
-				rows = append(rows, []string{t.Created.Format("2006-01-02 15:04:05"), t.Name, t.Comment})
+				storage, err := tenantStorageCells(tx, t)
+				if err != nil {
+					return Result{}, err
+				}
+				rows = append(rows, append([]string{t.Created.Format("2006-01-02 15:04:05"), t.Name, t.Comment}, storage...))
 			}
-			return Result{Tag: "SHOW", NoCount: true, Rows: textRows(x.mem(), []string{"created_on", "name", "comment"}, rows)}, nil
+			return Result{Tag: "SHOW", NoCount: true, Rows: textRows(x.mem(), append([]string{"created_on", "name", "comment"}, tenantStorageColumns...), rows)}, nil
 		}
 	}
 	if res, ok, err := x.runShareStmt(st); ok {
@@ -81,7 +87,11 @@ func indexFrom(s string, from int, c byte) int {
 
 func (x *execution) describeOwn(st parser.Own) ([]Column, error) {
 	if s, ok := st.(*parser.Show); ok && s.What == parser.ShowTenants {
-		return []Column{{Name: "created_on", Type: sqltype.TextT}, {Name: "name", Type: sqltype.TextT}, {Name: "comment", Type: sqltype.TextT}}, nil
+		cols := []Column{{Name: "created_on", Type: sqltype.TextT}, {Name: "name", Type: sqltype.TextT}, {Name: "comment", Type: sqltype.TextT}}
+		for _, n := range tenantStorageColumns {
+			cols = append(cols, Column{Name: n, Type: sqltype.TextT})
+		}
+		return cols, nil
 	}
 	return nil, nil
 }

@@ -298,6 +298,9 @@ func (p *ownParser) alter() Own {
 	switch {
 	case p.accept("tenant"):
 		s := &AlterTenant{Name: p.name()}
+		if q, ok := p.tenantQuota(s.Name); ok {
+			return q
+		}
 		for {
 			switch {
 			case s.Password == nil && p.accept("password"):
