@@ -126,6 +126,9 @@ func (o *serveOptions) Validate() error {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 			return fmt.Errorf("--public-url %q: want http(s)://host[:port][/path]", o.publicURL)
 		}
+		if o.tlsCert != "" && u.Scheme != "https" {
+			return fmt.Errorf("--public-url %q: with --tls-cert the activation endpoint speaks HTTPS; want https://", o.publicURL)
+		}
 	}
 	if o.publicPgAddr != "" {
 		if host, port, err := net.SplitHostPort(o.publicPgAddr); err != nil || host == "" || port == "" {

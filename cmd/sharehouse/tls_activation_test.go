@@ -279,3 +279,58 @@ func runPsql(t *testing.T, dir, conninfo string, env []string, args ...string) (
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
+
+// TestServerRootCert: the root a credential names is the self-signed end
+// of the --tls-cert chain, or the system's roots when the chain stops
+// below a root (a public CA's).
+func TestServerRootCert(t *testing.T) {
+	dir := t.TempDir()
+	_, selfFile, selfKey := selfSignedCert(t, dir, "self", "localhost")
+	ca := newTestCA(t, dir, "ca")
+	leafFile, leafKey := ca.issue(t, dir, "leaf", "localhost")
+	leafPEM, _ := os.ReadFile(leafFile)
+	caPEM, _ := os.ReadFile(ca.pem)
+	chainFile := filepath.Join(dir, "chain.pem")
+	if err := os.WriteFile(chainFile, append(leafPEM, caPEM...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	selfPEM, _ := os.ReadFile(selfFile)
+	for _, tc := range []struct {
+		name, cert, key, want string
+	}{
+		{"self-signed", selfFile, selfKey, string(selfPEM)},
+		{"leaf of a CA", leafFile, leafKey, rootCertSystem},
+		{"leaf and its root", chainFile, leafKey, string(caPEM)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pair, err := tls.LoadX509KeyPair(tc.cert, tc.key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ep, err := newShareEndpoint("db.example.com:5433", &tls.Config{Certificates: []tls.Certificate{pair}})
+			if err != nil || ep.rootCert != tc.want || ep.sslmode != "verify-full" {
+				t.Fatalf("endpoint %+v, %v; want verify-full and root %q", ep, err, tc.want)
+			}
+			cred := newShareCredential("acme", testToken, testExpiry, ep)
+			u, err := url.Parse(cred.ConnectionString)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantFile := "acme.share.crt"
+			if tc.want == rootCertSystem {
+				wantFile = rootCertSystem
+			}
+			if got := u.Query().Get("sslrootcert"); got != wantFile || cred.SSLRootCert != strings.TrimPrefix(tc.want, rootCertSystem) {
+				t.Errorf("sslrootcert %q, sslRootCert %q", got, cred.SSLRootCert)
+			}
+		})
+	}
+	if ep, _ := newShareEndpoint("h:1", nil); ep.sslmode != "disable" || ep.rootCert != "" {
+		t.Errorf("without TLS: %+v", ep)
+	}
+	o := defaultServeOptions()
+	o.tlsCert, o.tlsKey, o.publicURL = selfFile, selfKey, "http://share.example.com"
+	if err := o.Validate(); err == nil || !strings.Contains(err.Error(), "https://") {
+		t.Errorf("--public-url http:// with --tls-cert: %v, want refused", err)
+	}
+}
