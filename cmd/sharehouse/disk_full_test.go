@@ -61,8 +61,23 @@ func fillCSV(first, n int64) string {
 	return b.String()
 }
 
+// TestDiskFull fills the disk twice: with large writes, which fail
+// writing a Parquet file, and with small ones, which go inline into the
+// catalog's bbolt file and fail in its commit.
 func TestDiskFull(t *testing.T) {
 	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		batch int64
+	}{{"data files", 20000}, {"inline rows", 1000}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			testDiskFull(t, tc.batch)
+		})
+	}
+}
+
+func testDiskFull(t *testing.T, batch int64) {
 	mnt := mountTmpfs(t, "24m")
 	s := startServer(t, withDir(filepath.Join(mnt, "data")))
 	// Ballast, removed later to free space.
@@ -78,42 +93,52 @@ func TestDiskFull(t *testing.T) {
 	simple, extended := conns[execModes[0]], conns[execModes[1]]
 	mustExec(t, simple, "CREATE TABLE fill (id bigint, pad text)")
 
-	// Fill until the device is full, alternating the protocols; count
-	// what was acknowledged.
-	const batch = 20000
+	// Fill until INSERT in both protocols and COPY have each been refused
+	// (a full disk is not all or nothing: a smaller write may still fit
+	// after a larger one failed); count what was acknowledged.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*queryTimeout)
+	defer cancel()
+	write := func(kind string, first int64) error {
+		if kind == "copy" {
+			_, err := extended.PgConn().CopyFrom(ctx, strings.NewReader(fillCSV(first, batch)), "COPY fill FROM STDIN (FORMAT csv)")
+			return err
+		}
+		mode := execModes[0]
+		if kind == "extended" {
+			mode = execModes[1]
+		}
+		return execErr(conns[mode], fillSQL, mode, first, first+batch-1)
+	}
 	var acked, next int64 = 0, 1
-	var full error
-	for i := 0; i < 100 && full == nil; i++ {
-		mode := execModes[i%2]
-		err := execErr(conns[mode], fillSQL, mode, next, next+batch-1)
+	refused := map[string]bool{}
+	for i := 0; i < 1000 && len(refused) < 3; i++ {
+		kind := []string{"simple", "extended", "copy"}[i%3]
+		err := write(kind, next)
 		next += batch
 		if err == nil {
 			acked += batch
-		} else {
-			full = err
+			// Acknowledged means there: a commit that failed after the
+			// statement's CommandComplete must have been reported.
+			if n := queryInt64(t, simple, "SELECT count(*) FROM fill"); n != acked {
+				t.Fatalf("after %s write %d was acknowledged: %d rows, want %d", kind, i, n, acked)
+			}
+			continue
+		}
+		pe := wantCode(t, err, "53100")
+		if !refused[kind] {
+			t.Logf("%s refused after %d rows: %s", kind, acked, pe.Message)
+		}
+		refused[kind] = true
+		if !strings.Contains(pe.Message, "No space left on device") || pe.Hint != "Check free disk space." || strings.Contains(pe.Message, mnt) {
+			t.Errorf("disk full: %q hint %q; want PostgreSQL's wording, without the data directory's path", pe.Message, pe.Hint)
 		}
 	}
-	if full == nil {
-		t.Fatalf("inserted %d rows into a 24 MB file system without an error", acked)
-	}
-	pe := wantCode(t, full, "53100")
-	t.Logf("the disk filled after %d rows: %s", acked, pe.Message)
-	if !strings.Contains(pe.Message, "No space left on device") || pe.Hint != "Check free disk space." || strings.Contains(pe.Message, mnt) {
-		t.Errorf("disk full: %q hint %q; want PostgreSQL's wording, without the data directory's path", pe.Message, pe.Hint)
+	if len(refused) < 3 {
+		t.Fatalf("wrote %d rows into a 24 MB file system; refused: %v", acked, refused)
 	}
 	if acked == 0 {
-		t.Fatal("the very first insert failed: the file system is too small for the test")
+		t.Fatal("the very first write failed: the file system is too small for the test")
 	}
-	// Both protocols, and COPY, get 53100 while the disk is full.
-	for _, m := range execModes {
-		wantCode(t, execErr(conns[m], fillSQL, m, next, next+batch-1), "53100")
-		next += batch
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), queryTimeout)
-	defer cancel()
-	_, err := extended.PgConn().CopyFrom(ctx, strings.NewReader(fillCSV(next, batch)), "COPY fill FROM STDIN (FORMAT csv)")
-	wantCode(t, err, "53100")
-	next += batch
 
 	// Reads go on, in both protocols, and see exactly what was acknowledged.
 	for _, m := range execModes {
