@@ -14,7 +14,9 @@
 // database.go, schema.go, table.go (objects), view.go (views: a Table with
 // a stored query and the tables it reads, no storage; DROP … CASCADE
 // follows those dependencies), data.go (reads and writes of table rows
-// through storage).
+// through storage), quota.go (tenants' storage quotas: usage is the sum of
+// storage's sizes of a tenant's tables; writes that grow a table past the
+// quota are refused with a QuotaError).
 //
 // Invariants: one DDL statement is one write Tx; values returned from a Tx
 // are copies and outlive it; names are stored as given (the executor folds
