@@ -20,6 +20,26 @@ import (
 func tenantStorage(t *testing.T, conn *pgx.Conn, name string) (quota string, used int64) {
 	t.Helper()
 	rows := mustQueryRows(t, conn, "SHOW TENANTS")
+	// The extended protocol describes and returns the same rows.
+	ctx, cancel := context.WithTimeout(context.Background(), queryTimeout)
+	defer cancel()
+	ext, err := conn.Query(ctx, "SHOW TENANTS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	extRows, err := pgx.CollectRows(ext, func(r pgx.CollectableRow) ([]string, error) {
+		out := make([]string, len(r.RawValues()))
+		for i, v := range r.RawValues() {
+			out[i] = string(v)
+		}
+		return out, nil
+	})
+	if err != nil || flatRows(extRows) != flatRows(rows) {
+		t.Fatalf("SHOW TENANTS extended: %q %v; simple: %q", extRows, err, rows)
+	}
+	if names := ext.FieldDescriptions(); len(names) != 5 || names[3].Name != "quota" || names[4].Name != "used_bytes" {
+		t.Fatalf("SHOW TENANTS columns over the extended protocol: %v", names)
+	}
 	for _, r := range rows {
 		if len(r) != 5 {
 			t.Fatalf("SHOW TENANTS row %q: want created_on, name, comment, quota, used_bytes", r)
