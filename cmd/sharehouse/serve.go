@@ -86,7 +86,7 @@ func (o *serveOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.tlsRequired, "tls-required", o.tlsRequired, "refuse sessions that do not use TLS (needs --tls-cert), as a hostssl-only pg_hba.conf does")
 	fs.StringVar(&o.logLevel, "log-level", o.logLevel, "debug, info, warn or error")
 	fs.StringVar(&o.publicURL, "public-url", o.publicURL,
-		"base URL of activation links as recipients reach the HTTP listener, e.g. https://share.example.com (default http://<--http address>)")
+		"base URL of activation links as recipients reach the HTTP listener, e.g. https://share.example.com (default http://<--http address>, https:// with --tls-cert)")
 	fs.StringVar(&o.publicPgAddr, "public-pg-addr", o.publicPgAddr,
 		"host:port of the PostgreSQL protocol listener as recipients reach it, written into their credentials (default the --listen address)")
 	fs.DurationVar(&o.tokenLifetime, "token-lifetime", o.tokenLifetime, "how long a recipient's bearer token is valid after activation (default 90 days)")
