@@ -61,6 +61,7 @@ func testHTTPClient() *http.Client {
 func clientTrusting(pool *x509.CertPool) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = &tls.Config{RootCAs: pool}
+	tr.DisableKeepAlives = true // one client per call: keep no idle connections behind
 	return &http.Client{Transport: tr, Timeout: queryTimeout}
 }
 
