@@ -138,6 +138,13 @@ func TestTenantQuota(t *testing.T) {
 			t.Errorf("%v: UPDATE: %q", m, pe.Message)
 		}
 	}
+	// psql shows PostgreSQL's form of the refusal, and \copy is refused.
+	_, errOut, err := s.psql(t, "q", tenantPassword("q"), "postgres", "", strings.NewReader(fillCSV(next, 4*batch)),
+		"-v", "VERBOSITY=verbose", "-c", `\copy fill FROM STDIN (FORMAT csv)`)
+	if err == nil || !strings.Contains(errOut, "ERROR:  53100: "+msg) {
+		t.Errorf("psql \\copy at the quota: %v\n%s", err, errOut)
+	}
+	next += 4 * batch
 	// Reads go on and see what was acknowledged, unchanged.
 	for _, m := range execModes {
 		var n, sum int64
