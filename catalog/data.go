@@ -52,7 +52,7 @@ func (tx *Tx) Append(ctx context.Context, t Table, rec arrow.Record) error {
 	if err := t.writable("INSERT into"); err != nil {
 		return err
 	}
-	return tx.st.Append(ctx, storage.TableID(t.ID), rec)
+	return tx.withinQuota(t, func() error { return tx.st.Append(ctx, storage.TableID(t.ID), rec) })
 }
 
 // AddParts publishes data files written with NewFileWriter to table t.
@@ -63,7 +63,7 @@ func (tx *Tx) AddParts(t Table, parts ...storage.Part) error {
 	if err := t.writable("COPY into"); err != nil {
 		return err
 	}
-	return tx.st.AddParts(storage.TableID(t.ID), parts...)
+	return tx.withinQuota(t, func() error { return tx.st.AddParts(storage.TableID(t.ID), parts...) })
 }
 
 // ReplacePart replaces one part of t's data by recs (UPDATE, DELETE).
@@ -74,7 +74,7 @@ func (tx *Tx) ReplacePart(ctx context.Context, t Table, part storage.PartID, rec
 	if err := t.writable("modify"); err != nil {
 		return err
 	}
-	return tx.st.ReplacePart(ctx, storage.TableID(t.ID), part, recs)
+	return tx.withinQuota(t, func() error { return tx.st.ReplacePart(ctx, storage.TableID(t.ID), part, recs) })
 }
 
 // Truncate removes all rows of t.

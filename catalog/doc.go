@@ -20,7 +20,10 @@
 // follows those dependencies), data.go (reads and writes of table rows
 // through storage), login.go (what a tenant's name is to other tenants,
 // and token recipients' provider.recipient logins), ids.go (object IDs,
-// drawn at random so that they tell nothing of other tenants).
+// drawn at random so that they tell nothing of other tenants), quota.go
+// (tenants' storage quotas: usage is the sum of storage's sizes of a
+// tenant's tables; writes that grow a table past the quota are refused
+// with a QuotaError).
 //
 // Invariants: one DDL statement is one write Tx; values returned from a Tx
 // are copies and outlive it; names are stored as given (the executor folds

@@ -220,6 +220,9 @@ func (tx *Tx) DropTenant(name string) error {
 	if err := tx.st.DropTable(storage.TableID(t.AuditTable)); err != nil {
 		return err
 	}
+	if err := tx.dropTenantQuota(t.ID); err != nil {
+		return err
+	}
 	if err := tx.unindexID(uint64(t.ID)); err != nil {
 		return err
 	}

@@ -126,6 +126,8 @@ func TestDescribeMatchesRun(t *testing.T) {
 	run(admin, `CREATE TENANT dgone PASSWORD 'g'`)
 	run(admin, `ALTER TENANT dgone PASSWORD 'h'`)
 	run(admin, `ALTER TENANT dgone CONNECTION LIMIT 5`)
+	run(admin, `ALTER TENANT dgone SET QUOTA '1GB'`)
+	run(admin, `ALTER TENANT dgone RESET QUOTA`)
 	if rows := run(admin, `SHOW TENANTS`); len(rows) < 3 {
 		t.Errorf("SHOW TENANTS: %v", rows)
 	}

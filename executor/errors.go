@@ -68,6 +68,9 @@ func translate(err error) error {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return sqlstate.Errorf(sqlstate.QueryCanceled, "canceling statement due to statement timeout")
 	}
+	if se := outOfSpace(err); se != nil {
+		return se
+	}
 	if errors.Is(err, catalog.ErrCorrupt) {
 		return sqlstate.Wrap(err, sqlstate.DataCorrupted, "could not read table data: file is corrupt")
 	}

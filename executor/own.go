@@ -38,7 +38,7 @@ func ownColumns(st parser.Own) []string {
 	case *parser.Show:
 		switch s.What {
 		case parser.ShowTenants:
-			return []string{"created_on", "name", "comment"}
+			return append([]string{"created_on", "name", "comment"}, tenantStorageColumns...)
 		case parser.ShowShares:
 			return []string{"created_on", "kind", "name", "database_name", "to", "from", "comment"}
 		case parser.ShowRecipients:
@@ -119,6 +119,8 @@ func (x *execution) runOwnStmt(st parser.Own) (ownResult, error) {
 		})
 	case *parser.AlterConnectionLimit:
 		return x.alterConnectionLimit(s)
+	case *parser.AlterTenantQuota:
+		return x.alterTenantQuota(s)
 	case *parser.DropTenant:
 		return x.ddl("DROP TENANT", func(tx *catalog.Tx) error {
 			err := tx.DropTenant(s.Name)
@@ -151,7 +153,11 @@ func (x *execution) showTenants() (ownResult, error) {
 	}
 	var rows [][]string
 	for _, t := range ts {
-		rows = append(rows, []string{t.Created.Format("2006-01-02 15:04:05"), t.Name, t.Comment})
+		storage, err := tenantStorageCells(tx, t)
+		if err != nil {
+			return ownResult{}, err
+		}
+		rows = append(rows, append([]string{t.Created.Format("2006-01-02 15:04:05"), t.Name, t.Comment}, storage...))
 	}
 	return ownResult{tag: "SHOW", rows: rows}, nil
 }

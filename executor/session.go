@@ -183,22 +183,26 @@ func (s *Session) BeginBatch(n int) {
 }
 
 // EndBatch ends the implicit transaction begun by BeginBatch; err is the
-// error that stopped the batch, or nil.
-func (s *Session) EndBatch(err error) {
+// error that stopped the batch, or nil. It returns the commit's error: the
+// batch's writes are then lost, so the client must hear of it before
+// ReadyForQuery (a full disk fails here, as bbolt commits).
+func (s *Session) EndBatch(err error) error {
 	if !s.implicit {
-		return
+		return nil
 	}
 	s.implicit = false
 	if s.inBlock {
-		return // the batch opened an explicit block; it stays open
+		return nil // the batch opened an explicit block; it stays open
 	}
 	if err != nil {
 		s.endTx(false)
-		return
+		return nil
 	}
 	if cerr := s.endTx(true); cerr != nil {
 		s.log.Error("commit of implicit transaction failed", "err", cerr)
+		return translate(cerr)
 	}
+	return nil
 }
 
 // Close ends the session, rolling back an open transaction.

@@ -301,6 +301,9 @@ func (p *ownParser) alter() Own {
 		if p.accept("connection") {
 			return p.connectionLimit(false, s.Name)
 		}
+		if q, ok := p.tenantQuota(s.Name); ok {
+			return q
+		}
 		for {
 			switch {
 			case s.Password == nil && p.accept("password"):

@@ -78,5 +78,5 @@ func (x execSession) StatementTimeout() time.Duration         { return x.s.State
 func (x execSession) Parameters() []executor.Parameter        { return x.s.Parameters() }
 func (x execSession) ChangedParameters() []executor.Parameter { return x.s.ChangedParameters() }
 func (x execSession) BeginBatch(n int)                        { x.s.BeginBatch(n) }
-func (x execSession) EndBatch(err error)                      { x.s.EndBatch(err) }
+func (x execSession) EndBatch(err error) error                { return x.s.EndBatch(err) }
 func (x execSession) Close()                                  { x.s.Close() }

@@ -59,7 +59,8 @@ type Session interface {
 	ChangedParameters() []executor.Parameter
 	// BeginBatch and EndBatch bracket the n statements of one Query message.
 	BeginBatch(n int)
-	EndBatch(err error)
+	// EndBatch returns the error of the implicit transaction's commit.
+	EndBatch(err error) error
 	// Close ends the session, rolling back an open transaction.
 	Close()
 }

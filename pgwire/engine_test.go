@@ -189,8 +189,8 @@ func (s *fakeSession) ChangedParameters() []executor.Parameter {
 	s.changed = nil
 	return out
 }
-func (s *fakeSession) BeginBatch(n int)   { s.batch = n }
-func (s *fakeSession) EndBatch(err error) { s.batch = 0 }
+func (s *fakeSession) BeginBatch(n int)         { s.batch = n }
+func (s *fakeSession) EndBatch(err error) error { s.batch = 0; return nil }
 func (s *fakeSession) Close() {
 	s.eng.mu.Lock()
 	s.eng.closed++

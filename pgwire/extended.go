@@ -303,7 +303,9 @@ func (c *conn) closeObject(m *pgproto3.Close) error {
 func (c *conn) sync() {
 	c.ignoreTillSync = false
 	if c.inExtBatch {
-		c.sess.EndBatch(c.extBatchErr)
+		if err := c.sess.EndBatch(c.extBatchErr); err != nil {
+			c.sendError(err) // the Executes' writes did not commit
+		}
 		c.inExtBatch, c.extBatchErr = false, nil
 	}
 	if c.sess.TxStatus() != 'T' {

@@ -53,7 +53,9 @@ func (c *conn) runQuery(ctx context.Context, sql string) {
 			break
 		}
 	}
-	c.sess.EndBatch(batchErr)
+	if err := c.sess.EndBatch(batchErr); err != nil {
+		c.sendError(err) // the batch's writes did not commit
+	}
 }
 
 // sendChangedParameters reports settings the last commands changed.

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,6 +25,10 @@ type activateOptions struct {
 	output  string // file to write; "-" for stdout; "" for <user>.share.json
 	force   bool   // overwrite an existing -o file
 	timeout time.Duration
+	// caCert is a PEM file of certificates to trust for an https://
+	// link, e.g. a self-signed server's certificate the provider handed
+	// over with the link; "" trusts the system's roots.
+	caCert string
 }
 
 func defaultActivateOptions() *activateOptions {
@@ -34,6 +40,7 @@ func (o *activateOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVarP(&o.output, "output", "o", o.output, `file to save the credential in ("-" for stdout; default <user>.share.json)`)
 	fs.BoolVar(&o.force, "force", o.force, "overwrite the -o file if it exists")
 	fs.DurationVar(&o.timeout, "timeout", o.timeout, "how long to wait for the server")
+	fs.StringVar(&o.caCert, "ca-cert", o.caCert, "PEM file of the certificate (or its CA) to trust for an https:// link (default the system's roots)")
 }
 
 // Validate checks the options.
@@ -52,7 +59,9 @@ func newActivateCmd(stdout, stderr io.Writer) *cobra.Command {
 		Long: `Redeem a recipient's activation link (it works once) and save the
 credential it hands out: JSON with the endpoint, the user, the bearer token
 and its expiry, written with mode 0600 to <user>.share.json in the current
-directory, or to -o FILE ("-" prints it).
+directory, or to -o FILE ("-" prints it). When the server's certificate has
+a root of the provider's own, it is saved beside the file (FILE without
+.json, plus .crt) and the connection string's sslrootcert names it.
 
 Then connect with:  sharehouse connect FILE SHARE`,
 		Args: cobra.ExactArgs(1),
@@ -105,7 +114,11 @@ func runActivate(ctx context.Context, o *activateOptions, link string, stdout, s
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "sharehouse/"+version)
-	resp, err := http.DefaultClient.Do(req)
+	client, err := activationClient(o.caCert)
+	if err != nil {
+		return err
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		// url.Error quotes the URL, code included; say it without.
 		var ue *url.Error
@@ -145,6 +158,11 @@ func runActivate(ctx context.Context, o *activateOptions, link string, stdout, s
 		fmt.Fprintf(stderr, "could not save the credential (%v); here it is, keep it safe:\n", err)
 		stdout.Write(data)
 		return err
+	}
+	if cred.SSLRootCert != "" {
+		if err := saveRootCert(path, cred); err != nil {
+			fmt.Fprintf(stderr, "warning: could not save the server's certificate root (%v); save sslRootCert of %s where the connection string's sslrootcert says\n", err, path)
+		}
 	}
 	expiry := ""
 	if t, _ := cred.expires(); !t.IsZero() {
@@ -222,4 +240,43 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// activationClient is the HTTP client that redeems a link: the default
+// one, or one trusting only the certificates in caFile.
+func activationClient(caFile string) (*http.Client, error) {
+	if caFile == "" {
+		return http.DefaultClient, nil
+	}
+	data, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("--ca-cert: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(data) {
+		return nil, fmt.Errorf("--ca-cert %s: no PEM certificate in it", caFile)
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	return &http.Client{Transport: tr}, nil
+}
+
+// saveRootCert writes cred's SSLRootCert beside the credential saved at
+// credPath and rewrites that file so that its connection string's
+// sslrootcert names the certificate by its absolute path: libpq and pgx
+// read the root from a file, relative to where they run.
+func saveRootCert(credPath string, cred shareCredential) error {
+	certPath, err := filepath.Abs(strings.TrimSuffix(credPath, ".json") + ".crt")
+	if err != nil {
+		return err
+	}
+	if err := writeSecretFile(certPath, []byte(cred.SSLRootCert), true); err != nil {
+		return err
+	}
+	cred, err = cred.withRootCertFile(certPath)
+	if err != nil {
+		return err
+	}
+	data, _ := json.MarshalIndent(cred, "", "  ")
+	return writeSecretFile(credPath, append(data, '\n'), true)
 }

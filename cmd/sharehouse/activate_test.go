@@ -300,7 +300,7 @@ func TestPsqlCommand(t *testing.T) {
 		return path
 	}
 	now := time.Date(2029, 1, 1, 0, 0, 0, 0, time.UTC)
-	cred := newShareCredential("acme", testToken, testExpiry, "db.example.com:5433", "disable")
+	cred := newShareCredential("acme", testToken, testExpiry, shareEndpoint{pgAddr: "db.example.com:5433", sslmode: "disable"})
 	file := write("acme.json", cred, 0o600)
 	environ := []string{"PATH=/bin", "PGPASSWORD=stale", "HOME=/root"}
 

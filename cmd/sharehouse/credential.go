@@ -1,7 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net"
@@ -28,26 +32,60 @@ type shareCredential struct {
 	// ConnectionString is a ready URL without the token and without a
 	// database: append the share's name as the path.
 	ConnectionString string `json:"connectionString"`
+	// SSLRootCert is the PEM certificate a client verifies the server
+	// against when the server has TLS and its certificate chain ends in
+	// a root of the provider's own (self-signed, or a private CA). libpq
+	// and pgx read it from a file: the connection string names it with
+	// sslrootcert (a file name relative to where the client runs, until
+	// `sharehouse activate` saves it and writes its absolute path).
+	SSLRootCert string `json:"sslRootCert,omitempty"`
 	// Share is the database `sharehouse connect` opens when none is
 	// given. The server does not set it (a recipient may be granted
 	// several shares, and grants change); a partner may add it.
 	Share string `json:"share,omitempty"`
 }
 
-// newShareCredential builds the credential for a redeemed activation.
-// pgAddr is the pgwire listener as recipients reach it (host:port), sslmode
-// what their clients should ask for.
-func newShareCredential(user, token string, expires time.Time, pgAddr, sslmode string) shareCredential {
-	endpoint := url.URL{Scheme: "postgres", Host: pgAddr}
-	conn := url.URL{Scheme: "postgres", User: url.User(user), Host: pgAddr, Path: "/", RawQuery: "sslmode=" + url.QueryEscape(sslmode)}
-	return shareCredential{
+// newShareCredential builds the credential for a redeemed activation at
+// ep: with TLS, sslmode=verify-full and the root to verify against.
+func newShareCredential(user, token string, expires time.Time, ep shareEndpoint) shareCredential {
+	endpoint := url.URL{Scheme: "postgres", Host: ep.pgAddr}
+	q := url.Values{"sslmode": {ep.sslmode}}
+	c := shareCredential{
 		ShareCredentialsVersion: credentialVersion,
 		Endpoint:                endpoint.String(),
 		User:                    user,
 		BearerToken:             token,
 		ExpirationTime:          expires.UTC().Format(time.RFC3339),
-		ConnectionString:        conn.String(),
 	}
+	switch ep.rootCert {
+	case "":
+	case rootCertSystem:
+		q.Set("sslrootcert", rootCertSystem)
+	default:
+		c.SSLRootCert = ep.rootCert
+		q.Set("sslrootcert", rootCertFileName(user))
+	}
+	conn := url.URL{Scheme: "postgres", User: url.User(user), Host: ep.pgAddr, Path: "/", RawQuery: q.Encode()}
+	c.ConnectionString = conn.String()
+	return c
+}
+
+// rootCertSystem is libpq's (16 and later) and pgx's sslrootcert value for
+// "the system's trusted roots".
+const rootCertSystem = "system"
+
+// withRootCertFile returns c with its connection string's sslrootcert set
+// to path, where its SSLRootCert was saved.
+func (c shareCredential) withRootCertFile(path string) (shareCredential, error) {
+	u, err := url.Parse(c.ConnectionString)
+	if err != nil {
+		return c, fmt.Errorf("credential file: connectionString: %w", err)
+	}
+	q := u.Query()
+	q.Set("sslrootcert", path)
+	u.RawQuery = q.Encode()
+	c.ConnectionString = u.String()
+	return c, nil
 }
 
 // parseShareCredential decodes and checks a credential file.
@@ -139,4 +177,46 @@ func credentialFileName(user string) string {
 		name = "recipient"
 	}
 	return name + ".share.json"
+}
+
+// rootCertFileName is the default file name for the server certificate
+// root in user's credential, beside the credential file.
+func rootCertFileName(user string) string {
+	return strings.TrimSuffix(credentialFileName(user), ".json") + ".crt"
+}
+
+// serverRootCert returns what partners verify the server's certificate
+// against (shareEndpoint.rootCert): the PEM of the last certificate of the
+// --tls-cert chain when it is self-signed (a self-signed server
+// certificate, or a private CA's root appended to the chain), else
+// "system", for a certificate of a CA that clients' systems trust.
+func serverRootCert(cert tls.Certificate) (string, error) {
+	if len(cert.Certificate) == 0 {
+		return "", errors.New("the TLS certificate file holds no certificate")
+	}
+	der := cert.Certificate[len(cert.Certificate)-1]
+	last, err := x509.ParseCertificate(der)
+	if err != nil {
+		return "", fmt.Errorf("parse TLS certificate: %w", err)
+	}
+	// CheckSignature, not CheckSignatureFrom: a self-signed server
+	// certificate is usually not marked as a CA, yet clients can trust it.
+	if bytes.Equal(last.RawSubject, last.RawIssuer) &&
+		last.CheckSignature(last.SignatureAlgorithm, last.RawTBSCertificate, last.Signature) == nil {
+		return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})), nil
+	}
+	return rootCertSystem, nil
+}
+
+// newShareEndpoint is where credentials send recipients: pgAddr, with TLS
+// verified against the server certificate's root when tlsConfig is set.
+func newShareEndpoint(pgAddr string, tlsConfig *tls.Config) (shareEndpoint, error) {
+	if tlsConfig == nil {
+		return shareEndpoint{pgAddr: pgAddr, sslmode: "disable"}, nil
+	}
+	root, err := serverRootCert(tlsConfig.Certificates[0])
+	if err != nil {
+		return shareEndpoint{}, err
+	}
+	return shareEndpoint{pgAddr: pgAddr, sslmode: "verify-full", rootCert: root}, nil
 }

@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -26,10 +28,29 @@ type activator interface {
 // written into their credentials.
 type shareEndpoint struct {
 	pgAddr  string // host:port
-	sslmode string // "require" when the server has TLS, else "disable"
+	sslmode string // "verify-full" when the server has TLS, else "disable"
+	// rootCert is what a client verifies the server's certificate
+	// against (sslrootcert): the PEM of a self-signed root, or "system"
+	// for a certificate from a CA the client's system trusts. "" without
+	// TLS. See serverRootCert.
+	rootCert string
 }
 
 const activatePrefix = "/activate/"
+
+// serveHTTP serves the HTTP port, over TLS with tlsConfig when it is set
+// (the certificate of the PostgreSQL listener): an activation link hands
+// out a bearer token, which must not cross the network in plain text. A
+// plain-HTTP request to it is answered 400 by net/http before any handler
+// runs, so its code is not redeemed (a redirect would not help: the code
+// has already crossed in the clear, and the partner needs a new link).
+func serveHTTP(srv *http.Server, ln net.Listener, tlsConfig *tls.Config) error {
+	if tlsConfig == nil {
+		return srv.Serve(ln)
+	}
+	srv.TLSConfig = tlsConfig // ServeTLS clones it and adds h2
+	return srv.ServeTLS(ln, "", "")
+}
 
 // maxCodeLen bounds the code read from a path: real codes are 48 hex
 // characters, and a longer one is not worth a catalog transaction.
@@ -100,7 +121,7 @@ func (h *activateHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.log.Info("recipient activated", "user", cred.User, "expires", cred.Expires.UTC().Format(time.RFC3339), "client", r.RemoteAddr)
-	writeJSON(w, http.StatusOK, newShareCredential(cred.User, cred.Token, cred.Expires, h.ep.pgAddr, h.ep.sslmode))
+	writeJSON(w, http.StatusOK, newShareCredential(cred.User, cred.Token, cred.Expires, h.ep))
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -101,7 +101,7 @@ func (o *serveOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.tlsRequired, "tls-required", o.tlsRequired, "refuse sessions that do not use TLS (needs --tls-cert), as a hostssl-only pg_hba.conf does")
 	fs.StringVar(&o.logLevel, "log-level", o.logLevel, "debug, info, warn or error")
 	fs.StringVar(&o.publicURL, "public-url", o.publicURL,
-		"base URL of activation links as recipients reach the HTTP listener, e.g. https://share.example.com (default http://<--http address>)")
+		"base URL of activation links as recipients reach the HTTP listener, e.g. https://share.example.com (default http://<--http address>, https:// with --tls-cert)")
 	fs.StringVar(&o.publicPgAddr, "public-pg-addr", o.publicPgAddr,
 		"host:port of the PostgreSQL protocol listener as recipients reach it, written into their credentials (default the --listen address)")
 	fs.DurationVar(&o.tokenLifetime, "token-lifetime", o.tokenLifetime, "how long a recipient's bearer token is valid after activation (default 90 days)")
@@ -165,6 +165,9 @@ func (o *serveOptions) Validate() error {
 		u, err := url.Parse(o.publicURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 			return fmt.Errorf("--public-url %q: want http(s)://host[:port][/path]", o.publicURL)
+		}
+		if o.tlsCert != "" && u.Scheme != "https" {
+			return fmt.Errorf("--public-url %q: with --tls-cert the activation endpoint speaks HTTPS; want https://", o.publicURL)
 		}
 	}
 	if o.publicPgAddr != "" {
@@ -318,9 +321,9 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer, ge
 		MaxConnections: o.maxConnections, ReservedConnections: o.reservedConnections, StartupTimeout: o.authTimeout,
 		MaxAuthDelay: authDelay(o.authDelay)},
 		pgwire.ForExecutor(eng))
-	ep := shareEndpoint{pgAddr: pgAddr, sslmode: "disable"}
-	if tlsConfig != nil {
-		ep.sslmode = "require"
+	ep, err := newShareEndpoint(pgAddr, tlsConfig)
+	if err != nil {
+		return err
 	}
 	// net/http's accept loop backs off on EMFILE by itself; IdleTimeout
 	// keeps idle keep-alive connections from holding descriptors forever.
@@ -344,7 +347,7 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer, ge
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := httpSrv.Serve(httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			if err := serveHTTP(httpSrv, httpLn, tlsConfig); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				errc <- fmt.Errorf("http: %w", err)
 			}
 		}()
@@ -408,7 +411,11 @@ func publicAddrs(o *serveOptions, pgLn net.Addr, httpLn net.Listener) (publicURL
 		return net.JoinHostPort(host, fmt.Sprint(ta.Port))
 	}
 	if publicURL == "" && httpLn != nil {
-		publicURL = "http://" + reachable(httpLn.Addr())
+		scheme := "http://"
+		if o.tlsCert != "" {
+			scheme = "https://" // serveHTTP speaks TLS
+		}
+		publicURL = scheme + reachable(httpLn.Addr())
 	}
 	pgAddr = o.publicPgAddr
 	if pgAddr == "" {

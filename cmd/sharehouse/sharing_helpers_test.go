@@ -120,7 +120,7 @@ func httpGet(t testing.TB, u string) (int, http.Header, []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testHTTPClient().Do(req)
 	if err != nil {
 		t.Fatalf("GET %s: %v", redactPath(u), err)
 	}

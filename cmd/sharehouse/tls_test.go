@@ -60,6 +60,7 @@ func newTestCA(t *testing.T, dir, name string) *testCA {
 	if err != nil {
 		t.Fatal(err)
 	}
+	trustInTests(cert)
 	ca := &testCA{cert: cert, key: key, pem: filepath.Join(dir, name+".pem")}
 	writePEM(t, ca.pem, "CERTIFICATE", der)
 	return ca
