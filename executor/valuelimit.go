@@ -301,13 +301,18 @@ func arrayBytes(a arrow.Array) int64 {
 	if n == 0 {
 		return 0
 	}
+	// ValueOffsets covers the slice's rows and the end of the last one
+	// (Binary.ValueOffset refuses that end index).
+	var offs []int32
 	switch v := a.(type) {
 	case *array.String:
-		return int64(v.ValueOffset(v.Len())-v.ValueOffset(0)) + 4*n
+		offs = v.ValueOffsets()
 	case *array.Binary:
-		return int64(v.ValueOffset(v.Len())-v.ValueOffset(0)) + 4*n
+		offs = v.ValueOffsets()
+	default:
+		return 8 * n
 	}
-	return 8 * n
+	return int64(offs[len(offs)-1]-offs[0]) + 4*n
 }
 
 // chargedBatchBytes is the size from which a projected batch is charged to

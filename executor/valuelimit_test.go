@@ -7,6 +7,10 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+	"github.com/apache/arrow/go/v17/arrow/memory"
+
 	"github.com/sharehouse/sharehouse/executor/sqlstate"
 )
 
@@ -203,4 +207,33 @@ func padReference(s string, length int64, fill string, left bool) string {
 		return p.String() + s
 	}
 	return s + p.String()
+}
+
+// TestArrayBytes counts the rows of whole and sliced variable-width
+// arrays, bytea included (its ValueOffset refuses the end index).
+func TestArrayBytes(t *testing.T) {
+	mem := memory.NewGoAllocator()
+	sb := array.NewStringBuilder(mem)
+	sb.AppendValues([]string{"ab", "cde", "", "fghi"}, nil)
+	str := sb.NewStringArray()
+	defer str.Release()
+	bb := array.NewBinaryBuilder(mem, arrow.BinaryTypes.Binary)
+	bb.AppendValues([][]byte{[]byte("xy"), nil, []byte("z")}, []bool{true, false, true})
+	bin := bb.NewBinaryArray()
+	defer bin.Release()
+	sliced := array.NewSlice(str, 1, 3)
+	defer sliced.Release()
+	for _, tc := range []struct {
+		name string
+		a    arrow.Array
+		want int64
+	}{
+		{"text", str, 9 + 4*4},
+		{"sliced text", sliced, 3 + 4*2},
+		{"bytea", bin, 3 + 4*3},
+	} {
+		if got := arrayBytes(tc.a); got != tc.want {
+			t.Errorf("%s: arrayBytes = %d, want %d", tc.name, got, tc.want)
+		}
+	}
 }
