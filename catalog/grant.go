@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"encoding/binary"
+	"sort"
 	"time"
 )
 
@@ -119,7 +120,19 @@ func (tx *Tx) GrantsOfShare(share string) ([]RecipientGrant, error) {
 			out = append(out, RecipientGrant{Share: s, Recipient: r, Created: g.Created})
 		}
 	}
+	sortGrants(out, func(g RecipientGrant) string { return g.Recipient.Name })
 	return out, nil
+}
+
+// sortGrants orders grants as they were made (ids are random, so the
+// bucket's order is none), ties by the other side's name.
+func sortGrants(gs []RecipientGrant, name func(RecipientGrant) string) {
+	sort.Slice(gs, func(i, j int) bool {
+		if !gs[i].Created.Equal(gs[j].Created) {
+			return gs[i].Created.Before(gs[j].Created)
+		}
+		return name(gs[i]) < name(gs[j])
+	})
 }
 
 // GrantsToRecipient lists the shares granted to one of the principal's recipients.
@@ -141,5 +154,6 @@ func (tx *Tx) GrantsToRecipient(recipient string) ([]RecipientGrant, error) {
 			out = append(out, RecipientGrant{Share: s, Recipient: r, Created: g.Created})
 		}
 	}
+	sortGrants(out, func(g RecipientGrant) string { return g.Share.Name })
 	return out, nil
 }

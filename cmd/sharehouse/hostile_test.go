@@ -165,7 +165,9 @@ type hostileFixture struct {
 }
 
 func newHostileFixture(t *testing.T) *hostileFixture {
-	s := startServer(t)
+	// A query may hold 256 MB: attackers that build values fail at that,
+	// not at the default 4 GiB, so three of them fit the machine.
+	s := startServer(t, withArgs("--query-memory", "256MB"))
 	s.mustCreateTenant(t, "hprov")
 	s.mustCreateTenant(t, "hprobe")
 	prov := s.tenant(t, "hprov", "postgres")

@@ -174,8 +174,9 @@ func TestTLSActivation(t *testing.T) {
 		t.Fatal(err)
 	}
 	rootName := cu.Query().Get("sslrootcert")
-	if cu.Query().Get("sslmode") != "verify-full" || rootName != "acme.share.crt" {
-		t.Errorf("connectionString %q: want sslmode=verify-full&sslrootcert=acme.share.crt", cred.ConnectionString)
+	// The root is saved under the credential's user, provider.recipient.
+	if wantRoot := cred.User + ".share.crt"; cu.Query().Get("sslmode") != "verify-full" || rootName != wantRoot || cred.User != "prov.acme" {
+		t.Errorf("connectionString %q of user %q: want user prov.acme, sslmode=verify-full&sslrootcert=%s", cred.ConnectionString, cred.User, wantRoot)
 	}
 	if status, body, err := getWith(t, trusting, link); err != nil || status != http.StatusGone {
 		t.Errorf("second HTTPS GET: %d %s %v, want 410", status, body, err)

@@ -70,7 +70,7 @@ func runValueLimits(t *testing.T, s *server, maxPeak int64, cases []valueLimitCa
 				if !strings.HasPrefix(pe.Message, tc.msg) {
 					t.Errorf("message %q, want %q", pe.Message, tc.msg)
 				}
-				if d := time.Since(start); d > 15*time.Second {
+				if d := time.Since(start); d > raceSlowdown*15*time.Second {
 					t.Errorf("took %v", d)
 				}
 			})
@@ -93,8 +93,8 @@ func runValueLimits(t *testing.T, s *server, maxPeak int64, cases []valueLimitCa
 	}
 	// Nothing above held more than a fraction of what it asked for (4 to
 	// 10 GB).
-	if hwm := procStatusKB(t, s.cmd.Process.Pid, "VmHWM") << 10; hwm > maxPeak {
-		t.Errorf("server peak resident memory %d MB, want below %d MB", hwm>>20, maxPeak>>20)
+	if hwm := procStatusKB(t, s.cmd.Process.Pid, "VmHWM") << 10; hwm > raceSlowdown*maxPeak {
+		t.Errorf("server peak resident memory %d MB, want below %d MB", hwm>>20, raceSlowdown*maxPeak>>20)
 	}
 	if got := queryInt64(t, s.admin(t, "postgres"), `SELECT count(*) FROM generate_series(1, 1000)`); got != 1000 {
 		t.Errorf("another connection: %d", got)
