@@ -154,6 +154,11 @@ func (b *binder) bindExpr(n *pg.Node, sc *scope) (Expr, error) {
 	if n == nil {
 		return nil, sqlstate.Errorf(sqlstate.SyntaxError, "missing expression")
 	}
+	leave, err := b.enter()
+	if err != nil {
+		return nil, err
+	}
+	defer leave()
 	if sc.agg != nil {
 		if e, ok, err := sc.agg.intercept(b, n, sc); ok || err != nil {
 			return e, err

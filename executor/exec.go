@@ -25,6 +25,7 @@ type execution struct {
 	ec           *evalContext
 	started      time.Time
 	shared       []sharedAccess // shared tables touched, for the audit
+	bindDepth    int            // binding recursion depth (bind_depth.go)
 	// colRefs, when set, hears each bare column reference bound and the
 	// relation it belongs to (CREATE VIEW qualifies them so).
 	colRefs func(cr *pg.ColumnRef, rel string)

@@ -3,10 +3,12 @@ package parser
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 	pgparser "github.com/pganalyze/pg_query_go/v6/parser"
+	"google.golang.org/protobuf/proto"
 )
 
 // Statement is one statement of a possibly multi-statement string.
@@ -130,7 +132,10 @@ func parseOne(sql string, toks []token, end token) (Statement, error) {
 	if end.kind != tokEOF {
 		text = sql[first.pos : end.pos+1]
 	}
-	tree, err := pg_query.Parse(text)
+	if nestingEstimate(toks) > maxNesting {
+		return Statement{}, &TooComplexError{}
+	}
+	tree, err := parsePG(text)
 	if err != nil {
 		return Statement{}, pgError(err, sql, first.pos)
 	}
@@ -140,6 +145,34 @@ func parseOne(sql string, toks []token, end token) (Statement, error) {
 	}
 	st.PG = tree.Stmts[0]
 	return st, nil
+}
+
+// decodeLimit is how deeply nested a parse tree's protobuf may be. A tree
+// that passed maxNesting has at most a few messages per level (a
+// subquery is six: Node, SubLink, Node, SelectStmt, Node, ResTarget);
+// the default limit of 10,000 would refuse 2,000 nested subqueries, which
+// PostgreSQL accepts. Decoding recurses on the goroutine's growable stack.
+const decodeLimit = 8*maxNesting + statementMessages
+
+// statementMessages is the depth of the messages around a statement's
+// first nesting level (RawStmt, Node, SelectStmt, Node, ResTarget …).
+const statementMessages = 32
+
+// parsePG parses text with PostgreSQL's grammar, as pg_query.Parse does
+// but with decodeLimit for the tree.
+func parsePG(text string) (*pg_query.ParseResult, error) {
+	buf, err := pgparser.ParseToProtobuf(text)
+	if err != nil {
+		return nil, err
+	}
+	tree := &pg_query.ParseResult{}
+	if err := (proto.UnmarshalOptions{RecursionLimit: decodeLimit}).Unmarshal(buf, tree); err != nil {
+		if strings.Contains(err.Error(), "exceeded maximum recursion depth") {
+			return nil, &TooComplexError{}
+		}
+		return nil, fmt.Errorf("parser: decoding the parse tree: %w", err)
+	}
+	return tree, nil
 }
 
 // pgError turns an error of pg_query on text starting at byte base of sql
