@@ -26,10 +26,13 @@ func (e *TooComplexError) Error() string { return "stack depth limit exceeded" }
 // scanner does not recurse, so this is safe on any input). Each bracket
 // opens a level; within a level, every operator or nesting keyword since
 // the last comma can deepen a left- or right-deep chain of expressions
-// (1+1+1, NOT NOT x, x::a::b), and every UNION, INTERSECT, EXCEPT or JOIN
-// a chain of queries that commas do not end. AND and OR do not count:
-// PostgreSQL's grammar flattens them into one list. Lists (IN, VALUES,
-// select lists) are flat, so their length does not count either.
+// (1+1+1, NOT NOT x, x::a::b) until a comma or a keyword that ends the
+// expression, and every UNION, INTERSECT, EXCEPT or JOIN deepens a chain
+// of queries that nothing but the closing bracket ends. Lists (IN, VALUES,
+// select lists, AND and OR) are flat, so their length does not count.
+// Right-nested forms (NOT NOT …, CASE … CASE, f(f(…))) are also bounded by
+// the grammar's own stack (10,000 entries: "memory exhausted"); left-deep
+// chains are not, which is what this bound is for.
 func nestingEstimate(toks []token) int {
 	type level struct{ base, expr, chain int }
 	stack := []level{{base: 1}}
@@ -46,8 +49,13 @@ func nestingEstimate(toks []token) int {
 	}
 	for i, t := range toks {
 		switch {
-		case t.raw == "(" || t.raw == "[":
+		case t.raw == "(" || t.raw == "[" || isWord(t, "case") || isWord(t, "begin"):
+			// CASE … END brackets like ( … ): the chain an END + 1 goes
+			// on with is the one before the CASE.
 			base := 1
+			if isWord(t, "case") {
+				base = 2 // CaseExpr, CaseWhen
+			}
 			// A subquery nests a handful of nodes (SubLink, SelectStmt,
 			// target list, ResTarget) per bracket.
 			if i+1 < len(toks) && isQueryStart(toks[i+1]) {
@@ -56,18 +64,21 @@ func nestingEstimate(toks []token) int {
 			stack = append(stack, level{base: base})
 			total += base
 			most = max(most, total)
-		case t.raw == ")" || t.raw == "]":
+		case t.raw == ")" || t.raw == "]" || isWord(t, "end"):
 			if len(stack) > 1 {
 				top := stack[len(stack)-1]
 				total -= top.base + top.expr + top.chain
 				stack = stack[:len(stack)-1]
 			}
-		case t.raw == ",":
+		case t.raw == "," || t.kind == tokWord && t.kw != 0 && endKeywords[t.text]:
+			// The next expression is a sibling of the one before, not
+			// its operand.
 			top := &stack[len(stack)-1]
 			total -= top.expr
 			top.expr = 0
-		case t.kind == tokWord && chainKeywords[t.text] && t.kw != 0:
-			add(1, true)
+			if chainKeywords[t.text] {
+				add(1, true)
+			}
 		case t.kind == tokWord && nestingKeywords[t.text] && t.kw != 0:
 			add(1, false)
 		case t.kind == tokPunct && t.raw == "=", t.kind == tokOther && isOperator(t.raw):
@@ -75,6 +86,11 @@ func nestingEstimate(toks []token) int {
 		}
 	}
 	return most
+}
+
+// isWord reports whether t is the keyword kw (lower case).
+func isWord(t token, kw string) bool {
+	return t.kind == tokWord && t.kw != 0 && t.text == kw
 }
 
 // isQueryStart reports whether t can begin a query in brackets.
@@ -91,8 +107,19 @@ func isOperator(raw string) bool {
 // deeper than its operands.
 var nestingKeywords = map[string]bool{
 	"not": true, "is": true, "like": true, "ilike": true, "similar": true,
-	"between": true, "in": true, "at": true, "collate": true, "case": true,
+	"between": true, "in": true, "at": true, "collate": true,
 	"operator": true, "isnull": true, "notnull": true,
+}
+
+// endKeywords end an expression: what follows is not its operand. AND and
+// OR are among them because PostgreSQL's grammar flattens a AND b AND c
+// into one list (and an AND under an OR is one level).
+var endKeywords = map[string]bool{
+	"and": true, "or": true, "when": true, "then": true, "else": true,
+	"select": true, "from": true, "where": true, "group": true, "having": true,
+	"order": true, "limit": true, "offset": true, "on": true, "using": true,
+	"values": true, "set": true, "returning": true, "as": true, "by": true,
+	"union": true, "intersect": true, "except": true, "join": true,
 }
 
 // chainKeywords join queries or tables into left-deep trees.

@@ -45,6 +45,9 @@ func TestParseNesting(t *testing.T) {
 	}{
 		{"values 10000", "SELECT * FROM (VALUES " + repeatJoin("(1, 'a', 2+3)", ",", 10000) + ") v", false},
 		{"union all 5000", repeatJoin("SELECT 1, 2", " UNION ALL ", 5000), false},
+		{"union all 5000 filtered", repeatJoin("SELECT a + 1 FROM t WHERE a = 1 + 2", " UNION ALL ", 5000), false},
+		{"and of comparisons 10000", "SELECT 1 WHERE " + repeatJoin("a + 1 = 2", " AND ", 10000), false},
+		{"case of 10000 whens", "SELECT CASE " + strings.Repeat("WHEN a = 1 + 2 THEN 1 + 2 ", 10000) + "END", false},
 		{"in list 500k", inList(500000), false},
 		{"string 1MB", "SELECT '" + strings.Repeat("x", 1<<20) + "'", false},
 		{"and 10000", "SELECT " + repeatJoin("true", " AND ", 10000), false},
@@ -52,6 +55,8 @@ func TestParseNesting(t *testing.T) {
 		{"subqueries 2000", "SELECT " + nested("(SELECT ", "1", ")", 2000), false},
 		{"joins 1000", "SELECT 1 FROM t0" + strings.Repeat(" JOIN t ON true", 1000), false},
 		{"plus 40000", "SELECT " + repeatJoin("1", "+", 40000), true},
+		{"plus case 20000", "SELECT 1" + strings.Repeat(" + CASE WHEN a AND b THEN 1 ELSE 2 END", 20000), true},
+		{"plus between 20000", "SELECT 1" + strings.Repeat(" + (a BETWEEN 1 AND 2)::int", 20000), true},
 		{"concat 20000", "SELECT " + repeatJoin("'a'", "||", 20000), true},
 		{"parentheses 20000", "SELECT " + nested("(", "1", ")", 20000), true},
 		{"subqueries 5000", "SELECT " + nested("(SELECT ", "1", ")", 5000), true},
