@@ -72,7 +72,7 @@ func Parse(sql string) ([]Statement, error) {
 		return nil, pgError(err, sql, 0)
 	}
 	var out []Statement
-	var toks []token
+	toks := make([]token, 0, len(scan.Tokens))
 	depth := 0
 	for i := 0; i <= len(scan.Tokens); i++ {
 		end := token{kind: tokEOF, pos: len(sql)}
