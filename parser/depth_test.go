@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
-	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // repeatJoin is n copies of item joined by sep.
@@ -99,26 +98,38 @@ func checkDepthBound(t *testing.T, st Statement) {
 			toks = append(toks, makeToken(st.SQL, s))
 		}
 	}
-	est, depth := nestingEstimate(toks), messageDepth(st.PG.ProtoReflect())
+	est, depth := nestingEstimate(toks), messageDepth(st.PG.ProtoReflect(), decodeLimit)
 	if depth > est*(decodeLimit/maxNesting)+statementMessages {
 		t.Fatalf("%.80q: tree %d messages deep, estimate %d levels", st.SQL, depth, est)
 	}
 }
 
-// messageDepth is how deeply m's messages nest, m included.
-func messageDepth(m protoreflect.Message) int {
-	most := 0
-	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-		switch {
-		case fd.IsList() && fd.Message() != nil:
-			l := v.List()
-			for i := 0; i < l.Len(); i++ {
-				most = max(most, messageDepth(l.Get(i).Message()))
+// TestDeparseDepth: a tree too deep for pg_query's C deparser is refused
+// (a view of a 9,000-branch UNION ALL killed the server when stored).
+func TestDeparseDepth(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		sql     string
+		refused bool
+	}{
+		{"union all 3000", repeatJoin("SELECT 1", " UNION ALL ", 3000), false},
+		{"plus 1500", "SELECT " + repeatJoin("1", "+", 1500), false},
+		{"union all 9000", repeatJoin("SELECT 1", " UNION ALL ", 9000), true},
+		{"plus 4000", "SELECT " + repeatJoin("1", "+", 4000), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sts, err := Parse(tc.sql)
+			if err != nil {
+				t.Fatal(err)
 			}
-		case fd.Message() != nil && !fd.IsMap():
-			most = max(most, messageDepth(v.Message()))
-		}
-		return true
-	})
-	return most + 1
+			text, err := Deparse(sts[0].PG)
+			var tce *TooComplexError
+			if tc.refused != errors.As(err, &tce) {
+				t.Fatalf("Deparse: %v, refused want %v", err, tc.refused)
+			}
+			if !tc.refused && len(text) < len(tc.sql)/2 {
+				t.Fatalf("Deparse: %.80q", text)
+			}
+		})
+	}
 }

@@ -9,6 +9,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 	pgparser "github.com/pganalyze/pg_query_go/v6/parser"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // Statement is one statement of a possibly multi-statement string.
@@ -196,7 +197,46 @@ const pgVersion = 170007
 
 // Deparse prints a PostgreSQL statement as SQL, as pg_query deparses it.
 func Deparse(stmt *pg_query.RawStmt) (string, error) {
-	return pg_query.Deparse(&pg_query.ParseResult{Version: pgVersion, Stmts: []*pg_query.RawStmt{stmt}})
+	return DeparseTree(&pg_query.ParseResult{Version: pgVersion, Stmts: []*pg_query.RawStmt{stmt}})
+}
+
+// maxDeparseDepth bounds how deeply nested, in protobuf messages, a tree
+// handed to pg_query's C deparser may be. It recurses on the calling
+// thread's stack more per level than the parser does and without a check:
+// on an 8 MB thread stack it overflowed, killing the process, at about
+// 9,000 levels (a 9,000-branch UNION ALL, or a 5,000-term 1+…+1, in a
+// view); half of that leaves a margin.
+const maxDeparseDepth = 4000
+
+// DeparseTree prints a parse tree as SQL, as pg_query.Deparse does, and
+// refuses with TooComplexError a tree too deep for the C deparser.
+func DeparseTree(tree *pg_query.ParseResult) (string, error) {
+	if messageDepth(tree.ProtoReflect(), maxDeparseDepth) > maxDeparseDepth {
+		return "", &TooComplexError{}
+	}
+	return pg_query.Deparse(tree)
+}
+
+// messageDepth is how deeply m's messages nest, m included, counted up to
+// just past limit (so the walk itself stays bounded).
+func messageDepth(m protoreflect.Message, limit int) int {
+	if limit < 0 {
+		return 1
+	}
+	most := 0
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		switch {
+		case fd.IsList() && fd.Message() != nil:
+			l := v.List()
+			for i := 0; i < l.Len() && most <= limit; i++ {
+				most = max(most, messageDepth(l.Get(i).Message(), limit-1))
+			}
+		case fd.Message() != nil && !fd.IsMap():
+			most = max(most, messageDepth(v.Message(), limit-1))
+		}
+		return most <= limit
+	})
+	return most + 1
 }
 
 // checkEncoding rejects what PostgreSQL rejects before parsing a query:

@@ -80,6 +80,9 @@ func TestHostileStatements(t *testing.T) {
 		{"not 20000", "SELECT " + strings.Repeat("NOT ", 20000) + "true", "54001"},
 		{"casts 20000", "SELECT 1" + strings.Repeat("::int", 20000), "54001"},
 		{"case 5000", "SELECT " + nestedText("CASE WHEN true THEN ", "1", " END", 5000), "54001"},
+		// PostgreSQL 15 stores this view; pg_query's C deparser, which
+		// prints the stored text, would overflow its stack.
+		{"view of union all 9000", "CREATE VIEW deep AS " + repeatJoin("SELECT 1", " UNION ALL ", 9000), "54001"},
 		// PostgreSQL 15 and here: 42601 memory exhausted.
 		{"function calls 5000", "SELECT " + nestedText("abs(", "1", ")", 5000), "42601"},
 		{"arrays 5000", "SELECT " + nestedText("ARRAY[", "1", "]", 5000), "42601"},
