@@ -154,6 +154,11 @@ func (b *binder) bindExpr(n *pg.Node, sc *scope) (Expr, error) {
 	if n == nil {
 		return nil, sqlstate.Errorf(sqlstate.SyntaxError, "missing expression")
 	}
+	leave, err := b.enter()
+	if err != nil {
+		return nil, err
+	}
+	defer leave()
 	if sc.agg != nil {
 		if e, ok, err := sc.agg.intercept(b, n, sc); ok || err != nil {
 			return e, err
@@ -434,16 +439,24 @@ func (b *binder) bindAExpr(a *pg.A_Expr, sc *scope) (Expr, error) {
 		if list == nil {
 			return nil, notSupported("IN with a subquery is not supported yet")
 		}
+		items := make([]Expr, len(list.Items))
+		for i, item := range list.Items {
+			if items[i], err = b.bindExpr(item, sc); err != nil {
+				return nil, err
+			}
+		}
+		if in, ok := b.hashedInList(l, items); ok {
+			if op == "<>" {
+				return &logicExpr{op: "NOT", args: []Expr{in}}, nil
+			}
+			return in, nil
+		}
 		var terms []Expr
 		cmp := "="
 		if op == "<>" {
 			cmp = "<>"
 		}
-		for _, item := range list.Items {
-			r, err := b.bindExpr(item, sc)
-			if err != nil {
-				return nil, err
-			}
+		for _, r := range items {
 			t, err := b.binary(cmp, l, r, a.Location)
 			if err != nil {
 				return nil, err

@@ -147,6 +147,11 @@ type relation struct {
 
 // bindSelect binds a SELECT statement into a plan.
 func (q *queryBinder) bindSelect(sel *pg.SelectStmt) (operator, []opColumn, error) {
+	leave, err := q.enter()
+	if err != nil {
+		return nil, nil, err
+	}
+	defer leave()
 	if sel.WithClause != nil {
 		if err := q.addCTEs(sel.WithClause); err != nil {
 			return nil, nil, err

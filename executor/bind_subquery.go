@@ -3,7 +3,6 @@ package executor
 import (
 	"context"
 	"fmt"
-	"io"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
@@ -86,47 +85,40 @@ func derivedRelation(alias string, colnames []*pg.Node, op operator, cols []opCo
 
 // bindSetOp binds UNION / INTERSECT / EXCEPT [ALL] with its ORDER BY and LIMIT.
 func (q *queryBinder) bindSetOp(sel *pg.SelectStmt) (operator, []opColumn, error) {
-	left, lcols, err := q.sub(q.outer).bindSelect(sel.Larg)
-	if err != nil {
-		return nil, nil, err
-	}
-	right, rcols, err := q.sub(q.outer).bindSelect(sel.Rarg)
-	if err != nil {
-		left.close()
-		return nil, nil, err
-	}
-	fail := func(err error) (operator, []opColumn, error) {
-		left.close()
-		right.close()
-		return nil, nil, err
-	}
 	opName := map[pg.SetOperation]string{pg.SetOperation_SETOP_UNION: "UNION", pg.SetOperation_SETOP_INTERSECT: "INTERSECT", pg.SetOperation_SETOP_EXCEPT: "EXCEPT"}[sel.Op]
-	if len(lcols) != len(rcols) {
-		return fail(sqlstate.Errorf(sqlstate.SyntaxError, "each %s query must have the same number of columns", opName))
+	branches := setOpBranches(sel)
+	ops := make([]operator, 0, len(branches))
+	colsOf := make([][]opColumn, 0, len(branches))
+	fail := func(err error) (operator, []opColumn, error) {
+		for _, op := range ops {
+			op.close()
+		}
+		return nil, nil, err
 	}
-	// Both sides are cast to each column's common type.
-	cols := make([]opColumn, len(lcols))
-	lexprs, rexprs := make([]Expr, len(lcols)), make([]Expr, len(lcols))
-	lcast, rcast := false, false
-	for i := range lcols {
-		l := &boundCol{c: &scopeColumn{name: lcols[i].name, t: lcols[i].t, dt: lcols[i].dt, idx: i}}
-		r := &boundCol{c: &scopeColumn{name: rcols[i].name, t: rcols[i].t, dt: rcols[i].dt, idx: i}}
-		both, err := q.unify([]Expr{l, r}, opName)
+	for _, br := range branches {
+		op, cols, err := q.sub(q.outer).bindSelect(br)
 		if err != nil {
 			return fail(err)
 		}
-		lexprs[i], rexprs[i] = both[0], both[1]
-		lcast = lcast || both[0] != Expr(l)
-		rcast = rcast || both[1] != Expr(r)
-		cols[i] = opColumn{name: lcols[i].name, t: both[0].Type(), dt: both[0].DataType()}
+		ops = append(ops, op)
+		colsOf = append(colsOf, cols)
 	}
-	if lcast {
-		left = newProjectOp(q.env, left, lexprs, cols)
+	cols, err := q.unifyBranches(colsOf, opName)
+	if err != nil {
+		return fail(err)
 	}
-	if rcast {
-		right = newProjectOp(q.env, right, rexprs, cols)
+	// Every branch is cast to each column's common type.
+	for i := range ops {
+		if ops[i], err = q.castBranch(ops[i], colsOf[i], cols); err != nil {
+			return fail(err)
+		}
 	}
-	var root operator = &setOp{env: q.env, kind: sel.Op, all: sel.All, left: left, right: right, cols: cols}
+	var root operator
+	if sel.Op == pg.SetOperation_SETOP_UNION {
+		root = &unionOp{env: q.env, all: sel.All, inputs: ops, cols: cols}
+	} else {
+		root = &setOp{env: q.env, kind: sel.Op, all: sel.All, left: ops[0], right: ops[1], cols: cols}
+	}
 	// ORDER BY and LIMIT of a set operation name its output columns.
 	var keys []sortKey
 	for _, s := range sel.SortClause {
@@ -168,8 +160,81 @@ func (q *queryBinder) bindSetOp(sel *pg.SelectStmt) (operator, []opColumn, error
 	return root, cols, nil
 }
 
-// setOp computes UNION, INTERSECT or EXCEPT, with or without ALL. UNION
-// ALL streams; the others count rows by value in a hash table.
+// setOpBranches returns the queries sel combines: its two arguments, or
+// for UNION every branch of a left-deep chain of the same UNION [ALL]
+// (a UNION b UNION c is (a UNION b) UNION c), in order. A branch with its
+// own ORDER BY, LIMIT or WITH keeps its brackets. The chain is walked in
+// a loop: a 5,000-branch UNION ALL binds 5,000 queries side by side, not
+// 5,000 nested set operations.
+func setOpBranches(sel *pg.SelectStmt) []*pg.SelectStmt {
+	if sel.Op != pg.SetOperation_SETOP_UNION {
+		return []*pg.SelectStmt{sel.Larg, sel.Rarg}
+	}
+	var rights []*pg.SelectStmt
+	l := sel
+	for l.Op == sel.Op && l.All == sel.All && (l == sel || plainSetOp(l)) {
+		rights = append(rights, l.Rarg)
+		l = l.Larg
+	}
+	out := make([]*pg.SelectStmt, 0, len(rights)+1)
+	out = append(out, l)
+	for i := len(rights) - 1; i >= 0; i-- {
+		out = append(out, rights[i])
+	}
+	return out
+}
+
+// plainSetOp reports whether a nested set operation has nothing of its
+// own besides its two arguments.
+func plainSetOp(sel *pg.SelectStmt) bool {
+	return len(sel.SortClause) == 0 && sel.LimitCount == nil && sel.LimitOffset == nil &&
+		sel.WithClause == nil && len(sel.LockingClause) == 0
+}
+
+// unifyBranches returns the output columns of a set operation over
+// branches of columns colsOf: each column's type is resolved pairwise from
+// the left, as PostgreSQL resolves (a UNION b) UNION c.
+func (q *queryBinder) unifyBranches(colsOf [][]opColumn, opName string) ([]opColumn, error) {
+	cols := append([]opColumn(nil), colsOf[0]...)
+	for _, bc := range colsOf[1:] {
+		if len(bc) != len(cols) {
+			return nil, sqlstate.Errorf(sqlstate.SyntaxError, "each %s query must have the same number of columns", opName)
+		}
+		for i := range cols {
+			l := &boundCol{c: &scopeColumn{name: cols[i].name, t: cols[i].t, dt: cols[i].dt, idx: i}}
+			r := &boundCol{c: &scopeColumn{name: bc[i].name, t: bc[i].t, dt: bc[i].dt, idx: i}}
+			both, err := q.unify([]Expr{l, r}, opName)
+			if err != nil {
+				return nil, err
+			}
+			cols[i] = opColumn{name: cols[i].name, t: both[0].Type(), dt: both[0].DataType()}
+		}
+	}
+	return cols, nil
+}
+
+// castBranch casts op's columns have to the types of cols where they differ.
+func (q *queryBinder) castBranch(op operator, have, cols []opColumn) (operator, error) {
+	exprs := make([]Expr, len(cols))
+	cast := false
+	for i, c := range have {
+		exprs[i] = &boundCol{c: &scopeColumn{name: c.name, t: c.t, dt: c.dt, idx: i}}
+		if c.t != cols[i].t || !arrow.TypeEqual(c.dt, cols[i].dt) {
+			e, err := q.cast(exprs[i], cols[i].t, false, 0)
+			if err != nil {
+				return nil, err
+			}
+			exprs[i], cast = e, true
+		}
+	}
+	if !cast {
+		return op, nil
+	}
+	return newProjectOp(q.env, op, exprs, cols), nil
+}
+
+// setOp computes INTERSECT or EXCEPT, with or without ALL, counting the
+// right side's rows by value in a hash table (UNION is unionOp).
 type setOp struct {
 	env         *env
 	kind        pg.SetOperation
@@ -177,10 +242,9 @@ type setOp struct {
 	left, right operator
 	cols        []opColumn
 
-	leftDone bool
-	counts   map[string]int // right side's rows (INTERSECT/EXCEPT), or seen rows (UNION)
-	built    bool
-	out      batchHolder
+	counts map[string]int // right side's rows
+	built  bool
+	out    batchHolder
 }
 
 func (s *setOp) columns() []opColumn { return s.cols }
@@ -203,48 +267,6 @@ func rowKey(buf []byte, rec arrow.Record, r int) []byte {
 
 func (s *setOp) next(ctx context.Context) (arrow.Record, error) {
 	schema := schemaOf(s.cols)
-	if s.kind == pg.SetOperation_SETOP_UNION {
-		if s.counts == nil && !s.all {
-			s.counts = map[string]int{}
-		}
-		for {
-			src := s.left
-			if s.leftDone {
-				src = s.right
-			}
-			rec, err := src.next(ctx)
-			if errEOF(err) {
-				if s.leftDone {
-					return nil, io.EOF
-				}
-				s.leftDone = true
-				continue
-			}
-			if err != nil {
-				return nil, err
-			}
-			rec = array.NewRecord(schema, rec.Columns(), rec.NumRows())
-			if s.all {
-				return s.out.set(rec), nil
-			}
-			var keep []int32
-			var key []byte
-			for r := 0; r < int(rec.NumRows()); r++ {
-				key = rowKey(key, rec, r)
-				if _, dup := s.counts[string(key)]; !dup {
-					s.counts[string(key)] = 1
-					keep = append(keep, int32(r))
-				}
-			}
-			out := takeRecord(s.env.mem, rec, keep)
-			rec.Release()
-			if out.NumRows() == 0 {
-				out.Release()
-				continue
-			}
-			return s.out.set(out), nil
-		}
-	}
 	if !s.built {
 		s.counts = map[string]int{}
 		var key []byte
@@ -457,17 +479,24 @@ func boolConst(v bool) *constExpr {
 	return &constExpr{t: sqltype.BoolT, value: bb.NewArray(), text: fmt.Sprint(v)}
 }
 
-// inSetExpr is x IN (subquery) over the subquery's hashed values, with
-// SQL's rule: no match and a NULL among the values (or x NULL) is NULL.
+// inSetExpr is x IN (subquery) or x IN (a list of constants) over the
+// hashed values, with SQL's rule: no match and a NULL among the values
+// (or x NULL) is NULL.
 type inSetExpr struct {
 	arg     Expr
 	set     map[string]bool
 	hasNull bool
+	list    string // the list as EXPLAIN prints it; "" for a subquery
 }
 
 func (e *inSetExpr) Type() sqltype.T          { return sqltype.BoolT }
 func (e *inSetExpr) DataType() arrow.DataType { return arrow.FixedWidthTypes.Boolean }
-func (e *inSetExpr) String() string           { return e.arg.String() + " IN (subquery)" }
+func (e *inSetExpr) String() string {
+	if e.list != "" {
+		return e.arg.String() + " IN " + e.list
+	}
+	return e.arg.String() + " IN (subquery)"
+}
 func (e *inSetExpr) Eval(ec *evalContext, rec arrow.Record) (arrow.Array, error) {
 	v, err := e.arg.Eval(ec, rec)
 	if err != nil {

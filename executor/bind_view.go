@@ -18,6 +18,7 @@ import (
 	"github.com/sharehouse/sharehouse/catalog"
 	"github.com/sharehouse/sharehouse/executor/sqlstate"
 	"github.com/sharehouse/sharehouse/executor/sqltype"
+	"github.com/sharehouse/sharehouse/parser"
 )
 
 // maxViewDepth bounds views over views: deeper nesting is a cycle.
@@ -286,7 +287,7 @@ func deparseStmt(n *pg.Node) (string, error) {
 		return "", err
 	}
 	tree.Stmts[0].Stmt = n
-	return pg.Deparse(tree)
+	return parser.DeparseTree(tree)
 }
 
 // parseViewQuery parses view v's stored query.
@@ -567,7 +568,7 @@ func (x *execution) rewriteViews(tx *catalog.Tx, t catalog.Table, fn func(root *
 			return err
 		}
 		fn(tree.Stmts[0].Stmt)
-		text, err := pg.Deparse(tree)
+		text, err := parser.DeparseTree(tree)
 		if err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/sharehouse/sharehouse/catalog"
 	"github.com/sharehouse/sharehouse/executor/sqlstate"
 	"github.com/sharehouse/sharehouse/executor/sqltype"
+	"github.com/sharehouse/sharehouse/parser"
 )
 
 // runDDL runs a schema statement in one catalog write transaction.
@@ -334,7 +335,7 @@ func deparseExpr(n *pg.Node) (string, error) {
 		return "", err
 	}
 	tree.Stmts[0].Stmt.GetSelectStmt().TargetList[0].GetResTarget().Val = n
-	s, err := pg.Deparse(tree)
+	s, err := parser.DeparseTree(tree)
 	if err != nil {
 		return "", err
 	}

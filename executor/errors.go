@@ -58,6 +58,10 @@ func translate(err error) error {
 		}
 		return se
 	}
+	var tc *parser.TooComplexError
+	if errors.As(err, &tc) {
+		return stackDepthExceeded()
+	}
 	var pe *parser.SyntaxError
 	if errors.As(err, &pe) {
 		return sqlstate.Errorf(sqlstate.SyntaxError, "%s", pe.Msg).WithPosition(int32(pe.Pos))

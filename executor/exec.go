@@ -26,6 +26,7 @@ type execution struct {
 	started      time.Time
 	shared       []sharedAccess // shared tables touched, for the audit
 	sharedReads  []sharedRead   // what the plan reads through shares (cursor_access.go)
+	bindDepth    int            // binding recursion depth (bind_depth.go)
 	// colRefs, when set, hears each bare column reference bound and the
 	// relation it belongs to (CREATE VIEW qualifies them so).
 	colRefs func(cr *pg.ColumnRef, rel string)

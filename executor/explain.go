@@ -52,6 +52,11 @@ func inputs(op operator, set func(i int, in operator) operator) []operator {
 		pick(0, &o.left)
 		pick(1, &o.right)
 		return []operator{o.left, o.right}
+	case *unionOp:
+		for i := range o.inputs {
+			pick(i, &o.inputs[i])
+		}
+		return o.inputs
 	case *jsonLateralOp:
 		pick(0, &o.left)
 		return []operator{o.left}

@@ -3,10 +3,13 @@ package parser
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 	pgparser "github.com/pganalyze/pg_query_go/v6/parser"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // Statement is one statement of a possibly multi-statement string.
@@ -70,7 +73,7 @@ func Parse(sql string) ([]Statement, error) {
 		return nil, pgError(err, sql, 0)
 	}
 	var out []Statement
-	var toks []token
+	toks := make([]token, 0, len(scan.Tokens))
 	depth := 0
 	for i := 0; i <= len(scan.Tokens); i++ {
 		end := token{kind: tokEOF, pos: len(sql)}
@@ -130,7 +133,10 @@ func parseOne(sql string, toks []token, end token) (Statement, error) {
 	if end.kind != tokEOF {
 		text = sql[first.pos : end.pos+1]
 	}
-	tree, err := pg_query.Parse(text)
+	if nestingEstimate(toks) > maxNesting {
+		return Statement{}, &TooComplexError{}
+	}
+	tree, err := parsePG(text)
 	if err != nil {
 		return Statement{}, pgError(err, sql, first.pos)
 	}
@@ -140,6 +146,34 @@ func parseOne(sql string, toks []token, end token) (Statement, error) {
 	}
 	st.PG = tree.Stmts[0]
 	return st, nil
+}
+
+// decodeLimit is how deeply nested a parse tree's protobuf may be. A tree
+// that passed maxNesting has at most a few messages per level (a
+// subquery is six: Node, SubLink, Node, SelectStmt, Node, ResTarget);
+// the default limit of 10,000 would refuse 2,000 nested subqueries, which
+// PostgreSQL accepts. Decoding recurses on the goroutine's growable stack.
+const decodeLimit = 8*maxNesting + statementMessages
+
+// statementMessages is the depth of the messages around a statement's
+// first nesting level (RawStmt, Node, SelectStmt, Node, ResTarget …).
+const statementMessages = 32
+
+// parsePG parses text with PostgreSQL's grammar, as pg_query.Parse does
+// but with decodeLimit for the tree.
+func parsePG(text string) (*pg_query.ParseResult, error) {
+	buf, err := pgparser.ParseToProtobuf(text)
+	if err != nil {
+		return nil, err
+	}
+	tree := &pg_query.ParseResult{}
+	if err := (proto.UnmarshalOptions{RecursionLimit: decodeLimit}).Unmarshal(buf, tree); err != nil {
+		if strings.Contains(err.Error(), "exceeded maximum recursion depth") {
+			return nil, &TooComplexError{}
+		}
+		return nil, fmt.Errorf("parser: decoding the parse tree: %w", err)
+	}
+	return tree, nil
 }
 
 // pgError turns an error of pg_query on text starting at byte base of sql
@@ -163,7 +197,46 @@ const pgVersion = 170007
 
 // Deparse prints a PostgreSQL statement as SQL, as pg_query deparses it.
 func Deparse(stmt *pg_query.RawStmt) (string, error) {
-	return pg_query.Deparse(&pg_query.ParseResult{Version: pgVersion, Stmts: []*pg_query.RawStmt{stmt}})
+	return DeparseTree(&pg_query.ParseResult{Version: pgVersion, Stmts: []*pg_query.RawStmt{stmt}})
+}
+
+// maxDeparseDepth bounds how deeply nested, in protobuf messages, a tree
+// handed to pg_query's C deparser may be. It recurses on the calling
+// thread's stack more per level than the parser does and without a check:
+// on an 8 MB thread stack it overflowed, killing the process, at about
+// 9,000 levels (a 9,000-branch UNION ALL, or a 5,000-term 1+…+1, in a
+// view); half of that leaves a margin.
+const maxDeparseDepth = 4000
+
+// DeparseTree prints a parse tree as SQL, as pg_query.Deparse does, and
+// refuses with TooComplexError a tree too deep for the C deparser.
+func DeparseTree(tree *pg_query.ParseResult) (string, error) {
+	if messageDepth(tree.ProtoReflect(), maxDeparseDepth) > maxDeparseDepth {
+		return "", &TooComplexError{}
+	}
+	return pg_query.Deparse(tree)
+}
+
+// messageDepth is how deeply m's messages nest, m included, counted up to
+// just past limit (so the walk itself stays bounded).
+func messageDepth(m protoreflect.Message, limit int) int {
+	if limit < 0 {
+		return 1
+	}
+	most := 0
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		switch {
+		case fd.IsList() && fd.Message() != nil:
+			l := v.List()
+			for i := 0; i < l.Len() && most <= limit; i++ {
+				most = max(most, messageDepth(l.Get(i).Message(), limit-1))
+			}
+		case fd.Message() != nil && !fd.IsMap():
+			most = max(most, messageDepth(v.Message(), limit-1))
+		}
+		return most <= limit
+	})
+	return most + 1
 }
 
 // checkEncoding rejects what PostgreSQL rejects before parsing a query:

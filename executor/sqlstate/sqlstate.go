@@ -110,6 +110,7 @@ const (
 	OutOfMemory           Code = "53200"
 	TooManyConnections    Code = "53300"
 	ProgramLimitExceeded  Code = "54000"
+	StatementTooComplex   Code = "54001"
 
 	ObjectNotInPrerequisiteState Code = "55000"
 	CantChangeRuntimeParam       Code = "55P02"
