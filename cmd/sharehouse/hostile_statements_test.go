@@ -109,15 +109,19 @@ func TestHostileStatements(t *testing.T) {
 // TestLongStatements: long statements of normal use, which PostgreSQL
 // accepts, answer correctly and within a sanity bound (speed lives in
 // BenchmarkLongStatements): a 5,000-branch UNION ALL, a 500,000-item IN
-// list, a 10,000-row VALUES list, a 1 MB string literal, and the deepest
+// list (a quarter of each under the race detector), a 10,000-row VALUES list, a 1 MB string literal, and the deepest
 // chains PostgreSQL accepts.
 func TestLongStatements(t *testing.T) {
 	t.Parallel()
 	sessions, _ := startHostileServer(t)
+	// Under the race detector binding runs some ten times slower: the
+	// lists are a quarter as long there, still far past where a quadratic
+	// algorithm shows.
+	branches, inItems := 5000/raceSlowdown, 500000/raceSlowdown
 
 	var union []string
 	wantSum := 0
-	for i := 0; i < 5000; i++ {
+	for i := 0; i < branches; i++ {
 		union = append(union, fmt.Sprintf("SELECT id + %d AS x FROM orders WHERE id = %d", i, i%100+1))
 		wantSum += i + i%100 + 1
 	}
@@ -125,15 +129,16 @@ func TestLongStatements(t *testing.T) {
 
 	// Multiples of 3 up to 1.5 million, and every order id times 7.
 	var items []string
-	for i := 0; i < 500000; i++ {
+	for i := 0; i < inItems; i++ {
 		items = append(items, fmt.Sprint(3*i))
 	}
-	inSQL := "SELECT count(*) FROM generate_series(1, 1000000) g WHERE g IN (" + strings.Join(items, ",") + ")"
-	wantIn := 1000000 / 3
-	inOrders := "SELECT count(*) FROM orders WHERE id * 7 IN (" + strings.Join(items[:200000], ",") + ")"
+	series := 2 * inItems
+	inSQL := fmt.Sprintf("SELECT count(*) FROM generate_series(1, %d) g WHERE g IN (%s)", series, strings.Join(items, ","))
+	wantIn := series / 3
+	inOrders := "SELECT count(*) FROM orders WHERE id * 7 IN (" + strings.Join(items[:inItems*2/5], ",") + ")"
 	wantInOrders := 0
 	for id := 1; id <= 100; id++ {
-		if id*7%3 == 0 && id*7 < 3*200000 {
+		if id*7%3 == 0 && id*7 < 3*(inItems*2/5) {
 			wantInOrders++
 		}
 	}
@@ -148,8 +153,8 @@ func TestLongStatements(t *testing.T) {
 	for _, tc := range []struct {
 		name, sql, want string
 	}{
-		{"union all 5000", unionSQL, fmt.Sprintf("5000|%d", wantSum)},
-		{"in list 500000", inSQL, fmt.Sprint(wantIn)},
+		{fmt.Sprintf("union all %d", branches), unionSQL, fmt.Sprintf("%d|%d", branches, wantSum)},
+		{fmt.Sprintf("in list %d", inItems), inSQL, fmt.Sprint(wantIn)},
 		{"in list over a shared table", inOrders, fmt.Sprint(wantInOrders)},
 		{"not in with null", notInNull, "0"},
 		{"values 10000", valuesSQL, fmt.Sprintf("10000|%d", 10000*9999/2)},
