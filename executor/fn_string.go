@@ -427,21 +427,26 @@ func translateSize(s, from, to string) int64 {
 	fr, tr := []rune(from), []rune(to)
 	var n int64
 	for _, r := range s {
-		idx := -1
-		for i, f := range fr {
-			if f == r {
-				idx = i
-				break
-			}
-		}
-		switch {
-		case idx < 0:
-			n += int64(utf8.RuneLen(r))
-		case idx < len(tr):
-			n += int64(utf8.RuneLen(tr[idx]))
+		if out, ok := translateRune(fr, tr, r); ok {
+			n += int64(utf8.RuneLen(out))
 		}
 	}
 	return n
+}
+
+// translateRune is what translate(…, from, to) makes of r: the rune of to
+// at r's first place in from, r itself when from lacks it, and ok false
+// when to is too short there (r is dropped).
+func translateRune(from, to []rune, r rune) (out rune, ok bool) {
+	for i, f := range from {
+		if f == r {
+			if i < len(to) {
+				return to[i], true
+			}
+			return 0, false
+		}
+	}
+	return r, true
 }
 
 // replaceSize is the bytes of strings.ReplaceAll(s, from, to).
@@ -511,18 +516,8 @@ func translateString(s, from, to string) string {
 	fr, tr := []rune(from), []rune(to)
 	var b strings.Builder
 	for _, r := range s {
-		idx := -1
-		for i, f := range fr {
-			if f == r {
-				idx = i
-				break
-			}
-		}
-		switch {
-		case idx < 0:
-			b.WriteRune(r)
-		case idx < len(tr):
-			b.WriteRune(tr[idx])
+		if out, ok := translateRune(fr, tr, r); ok {
+			b.WriteRune(out)
 		}
 	}
 	return b.String()
