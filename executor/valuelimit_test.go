@@ -237,3 +237,22 @@ func TestArrayBytes(t *testing.T) {
 		}
 	}
 }
+
+// TestTranslate: translate maps, keeps and drops characters as
+// PostgreSQL's does, and its size estimate is its result's length.
+func TestTranslate(t *testing.T) {
+	_, s := testEngine(t)
+	for _, tc := range []struct{ sql, want string }{
+		{`SELECT translate('12345', '143', 'ax')`, "a2x5"},
+		{`SELECT translate('héllo', 'él', 'E')`, "hEo"},
+		{`SELECT translate('abc', '', 'xyz')`, "abc"},
+		{`SELECT translate('aaa', 'aa', 'bc')`, "bbb"},
+	} {
+		if got := mustRun(t, s, tc.sql); len(got) != 1 || got[0][0] != tc.want {
+			t.Errorf("%s = %q, want %q", tc.sql, got, tc.want)
+		}
+	}
+	if n := translateSize("héllo", "él", "E"); n != int64(len("hEo")) {
+		t.Errorf("translateSize = %d, want %d", n, len("hEo"))
+	}
+}
