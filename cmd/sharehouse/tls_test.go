@@ -70,6 +70,15 @@ func newTestCA(t *testing.T, dir, name string) *testCA {
 // writes it and its key to dir/name.pem and dir/name.key.
 func (ca *testCA) issue(t *testing.T, dir, name string, hosts ...string) (certFile, keyFile string) {
 	t.Helper()
+	_, certFile, keyFile = writeServerCert(t, dir, name, ca.cert, ca.key, hosts...)
+	return certFile, keyFile
+}
+
+// writeServerCert makes a server certificate (not a CA) for hosts, signed
+// by parent and parentKey, or self-signed when parent is nil, and writes it
+// and its key to dir/name.pem and dir/name.key.
+func writeServerCert(t *testing.T, dir, name string, parent *x509.Certificate, parentKey *ecdsa.PrivateKey, hosts ...string) (cert *x509.Certificate, certFile, keyFile string) {
+	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -89,8 +98,14 @@ func (ca *testCA) issue(t *testing.T, dir, name string, hosts ...string) (certFi
 			tmpl.DNSNames = append(tmpl.DNSNames, h)
 		}
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
+	if parent == nil {
+		parent, parentKey = tmpl, key
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, parentKey)
 	if err != nil {
+		t.Fatal(err)
+	}
+	if cert, err = x509.ParseCertificate(der); err != nil {
 		t.Fatal(err)
 	}
 	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
@@ -100,7 +115,7 @@ func (ca *testCA) issue(t *testing.T, dir, name string, hosts ...string) (certFi
 	certFile, keyFile = filepath.Join(dir, name+".pem"), filepath.Join(dir, name+".key")
 	writePEM(t, certFile, "CERTIFICATE", der)
 	writePEM(t, keyFile, "PRIVATE KEY", keyDER)
-	return certFile, keyFile
+	return cert, certFile, keyFile
 }
 
 func writePEM(t *testing.T, path, typ string, der []byte) {
